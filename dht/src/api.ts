@@ -1,0 +1,144 @@
+/**
+ * The public face of a Kademlia node, as the Peer and Tracker subgraphs and the API node use it.
+ * Implemented by `makeKademliaNode` (dht/src/node/). Types only.
+ */
+import type { Contact, Id, Payload, SetValue, ShardStore, StoredEntry, Transport } from './types.js';
+
+/** Replication policy for one kind of value. */
+export interface ReplicationPolicy {
+  /** Replicas: a value is stored on the r closest nodes. */
+  r: number;
+  /** Acknowledgements required for a put to succeed (W <= r). */
+  w: number;
+}
+
+/** Timers of the maintenance loops, all in milliseconds, so tests can run them in seconds. */
+export interface KademliaTimers {
+  /** Every holder re-replicates what it holds to the current r closest. @default 3_600_000 */
+  tReplicate: number;
+  /** The original publisher republishes. @default 79_200_000 (22 h, IPFS practice) */
+  tRepublish: number;
+  /** A value not refreshed for this long expires; must exceed tRepublish. @default 172_800_000 (48 h) */
+  tExpire: number;
+  /** An idle bucket is refreshed with a random-id lookup. @default 3_600_000 */
+  tRefresh: number;
+  /** Bootstrap contacts are re-dialled even when healthy, so healed partitions merge. @default 60_000 */
+  tRedial: number;
+  /** How often the low-peers watchdog checks the table. @default 5_000 */
+  tWatchdog: number;
+  /** Per-RPC deadline. @default 2_000 */
+  rpcTimeout: number;
+}
+
+export interface KademliaNodeOptions {
+  /** This node's id; random when omitted (persisted ids are the caller's business). */
+  id?: Id;
+  transport: Transport;
+  store: ShardStore;
+  /** Addresses dialled to join, on low peers, and every tRedial. @default [] */
+  bootstrap?: string[];
+  /** Bucket size and lookup result size. @default 20 */
+  k?: number;
+  /** Lookup parallelism. @default 3 */
+  alpha?: number;
+  /** Per value kind replication. @default { blob: {r: 3, w: 2}, record: {r: 3, w: 2}, set: {r: 3, w: 2} } */
+  replication?: Partial<Record<'blob' | 'record' | 'set', ReplicationPolicy>>;
+  timers?: Partial<KademliaTimers>;
+  /** pino-compatible logger. @default silent */
+  logger?: { info: Function; warn: Function; debug: Function; error: Function };
+  /** Counters the node reports into (the ops layer wires them to prom-client). @default none */
+  metrics?: KademliaMetrics;
+}
+
+/** Observability hooks of the node core; all optional, so the core stays dependency-free. */
+export interface KademliaMetrics {
+  /** An outgoing RPC was sent (PING, STORE, FIND_NODE, FIND_VALUE, APP). */
+  rpcSent?(type: string): void;
+  /** An outgoing RPC failed (transport error code, or BAD_REPLY / REMOTE_ERROR). */
+  rpcFailed?(type: string, code: string): void;
+  /** An incoming RPC was handled. */
+  rpcReceived?(type: string): void;
+  /** An iterative lookup finished after `hops` rounds of depth and `rpcs` requests. */
+  lookup?(hops: number, rpcs: number): void;
+  /** Bytes of value data written to the local shard. */
+  storedBytes?(n: number): void;
+  /** A replica returned bytes that do not hash to the key, or a reply for another key. */
+  corruptReplica?(): void;
+  /** A put failed to reach its write quorum. */
+  quorumFailed?(kind: string): void;
+}
+
+/** Result of a put: which nodes acknowledged. Rejects with `QuorumError` when fewer than W did. */
+export interface PutResult {
+  key: Id;
+  acks: number;
+  stored: Contact[];
+}
+
+/** Options on a single put. */
+export interface PutOptions {
+  /** Override the kind's replication policy for this put. */
+  policy?: ReplicationPolicy;
+}
+
+export interface NodeStatus {
+  id: string;
+  address: string;
+  phase: 'starting' | 'serving' | 'stopping' | 'stopped';
+  contacts: number;
+  buckets: { index: number; contacts: number; replacements: number }[];
+  keys: number;
+  bytes: number;
+}
+
+export interface KademliaNode {
+  readonly id: Id;
+  readonly address: string;
+  /** Load persisted contacts, join through bootstrap (self-lookup + refresh), start maintenance loops. */
+  start(): Promise<void>;
+  /** Stop loops, persist contacts, close transport and store. */
+  stop(): Promise<void>;
+
+  /** Store content-addressed bytes; key = sha256(bytes). */
+  putBlob(bytes: Uint8Array, opts?: PutOptions): Promise<PutResult>;
+  /** Fetch and verify; a replica returning wrong bytes is skipped (and counted). Local shard first. */
+  getBlob(key: Id): Promise<Uint8Array | undefined>;
+
+  /** Write a versioned record; the node stamps it with its Lamport clock (higher than any seen for key). */
+  putRecord(key: Id, bytes: Uint8Array, opts?: PutOptions & { deleted?: boolean }): Promise<PutResult>;
+  /** Latest version among the replicas found (read-repairs stale ones). */
+  getRecord(key: Id): Promise<{ bytes: Uint8Array; deleted: boolean; stamp: { c: number; w: string } } | undefined>;
+
+  /** Add / remove members of a mergeable set. */
+  addToSet(key: Id, members: string[], opts?: PutOptions): Promise<PutResult>;
+  removeFromSet(key: Id, members: string[], opts?: PutOptions): Promise<PutResult>;
+  /** Members present after merging every replica found (read-repair included). */
+  getSet(key: Id): Promise<string[]>;
+  /** Raw merged set value (with stamps), for callers that merge further. */
+  getSetValue(key: Id): Promise<SetValue | undefined>;
+
+  /** The k closest live contacts to `key` (iterative lookup). */
+  findNode(key: Id): Promise<Contact[]>;
+  /** Every contact in the routing table. */
+  contacts(): Contact[];
+  /** Local shard only, no network. */
+  getLocal(key: Id): Promise<StoredEntry | undefined>;
+  /** Subscribe to local shard changes (an entry stored or merged here, or removed). Returns unsubscribe. */
+  onLocalChange(listener: (change: { type: 'put' | 'delete'; entry: StoredEntry }) => void): () => void;
+
+  /**
+   * Many set additions at once (index postings of many songs): groups the keys by their closest
+   * nodes and sends batched STOREs, so ingest does not pay one round trip per key.
+   * Resolves when every key has W acks; rejects with the keys that did not.
+   */
+  addToSetMany(ops: { key: Id; members: string[] }[], opts?: PutOptions): Promise<void>;
+
+  /**
+   * Application RPCs carried over the same authenticated transport (the tracker's catalogue
+   * scatter-gather uses this). `method` must not collide with Kademlia's own RPC names.
+   */
+  handleApp(method: string, handler: (payload: Payload, from: Contact) => Promise<Payload>): void;
+  callApp(to: Contact, method: string, payload: Payload): Promise<Payload>;
+
+  status(): Promise<NodeStatus>;
+}

@@ -1,0 +1,88 @@
+/**
+ * 256-bit ids and XOR distance. Distances are compared byte by byte (never as JS Numbers,
+ * which lose precision past 2^53 — the k-bucket npm bug).
+ *
+ * Does not: know about buckets or contacts (see node/routing.ts).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { ID_BYTES, type Id } from './types.js';
+
+/** SHA-256 digest of `bytes` (a string is hashed as UTF-8). */
+export function sha256(bytes: Uint8Array | string): Id {
+  return new Uint8Array(createHash('sha256').update(bytes).digest());
+}
+
+/** DHT key of a named thing: sha256(namespace + '\0' + name). */
+export function keyOf(namespace: string, name: string): Id {
+  return sha256(`${namespace}\0${name}`);
+}
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function toHex(id: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < id.length; i++) s += HEX[id[i]!];
+  return s;
+}
+
+/** Parses lowercase or uppercase hex; throws on odd length or non-hex characters. */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new Error(`invalid hex: ${hex.slice(0, 16)}`);
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** True when `s` is the hex form of a 32-byte id. */
+export function isHexId(s: unknown): s is string {
+  return typeof s === 'string' && s.length === ID_BYTES * 2 && /^[0-9a-f]+$/.test(s);
+}
+
+export function randomId(): Id {
+  return new Uint8Array(randomBytes(ID_BYTES));
+}
+
+export function xorDistance(a: Id, b: Id): Uint8Array {
+  const out = new Uint8Array(ID_BYTES);
+  for (let i = 0; i < ID_BYTES; i++) out[i] = (a[i] ?? 0) ^ (b[i] ?? 0);
+  return out;
+}
+
+/** Negative when `a` is closer to `target` than `b`, positive when farther, 0 when equal. */
+export function compareDistance(target: Id, a: Id, b: Id): number {
+  for (let i = 0; i < ID_BYTES; i++) {
+    const da = (a[i] ?? 0) ^ (target[i] ?? 0);
+    const db = (b[i] ?? 0) ^ (target[i] ?? 0);
+    if (da !== db) return da - db;
+  }
+  return 0;
+}
+
+/** Length of the common bit prefix of a and b (256 when equal). Bucket index of b seen from a. */
+export function sharedPrefixBits(a: Id, b: Id): number {
+  for (let i = 0; i < ID_BYTES; i++) {
+    const x = (a[i] ?? 0) ^ (b[i] ?? 0);
+    if (x !== 0) return i * 8 + Math.clz32(x) - 24;
+  }
+  return ID_BYTES * 8;
+}
+
+/** A random id sharing exactly `bits` leading bits with `base` (for refreshing bucket `bits`). */
+export function randomIdInBucket(base: Id, bits: number): Id {
+  const id = randomId();
+  if (bits >= ID_BYTES * 8) return new Uint8Array(base);
+  for (let j = 0; j <= bits; j++) {
+    const byte = j >> 3;
+    const mask = 0x80 >> (j & 7);
+    const baseBit = base[byte]! & mask;
+    const want = j < bits ? baseBit : baseBit ^ mask; // bit `bits` is the first one that differs
+    id[byte] = (id[byte]! & ~mask & 0xff) | want;
+  }
+  return id;
+}
+
+export function idEquals(a: Id, b: Id): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

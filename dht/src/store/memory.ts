@@ -1,0 +1,57 @@
+/**
+ * In-memory shard store (a Map), for simulation and unit tests.
+ *
+ * Does not: persist anything across processes (SQLite/MongoDB adapters live next to it),
+ * merge or verify values (the node does).
+ */
+import { toHex } from '../id.js';
+import type { Contact, Id, ShardStore, StoredEntry, Value } from '../types.js';
+
+/** Payload bytes of a value, as counted by `size()`. */
+export function valueBytes(v: Value): number {
+  switch (v.kind) {
+    case 'blob':
+    case 'record':
+      return v.bytes.byteLength;
+    case 'set': {
+      let n = 0;
+      for (const m of Object.keys(v.members)) n += m.length;
+      return n;
+    }
+    default: {
+      const never: never = v;
+      return never;
+    }
+  }
+}
+
+export function makeMemoryStore(): ShardStore {
+  const entries = new Map<string, StoredEntry>();
+  let contacts: Contact[] = [];
+  return {
+    async get(key: Id) {
+      return entries.get(toHex(key));
+    },
+    async put(entry: StoredEntry) {
+      entries.set(toHex(entry.key), entry);
+    },
+    async delete(key: Id) {
+      entries.delete(toHex(key));
+    },
+    async *scan() {
+      for (const e of [...entries.values()]) yield e;
+    },
+    async size() {
+      let bytes = 0;
+      for (const e of entries.values()) bytes += valueBytes(e.value);
+      return { keys: entries.size, bytes };
+    },
+    async saveContacts(cs: Contact[]) {
+      contacts = cs.map((c) => ({ id: new Uint8Array(c.id), address: c.address }));
+    },
+    async loadContacts() {
+      return contacts.map((c) => ({ id: new Uint8Array(c.id), address: c.address }));
+    },
+    async close() {},
+  };
+}

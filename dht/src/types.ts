@@ -1,0 +1,158 @@
+/**
+ * Public types of the Kademlia engine: the contracts between the node core, its
+ * transports (TCP, in-memory) and its shard stores (SQLite, MongoDB).
+ *
+ * This module holds types only. The core never imports a transport or a store
+ * implementation: it receives them through these interfaces (graphql-ws style).
+ */
+
+/** A 256-bit identifier (node id or key), always 32 bytes. Compared byte-wise, never as a JS Number. */
+export type Id = Uint8Array;
+
+/** Bytes in an {@link Id}. 256-bit ids so that content keys are plain SHA-256 digests. */
+export const ID_BYTES = 32;
+
+/** How a peer is reached: `host:port` for TCP, any unique string for the in-memory transport. */
+export type Address = string;
+
+/** A known node: its id and where to reach it. */
+export interface Contact {
+  id: Id;
+  address: Address;
+}
+
+// ---------------------------------------------------------------------------
+// Transport: 4 members, no knowledge of Kademlia messages.
+// ---------------------------------------------------------------------------
+
+/** An RPC payload as the transport sees it: any msgpack-encodable object. The RPC layer validates shape. */
+export type Payload = Record<string, unknown>;
+
+/**
+ * Handles one incoming request and returns the response payload.
+ * `from` is the transport-level address of the sender (for TCP: the remote socket address,
+ * NOT the sender's listening address, which travels inside the payload).
+ */
+export type RequestHandler = (payload: Payload, from: Address) => Promise<Payload>;
+
+/**
+ * Moves request/response payloads between nodes. Implementations: `makeTcpTransport`
+ * (length-prefixed msgpack frames, HMAC-authenticated with the cluster key, persistent
+ * connections, frame size cap, per-peer rate limit) and `makeMemoryNetwork().makeTransport()`
+ * (latency, drops, partitions for simulation).
+ *
+ * Does not: retry, route, or know what a PING is. Retries and failure accounting live in the RPC layer.
+ */
+export interface Transport {
+  /** The address other nodes dial to reach this one (after listening; port 0 is resolved). */
+  readonly address: Address;
+  /**
+   * Sends `payload` to `to` and resolves with the response, or rejects with a {@link TransportError}
+   * when the deadline passes, the peer is unreachable, or the frame is refused.
+   */
+  request(to: Address, payload: Payload, timeoutMs: number): Promise<Payload>;
+  /** Installs the handler for incoming requests (one per transport; a second call replaces it). */
+  listen(handler: RequestHandler): void;
+  /** Stops listening and closes every connection; pending requests reject. */
+  close(): Promise<void>;
+}
+
+/** Stable codes of transport failures, so the RPC layer can decide what counts against a contact. */
+export type TransportErrorCode = 'TIMEOUT' | 'UNREACHABLE' | 'CLOSED' | 'REFUSED' | 'TOO_LARGE';
+
+export class TransportError extends Error {
+  constructor(
+    readonly code: TransportErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+/** Counters a transport reports into (the node wires them to prom-client). All optional. */
+export interface TransportMetrics {
+  /** A frame was dropped: bad HMAC, malformed, oversized, or rate-limited. */
+  dropped?(reason: 'auth' | 'malformed' | 'oversized' | 'rate_limited'): void;
+  bytesIn?(n: number): void;
+  bytesOut?(n: number): void;
+}
+
+// ---------------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------------
+
+/**
+ * A logical clock stamp: Lamport counter plus writer node id (hex) as tie-break. Totally ordered,
+ * so every replica picks the same winner; never wall-clock.
+ */
+export interface Stamp {
+  /** Lamport counter. */
+  c: number;
+  /** Writer id (hex) breaking ties between equal counters. */
+  w: string;
+}
+
+/** Content-addressed bytes: key = sha256(bytes), verified on every read and write. */
+export interface BlobValue {
+  kind: 'blob';
+  bytes: Uint8Array;
+}
+
+/** A versioned record: the highest stamp wins on every replica. `deleted` is a tombstone. */
+export interface RecordValue {
+  kind: 'record';
+  stamp: Stamp;
+  bytes: Uint8Array;
+  deleted?: boolean;
+}
+
+/**
+ * A mergeable set (LWW-element-set over Lamport stamps): each member keeps the stamp of its latest
+ * add and latest remove; present when add > remove. Merge takes the max of each; replicas converge.
+ */
+export interface SetValue {
+  kind: 'set';
+  members: Record<string, { add?: Stamp; del?: Stamp }>;
+}
+
+export type Value = BlobValue | RecordValue | SetValue;
+export type ValueKind = Value['kind'];
+
+/** What a shard store holds for one key. */
+export interface StoredEntry {
+  /** Key, 32 bytes. */
+  key: Id;
+  value: Value;
+  /** Epoch ms after which the entry expires unless refreshed (re-replication or republish refreshes it). */
+  expiresAt: number;
+  /** True on the node that originally published the value: it republishes every tRepublish. */
+  publisher: boolean;
+  /** Epoch ms of the last time this entry was re-replicated by this node. */
+  replicatedAt: number;
+}
+
+// ---------------------------------------------------------------------------
+// Shard store: one interface, two adapters (SQLite default, MongoDB via MONGODB_URI).
+// ---------------------------------------------------------------------------
+
+/**
+ * Durable per-node storage of entries and of the routing table's contacts.
+ *
+ * Does not: merge values (the node merges before `put`), verify hashes (the node does), or expire
+ * anything by itself (the node's maintenance loop calls `delete`).
+ */
+export interface ShardStore {
+  get(key: Id): Promise<StoredEntry | undefined>;
+  /** Inserts or replaces the entry for `entry.key`. */
+  put(entry: StoredEntry): Promise<void>;
+  delete(key: Id): Promise<void>;
+  /** Every entry, in no particular order; used by republish, hand-over and status. */
+  scan(): AsyncIterable<StoredEntry>;
+  /** Number of entries and their total value bytes. */
+  size(): Promise<{ keys: number; bytes: number }>;
+  /** Replaces the persisted contacts (so a restarted node rejoins without bootstrap help). */
+  saveContacts(contacts: Contact[]): Promise<void>;
+  loadContacts(): Promise<Contact[]>;
+  close(): Promise<void>;
+}
