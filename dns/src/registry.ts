@@ -3,6 +3,7 @@
  * per-role round-robin cursor. Pure in-memory state with an injectable clock.
  * Does not verify signatures (auth.ts) nor speak HTTP/DNS (http.ts, answer.ts).
  */
+import { createHash } from 'node:crypto';
 import { HEARTBEAT_EXPIRY_MS, REPLAY_WINDOW_MS, ROLES, isRole, type Role } from './constants.js';
 
 /** What a node says about itself in a heartbeat. */
@@ -103,7 +104,7 @@ export function makeRegistry(opts: RegistryOptions = {}) {
     const base = labelOf(a.name);
     const taken = (l: string) => [...nodes.entries()].some(([k, n]) => k !== key && n.label === l && n.host !== a.host);
     if (!taken(base)) return base;
-    return `${base.slice(0, 56)}-${a.role}`.slice(0, 63);
+    return `${base.slice(0, 54)}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
   }
 
   return {

@@ -1,0 +1,99 @@
+/**
+ * Defaults and validation of `KademliaNodeOptions`. Policy is data: every limit is a named
+ * constant with the reason it has that value.
+ */
+import type { KademliaMetrics, KademliaNodeOptions, KademliaTimers, ReplicationPolicy } from '../api.js';
+import type { ValueKind } from '../types.js';
+
+/** Paper value: 20 contacts per bucket makes it unlikely all fail within an hour. */
+export const DEFAULT_K = 20;
+/** Paper value: 3 concurrent requests per lookup trades latency against traffic. */
+export const DEFAULT_ALPHA = 3;
+/** Three replicas survive two simultaneous failures; W=2 keeps puts available with one down. */
+export const DEFAULT_POLICY: ReplicationPolicy = { r: 3, w: 2 };
+/** Failed RPCs before a contact may be replaced (Kademlia later version: 5 with backoff). */
+export const STALE_FAILURES = 5;
+/** First backoff of a failing contact; doubles per failure, so partitions do not flood. */
+export const BACKOFF_BASE_MS = 500;
+/** Backoff ceiling, so a healed partition is retried within a minute. */
+export const BACKOFF_MAX_MS = 60_000;
+/** Below this many contacts the watchdog re-seeds (go-libp2p "fix low peers" uses ~10). */
+export const LOW_PEERS = 10;
+/** A value larger than this is refused (chunks are far smaller; caps memory per request). */
+export const MAX_VALUE_BYTES = 8 * 1024 * 1024;
+/** Items in one batched STORE; bounds the frame size and the work per request. */
+export const MAX_BATCH_ITEMS = 512;
+/** Contacts returned per FIND_* reply, whatever k the caller asked for. */
+export const MAX_REPLY_CONTACTS = 64;
+/** Members in one set value; keeps merges and frames bounded. */
+export const MAX_SET_MEMBERS = 100_000;
+/** Bytes of one set member name. */
+export const MAX_MEMBER_LENGTH = 1024;
+/** A small-network closest-set computed locally is trusted this long after a lookup found nothing new. */
+export const SMALL_NET_TRUST_MS = 10_000;
+/** Parallel lookups during replication rounds, so maintenance does not swamp the node. */
+export const MAINTENANCE_CONCURRENCY = 8;
+/** New contacts are batched for key hand-over this long, so a join burst scans the shard once. */
+export const HANDOVER_DEBOUNCE_MS = 100;
+
+export const DEFAULT_TIMERS: KademliaTimers = {
+  tReplicate: 3_600_000,
+  tRepublish: 79_200_000,
+  tExpire: 172_800_000,
+  tRefresh: 3_600_000,
+  tRedial: 60_000,
+  tWatchdog: 5_000,
+  rpcTimeout: 2_000,
+};
+
+type Logger = NonNullable<KademliaNodeOptions['logger']>;
+const noop = () => {};
+export const SILENT_LOGGER: Logger = { info: noop, warn: noop, debug: noop, error: noop };
+
+export interface ResolvedOptions {
+  k: number;
+  alpha: number;
+  policies: Record<ValueKind, ReplicationPolicy>;
+  timers: KademliaTimers;
+  bootstrap: string[];
+  logger: Logger;
+  metrics: KademliaMetrics;
+}
+
+export function resolveOptions(opts: KademliaNodeOptions): ResolvedOptions {
+  const k = opts.k ?? DEFAULT_K;
+  const alpha = opts.alpha ?? DEFAULT_ALPHA;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
+  if (!Number.isInteger(alpha) || alpha < 1) throw new RangeError(`alpha must be a positive integer, got ${alpha}`);
+  const policies = {
+    blob: opts.replication?.blob ?? DEFAULT_POLICY,
+    record: opts.replication?.record ?? DEFAULT_POLICY,
+    set: opts.replication?.set ?? DEFAULT_POLICY,
+  };
+  for (const [kind, p] of Object.entries(policies)) validatePolicy(p, kind);
+  const timers = { ...DEFAULT_TIMERS, ...opts.timers };
+  for (const [name, v] of Object.entries(timers)) {
+    if (!(typeof v === 'number' && v > 0)) throw new RangeError(`timer ${name} must be > 0 ms, got ${v}`);
+  }
+  if (timers.tExpire <= timers.tRepublish) {
+    throw new RangeError(`tExpire (${timers.tExpire}) must exceed tRepublish (${timers.tRepublish}) (XLattice race)`);
+  }
+  if (timers.tExpire <= timers.tReplicate) {
+    throw new RangeError(`tExpire (${timers.tExpire}) must exceed tReplicate (${timers.tReplicate})`);
+  }
+  return {
+    k,
+    alpha,
+    policies,
+    timers,
+    bootstrap: opts.bootstrap ?? [],
+    logger: opts.logger ?? SILENT_LOGGER,
+    metrics: opts.metrics ?? {},
+  };
+}
+
+export function validatePolicy(p: ReplicationPolicy, what = 'policy'): void {
+  if (!Number.isInteger(p.r) || p.r < 1 || !Number.isInteger(p.w) || p.w < 1 || p.w > p.r) {
+    throw new RangeError(`${what}: need integers 1 <= w <= r, got r=${p.r} w=${p.w}`);
+  }
+}

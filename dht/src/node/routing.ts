@@ -1,0 +1,165 @@
+/**
+ * Routing table: 256 flat k-buckets indexed by the length of the prefix shared with our id.
+ * Each bucket is least-recently-seen first. A full bucket never evicts a live contact: the
+ * newcomer goes to the bucket's replacement cache and the head is pinged (by the node, through
+ * `onFullBucket`). Failing contacts are backed off and dropped only after STALE_FAILURES failures
+ * and only when a replacement exists, so a partition cannot empty the table.
+ *
+ * Does not: send RPCs (the node pings on our request) or run timers.
+ */
+import { compareDistance, sharedPrefixBits, toHex } from '../id.js';
+import type { Contact, Id } from '../types.js';
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, STALE_FAILURES } from './options.js';
+
+interface Entry {
+  contact: Contact;
+  hex: string;
+  failures: number;
+  /** Epoch ms before which a failing contact is not offered to lookups. */
+  retryAt: number;
+}
+
+interface Bucket {
+  entries: Entry[];
+  replacements: Entry[];
+}
+
+export type SeenResult = 'self' | 'added' | 'updated' | 'cached';
+
+export interface RoutingTableOptions {
+  self: Id;
+  k: number;
+  /** Called when a newcomer meets a full bucket: ping `head`, then call `seen` or `failed`. */
+  onFullBucket?: (head: Contact) => void;
+  now?: () => number;
+  /** Failures before a contact may be replaced. @default STALE_FAILURES */
+  staleFailures?: number;
+  /** First backoff after a failure, doubling per failure. @default BACKOFF_BASE_MS */
+  backoffBaseMs?: number;
+}
+
+export type RoutingTable = ReturnType<typeof makeRoutingTable>;
+
+export function makeRoutingTable(opts: RoutingTableOptions) {
+  const { self, k } = opts;
+  const now = opts.now ?? Date.now;
+  const staleFailures = opts.staleFailures ?? STALE_FAILURES;
+  const backoffBase = opts.backoffBaseMs ?? BACKOFF_BASE_MS;
+  const buckets: Bucket[] = Array.from({ length: 256 }, () => ({ entries: [], replacements: [] }));
+  let count = 0;
+
+  const bucketOf = (id: Id) => sharedPrefixBits(self, id);
+  const makeEntry = (c: Contact, hex: string): Entry => ({ contact: { id: c.id, address: c.address }, hex, failures: 0, retryAt: 0 });
+
+  function promoteReplacement(b: Bucket): void {
+    const r = b.replacements.pop(); // most recently seen first
+    if (r) {
+      b.entries.push(r);
+      count++;
+    }
+  }
+
+  return {
+    bucketOf,
+    /** Records that `c` was heard from (a request from it, or a reply). */
+    seen(c: Contact): SeenResult {
+      const idx = bucketOf(c.id);
+      if (idx >= 256) return 'self';
+      const b = buckets[idx]!;
+      const hex = toHex(c.id);
+      const i = b.entries.findIndex((e) => e.hex === hex);
+      if (i >= 0) {
+        const e = b.entries[i]!;
+        b.entries.splice(i, 1);
+        e.failures = 0;
+        e.retryAt = 0;
+        e.contact.address = c.address;
+        b.entries.push(e);
+        return 'updated';
+      }
+      const ri = b.replacements.findIndex((e) => e.hex === hex);
+      if (ri >= 0) b.replacements.splice(ri, 1);
+      if (b.entries.length < k) {
+        b.entries.push(makeEntry(c, hex));
+        count++;
+        return 'added';
+      }
+      const stale = b.entries.findIndex((e) => e.failures >= staleFailures);
+      if (stale >= 0) {
+        b.entries.splice(stale, 1);
+        b.entries.push(makeEntry(c, hex));
+        return 'added';
+      }
+      b.replacements.push(makeEntry(c, hex));
+      if (b.replacements.length > k) b.replacements.shift();
+      opts.onFullBucket?.(b.entries[0]!.contact);
+      return 'cached';
+    },
+    /** Records a failed RPC to `id`: backoff, and replacement once stale and a replacement exists. */
+    failed(id: Id): void {
+      const idx = bucketOf(id);
+      if (idx >= 256) return;
+      const b = buckets[idx]!;
+      const hex = toHex(id);
+      const ri = b.replacements.findIndex((e) => e.hex === hex);
+      if (ri >= 0) b.replacements.splice(ri, 1);
+      const i = b.entries.findIndex((e) => e.hex === hex);
+      if (i < 0) return;
+      const e = b.entries[i]!;
+      e.failures++;
+      e.retryAt = now() + Math.min(BACKOFF_MAX_MS, backoffBase * 2 ** (e.failures - 1));
+      if (e.failures >= staleFailures && b.replacements.length > 0) {
+        b.entries.splice(i, 1);
+        count--;
+        promoteReplacement(b);
+      }
+    },
+    has(id: Id): boolean {
+      const idx = bucketOf(id);
+      if (idx >= 256) return false;
+      const hex = toHex(id);
+      return buckets[idx]!.entries.some((e) => e.hex === hex);
+    },
+    /** Up to `n` contacts closest to `target`, skipping contacts still in failure backoff. */
+    closest(target: Id, n: number, opts2: { includeBackoff?: boolean } = {}): Contact[] {
+      const t = now();
+      const all: Contact[] = [];
+      for (const b of buckets) {
+        for (const e of b.entries) if (opts2.includeBackoff || e.retryAt <= t) all.push(e.contact);
+      }
+      all.sort((a, b) => compareDistance(target, a.id, b.id));
+      return all.slice(0, n);
+    },
+    /** True when `id` has failed and is still in backoff. */
+    inBackoff(id: Id): boolean {
+      const idx = bucketOf(id);
+      if (idx >= 256) return false;
+      const hex = toHex(id);
+      const e = buckets[idx]!.entries.find((x) => x.hex === hex);
+      return !!e && e.retryAt > now();
+    },
+    all(): Contact[] {
+      return buckets.flatMap((b) => b.entries.map((e) => e.contact));
+    },
+    size: () => count,
+    /** Highest non-empty bucket index (-1 when empty): buckets beyond it are empty by construction. */
+    deepest(): number {
+      for (let i = 255; i >= 0; i--) if (buckets[i]!.entries.length > 0) return i;
+      return -1;
+    },
+    stats(): { index: number; contacts: number; replacements: number }[] {
+      const out: { index: number; contacts: number; replacements: number }[] = [];
+      buckets.forEach((b, index) => {
+        if (b.entries.length || b.replacements.length) out.push({ index, contacts: b.entries.length, replacements: b.replacements.length });
+      });
+      return out;
+    },
+    /** Contacts of one bucket in LRS order (tests, status). */
+    bucket(index: number): Contact[] {
+      return buckets[index]?.entries.map((e) => e.contact) ?? [];
+    },
+    replacements(index: number): Contact[] {
+      return buckets[index]?.replacements.map((e) => e.contact) ?? [];
+    },
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * Value semantics: stamp order, record last-writer-wins, LWW-element-set merge, blob
+ * verification and shape validation of values arriving from the network.
+ *
+ * Does not: store anything (shard.ts) or talk to peers (rpc.ts).
+ */
+import { sha256, idEquals } from '../id.js';
+import type { BlobValue, Id, RecordValue, SetValue, Stamp, Value } from '../types.js';
+import { MAX_MEMBER_LENGTH, MAX_SET_MEMBERS, MAX_VALUE_BYTES } from './options.js';
+
+/** Total order on stamps: counter, then writer id. */
+export function compareStamp(a: Stamp | undefined, b: Stamp | undefined): number {
+  if (!a) return b ? -1 : 0;
+  if (!b) return 1;
+  if (a.c !== b.c) return a.c - b.c;
+  return a.w < b.w ? -1 : a.w > b.w ? 1 : 0;
+}
+
+const maxStamp = (a: Stamp | undefined, b: Stamp | undefined) => (compareStamp(a, b) >= 0 ? a : b);
+
+/** Merge of set values: per member, per field, the max stamp. Commutative, associative, idempotent. */
+export function mergeSets(a: SetValue, b: SetValue): SetValue {
+  const members: SetValue['members'] = { ...a.members };
+  for (const [m, s] of Object.entries(b.members)) {
+    const cur = members[m];
+    if (!cur) {
+      members[m] = s;
+      continue;
+    }
+    const add = maxStamp(cur.add, s.add);
+    const del = maxStamp(cur.del, s.del);
+    members[m] = { ...(add ? { add } : {}), ...(del ? { del } : {}) };
+  }
+  return { kind: 'set', members };
+}
+
+/** Present members: latest add newer than latest remove. */
+export function setMembers(v: SetValue): string[] {
+  const out: string[] = [];
+  for (const [m, s] of Object.entries(v.members)) if (s.add && compareStamp(s.add, s.del) > 0) out.push(m);
+  return out.sort();
+}
+
+/** Does `incoming` change `current` (so a STORE of it is news)? */
+export function setCovers(current: SetValue, incoming: SetValue): boolean {
+  for (const [m, s] of Object.entries(incoming.members)) {
+    const c = current.members[m];
+    if (!c) return false;
+    if (compareStamp(s.add, c.add) > 0 || compareStamp(s.del, c.del) > 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Merges an incoming value into the current one. Returns the merged value and whether it
+ * differs from `current`. Kinds must match (a kind clash keeps the current value).
+ */
+export function mergeValue(current: Value | undefined, incoming: Value): { value: Value; changed: boolean } {
+  if (!current) return { value: incoming, changed: true };
+  if (current.kind !== incoming.kind) return { value: current, changed: false };
+  switch (incoming.kind) {
+    case 'blob':
+      return { value: current, changed: false };
+    case 'record': {
+      const cur = current as RecordValue;
+      return compareStamp(incoming.stamp, cur.stamp) > 0 ? { value: incoming, changed: true } : { value: cur, changed: false };
+    }
+    case 'set': {
+      const cur = current as SetValue;
+      if (setCovers(cur, incoming)) return { value: cur, changed: false };
+      return { value: mergeSets(cur, incoming), changed: true };
+    }
+    default: {
+      const never: never = incoming;
+      return never;
+    }
+  }
+}
+
+/** Every stamp carried by a value (to advance the Lamport clock past them). */
+export function maxStampOf(v: Value): number {
+  switch (v.kind) {
+    case 'blob':
+      return 0;
+    case 'record':
+      return v.stamp.c;
+    case 'set': {
+      let c = 0;
+      for (const s of Object.values(v.members)) c = Math.max(c, s.add?.c ?? 0, s.del?.c ?? 0);
+      return c;
+    }
+    default: {
+      const never: never = v;
+      return never;
+    }
+  }
+}
+
+export function blobMatches(key: Id, v: BlobValue): boolean {
+  return idEquals(sha256(v.bytes), key);
+}
+
+function isStamp(s: unknown): s is Stamp {
+  if (typeof s !== 'object' || s === null) return false;
+  const o = s as Record<string, unknown>;
+  return typeof o.c === 'number' && Number.isSafeInteger(o.c) && o.c >= 0 && typeof o.w === 'string' && o.w.length <= 128;
+}
+
+const isBytes = (b: unknown): b is Uint8Array => b instanceof Uint8Array && b.byteLength <= MAX_VALUE_BYTES;
+
+/**
+ * Validates a value from the network and returns a clean copy, or a reason string.
+ * Blobs are also checked against their key.
+ */
+export function parseValue(raw: unknown, key: Id): Value | string {
+  if (typeof raw !== 'object' || raw === null) return 'value is not an object';
+  const o = raw as Record<string, unknown>;
+  switch (o.kind) {
+    case 'blob': {
+      if (!isBytes(o.bytes)) return 'blob bytes missing or too large';
+      const v: BlobValue = { kind: 'blob', bytes: new Uint8Array(o.bytes) };
+      return blobMatches(key, v) ? v : 'blob does not hash to its key';
+    }
+    case 'record': {
+      if (!isBytes(o.bytes)) return 'record bytes missing or too large';
+      if (!isStamp(o.stamp)) return 'record stamp invalid';
+      if (o.deleted !== undefined && typeof o.deleted !== 'boolean') return 'record deleted flag invalid';
+      return { kind: 'record', stamp: { c: o.stamp.c, w: o.stamp.w }, bytes: new Uint8Array(o.bytes), ...(o.deleted ? { deleted: true } : {}) };
+    }
+    case 'set': {
+      if (typeof o.members !== 'object' || o.members === null || Array.isArray(o.members)) return 'set members invalid';
+      const entries = Object.entries(o.members as Record<string, unknown>);
+      if (entries.length > MAX_SET_MEMBERS) return 'too many set members';
+      const members: SetValue['members'] = {};
+      for (const [m, s] of entries) {
+        if (m.length > MAX_MEMBER_LENGTH || typeof s !== 'object' || s === null) return 'set member invalid';
+        const st = s as Record<string, unknown>;
+        if ((st.add !== undefined && !isStamp(st.add)) || (st.del !== undefined && !isStamp(st.del))) return 'set stamp invalid';
+        members[m] = {
+          ...(st.add ? { add: { c: (st.add as Stamp).c, w: (st.add as Stamp).w } } : {}),
+          ...(st.del ? { del: { c: (st.del as Stamp).c, w: (st.del as Stamp).w } } : {}),
+        };
+      }
+      return { kind: 'set', members };
+    }
+    default:
+      return 'unknown value kind';
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Wire shapes of the Kademlia RPCs, carried as transport Payloads, and their validation.
+ * Ids travel as lowercase hex, value bytes as Uint8Array (msgpack bin).
+ *
+ * Does not: send anything (rpc.ts) or act on messages (handlers.ts).
+ */
+import { fromHex, isHexId, toHex } from '../id.js';
+import type { Contact, Payload } from '../types.js';
+import { MAX_BATCH_ITEMS, MAX_REPLY_CONTACTS } from './options.js';
+
+export const RPC_TYPES = ['PING', 'STORE', 'FIND_NODE', 'FIND_VALUE', 'APP'] as const;
+export type RpcType = (typeof RPC_TYPES)[number];
+
+export interface WireContact {
+  id: string;
+  addr: string;
+}
+
+/** Longest address accepted from the wire (host:port or a memory name). */
+const MAX_ADDRESS = 256;
+
+export const contactToWire = (c: Contact): WireContact => ({ id: toHex(c.id), addr: c.address });
+
+export function wireToContact(w: unknown): Contact | undefined {
+  if (typeof w !== 'object' || w === null) return undefined;
+  const o = w as Record<string, unknown>;
+  if (!isHexId(o.id) || typeof o.addr !== 'string' || o.addr.length === 0 || o.addr.length > MAX_ADDRESS) return undefined;
+  return { id: fromHex(o.id), address: o.addr };
+}
+
+/** Parses a contact list, dropping malformed entries and capping its length. */
+export function wireToContacts(list: unknown): Contact[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const out: Contact[] = [];
+  for (const w of list.slice(0, MAX_REPLY_CONTACTS)) {
+    const c = wireToContact(w);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+export interface Envelope {
+  t: string;
+  rpc: string;
+  from: Contact;
+}
+
+/** Validates the common envelope of a request or response. */
+export function parseEnvelope(p: unknown): Envelope | string {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return 'payload is not an object';
+  const o = p as Payload;
+  if (typeof o.t !== 'string') return 'missing type';
+  if (typeof o.rpc !== 'string' || o.rpc.length === 0 || o.rpc.length > 64) return 'missing rpc id';
+  const from = wireToContact(o.from);
+  if (!from) return 'missing or malformed sender';
+  return { t: o.t, rpc: o.rpc, from };
+}
+
+export function isRpcType(t: string): t is RpcType {
+  return (RPC_TYPES as readonly string[]).includes(t);
+}
+
+/** Validates STORE items: an array of { key: hex, value } (values are parsed by the handler). */
+export function parseStoreItems(items: unknown): { key: string; value: unknown }[] | string {
+  if (!Array.isArray(items)) return 'items must be an array';
+  if (items.length > MAX_BATCH_ITEMS) return `too many items (max ${MAX_BATCH_ITEMS})`;
+  const out: { key: string; value: unknown }[] = [];
+  for (const it of items) {
+    if (typeof it !== 'object' || it === null || !isHexId((it as Payload).key)) return 'item key invalid';
+    out.push({ key: (it as Payload).key as string, value: (it as Payload).value });
+  }
+  return out;
+}
