@@ -104,7 +104,7 @@ export function buildResponse(q: DecodedPacket, ctx: AnswerContext): Built | nul
     };
   };
 
-  if (q.opcode !== 'QUERY') return reply('NOTIMP');
+  if ((q as DecodedPacket & { opcode?: string }).opcode !== 'QUERY') return reply('NOTIMP');
   if (questions.length !== 1) return reply('FORMERR');
   const question = questions[0]!;
   const qclass = question.class ?? 'IN';

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { MAX_ANNOUNCE_BYTES, SIGNATURE_HEADER } from './constants.js';
 import { verify } from './auth.js';
 import type { DnsMetrics } from './ops.js';
-import { parseAnnouncement, parseWithdrawal, type Registry } from './registry.js';
+import { parseAnnouncement, parseWithdrawal, type Announcement, type Registry } from './registry.js';
 
 export interface HttpDeps {
   zone: string;
@@ -63,14 +63,14 @@ export function makeHttpHandler(d: HttpDeps): http.RequestListener {
     }
     const parsed = kind === 'announce' ? parseAnnouncement(json) : parseWithdrawal(json);
     if (typeof parsed === 'string') return (count('bad_request'), send(res, 400, { error: parsed }));
-    const v = 'host' in parsed ? d.registry.announce(parsed) : d.registry.withdraw(parsed);
+    const v = kind === 'announce' ? d.registry.announce(parsed as Announcement) : d.registry.withdraw(parsed);
     if (!v.ok) {
       count(v.reason);
       return send(res, v.reason === 'stale' ? 401 : 409, { error: v.reason, detail: v.detail });
     }
     count('ok');
-    if ('added' in v && v.added) d.logger.info({ role: parsed.role, name: parsed.name }, 'node joined');
-    if ('removed' in v && v.removed) d.logger.info({ role: parsed.role, name: parsed.name }, 'node withdrew');
+    if ('added' in v && v.added) d.logger.info({ role: parsed.role, node: parsed.name }, 'node joined');
+    if ('removed' in v && v.removed) d.logger.info({ role: parsed.role, node: parsed.name }, 'node withdrew');
     send(res, 200, { ok: true });
   }
 

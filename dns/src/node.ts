@@ -90,7 +90,7 @@ export async function startDnsNode(opts: DnsNodeOptions): Promise<DnsNode> {
   const httpPort = (server.address() as net.AddressInfo).port;
 
   const sweeper = setInterval(() => {
-    for (const n of registry.sweep()) logger.info({ role: n.role, name: n.name }, 'node expired (missed heartbeats)');
+    for (const n of registry.sweep()) logger.info({ role: n.role, node: n.name }, 'node expired (missed heartbeats)');
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 

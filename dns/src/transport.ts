@@ -84,7 +84,7 @@ function listenTcp(host: string, port: number, hooks: TransportHooks): Promise<{
     sock.on('close', () => sockets.delete(sock));
     sock.on('error', () => sock.destroy());
     sock.setTimeout(TCP_IDLE_TIMEOUT_MS, () => sock.destroy());
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     sock.on('data', (chunk: Buffer) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       while (pending.length >= 2) {

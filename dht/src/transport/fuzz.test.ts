@@ -96,7 +96,7 @@ test('survives hostile input and keeps serving valid peers', async () => {
     ];
     await blast([...garbage.map((g) => frame(g, KEY)), good]);
     // 6. byte-by-byte dribble of a valid frame followed by random bytes
-    await blast([...good].map((b) => Buffer.from([b])).concat([randomBytes(100)]));
+    await blast([...[...good].map((b) => Buffer.from([b])), randomBytes(100)]);
   }
 
   // Still alive: the old connection and a fresh peer both get answers.

@@ -1,0 +1,93 @@
+/**
+ * Incoming RPCs: validates every payload (garbage gets an ERR reply, never a crash), adds the
+ * sender to the routing table, and answers PING, FIND_NODE, FIND_VALUE, STORE (batched, merged
+ * into the local shard) and APP (application methods registered with handleApp).
+ *
+ * Does not: initiate RPCs or decide replication (writes.ts, maintenance.ts).
+ */
+import { fromHex, isHexId } from '../id.js';
+import type { Payload, RequestHandler } from '../types.js';
+import type { NodeContext } from './context.js';
+import { MAX_REPLY_CONTACTS } from './options.js';
+import { parseValue } from './values.js';
+import { contactToWire, isRpcType, parseEnvelope, parseStoreItems, type RpcType } from './wire.js';
+
+class BadRequest extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function makeRequestHandler(ctx: NodeContext): RequestHandler {
+  const reply = (t: 'OK' | 'ERR', rpc: string, body: Payload): Payload => ({ ...body, t, rpc, from: contactToWire(ctx.self) });
+  const replyCount = (n: unknown) =>
+    Math.min(MAX_REPLY_CONTACTS, typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : ctx.o.k);
+
+  async function dispatch(t: RpcType, p: Payload, env: { from: NodeContext['self'] }): Promise<Payload> {
+    switch (t) {
+      case 'PING':
+        return {};
+      case 'FIND_NODE': {
+        if (!isHexId(p.target)) throw new BadRequest('BAD_REQUEST', 'target must be a hex id');
+        const contacts = ctx.routing.closest(fromHex(p.target), replyCount(p.n));
+        return { contacts: contacts.map(contactToWire) };
+      }
+      case 'FIND_VALUE': {
+        if (!isHexId(p.key)) throw new BadRequest('BAD_REQUEST', 'key must be a hex id');
+        const key = fromHex(p.key);
+        const entry = await ctx.shard.get(key);
+        const contacts = ctx.routing.closest(key, replyCount(p.n)).map(contactToWire);
+        return entry ? { key: p.key, value: entry.value, contacts } : { key: p.key, contacts };
+      }
+      case 'STORE': {
+        const items = parseStoreItems(p.items);
+        if (typeof items === 'string') throw new BadRequest('BAD_REQUEST', items);
+        const acks = await Promise.all(
+          items.map(async (it) => {
+            const key = fromHex(it.key);
+            const value = parseValue(it.value, key);
+            if (typeof value === 'string') return false;
+            await ctx.shard.merge(key, value);
+            return true;
+          }),
+        );
+        return { acks };
+      }
+      case 'APP': {
+        if (typeof p.method !== 'string') throw new BadRequest('BAD_REQUEST', 'method must be a string');
+        const h = ctx.appHandlers.get(p.method);
+        if (!h) throw new BadRequest('UNKNOWN_METHOD', `no application method ${p.method}`);
+        const body = typeof p.body === 'object' && p.body !== null && !Array.isArray(p.body) ? (p.body as Payload) : {};
+        try {
+          const res = await h(body, env.from);
+          return { body: res };
+        } catch (err) {
+          throw new BadRequest('APP_ERROR', (err as Error).message ?? String(err));
+        }
+      }
+      default: {
+        const never: never = t;
+        return never;
+      }
+    }
+  }
+
+  return async (payload: Payload) => {
+    const rpc = typeof payload?.rpc === 'string' ? payload.rpc : '';
+    try {
+      const env = parseEnvelope(payload);
+      if (typeof env === 'string') return reply('ERR', rpc, { code: 'BAD_REQUEST', message: env });
+      if (!isRpcType(env.t)) return reply('ERR', rpc, { code: 'UNKNOWN_TYPE', message: `unknown rpc ${env.t}` });
+      ctx.o.metrics.rpcReceived?.(env.t);
+      ctx.onSeen(env.from);
+      return reply('OK', rpc, await dispatch(env.t, payload, env));
+    } catch (err) {
+      if (err instanceof BadRequest) return reply('ERR', rpc, { code: err.code, message: err.message });
+      ctx.o.logger.warn({ err }, 'dht: request handler failed');
+      return reply('ERR', rpc, { code: 'INTERNAL', message: 'internal error' });
+    }
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Tracker policy as data: every limit, replication factor and bound in one place.
+ * Each constant says why it has its value. Does not enforce anything itself (see validate.ts).
+ */
+import type { ReplicationPolicy } from '@gotify/dht';
+
+/** Largest page a client may ask for: bounds scatter-gather replies (200 records ≈ 60 KB). */
+export const MAX_PAGE_SIZE = 200;
+/** Page size when `first` is omitted (mirrors the SDL default). */
+export const DEFAULT_PAGE_SIZE = 50;
+/** Per string field (title, artist, ...): generous for real tags, bounds key and record sizes. */
+export const MAX_FIELD_LENGTH = 500;
+/** Free-text query length: a search box, not a document. */
+export const MAX_SEARCH_LENGTH = 200;
+/** Words of a query that are looked up; more words only add lookups, not relevance. */
+export const MAX_QUERY_WORDS = 8;
+/** importSongs batch cap: one call stays well under the HTTP body cap and a few seconds of work. */
+export const MAX_IMPORT_BATCH = 1000;
+/** Selection depth limit: our schema is 4 levels deep (songs.edges.node.field); 8 leaves room for fragments. */
+export const MAX_QUERY_DEPTH = 8;
+/** HTTP body cap: 1000 songs × ~1 KB of metadata fits with margin. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Cursor string cap: a cursor is a short base64 JSON tuple. */
+export const MAX_CURSOR_LENGTH = 2048;
+
+/** Records (song metadata) live on 3 nodes, 2 acks: survives one tracker failure without losing writes. */
+export const RECORD_REPLICATION: ReplicationPolicy = { r: 3, w: 2 };
+/** Index and search postings: same guarantee as the records they point to. */
+export const SET_REPLICATION: ReplicationPolicy = { r: 3, w: 2 };
+
+/** Prefix keys are written for prefixes of length PREFIX_MIN..PREFIX_MAX: 3 letters is where prefixes start to be selective. */
+export const PREFIX_MIN = 3;
+/** Longer query words look up their 6-letter prefix and are verified on the record: bounds keys per word to 4. */
+export const PREFIX_MAX = 6;
+/** Words shorter than this get no deletion keys (one typo in a 3-letter word is another word). */
+export const TYPO_MIN_LENGTH = 4;
+/** Words longer than this get no deletion keys (bounds keys per word; long words are rarely mistyped alone). */
+export const TYPO_MAX_LENGTH = 16;
+/** Distinct words per song that get search keys: bounds keys per song (see README for the numbers). */
+export const MAX_SEARCH_WORDS_PER_SONG = 16;
+/** Candidate keys looked up per query word (1 sym + 1 prefix + ≤ 16 deletions), a safety bound. */
+export const MAX_KEYS_PER_QUERY_WORD = 20;
+
+/** Concurrent DHT operations issued by one request (record fetches, lookups): keeps sockets and CPU fair. */
+export const DHT_CONCURRENCY = 32;
+/** Records asked from one tracker per app RPC: keeps a reply well under the frame cap. */
+export const RECORDS_PER_RPC = 500;
+/** Facet values returned per facet (highest counts first): 5000 albums are not a useful facet. */
+export const MAX_FACET_VALUES = 500;
+/** Deadline of one scatter-gather leg: a dead tracker must not stall a listing. */
+export const SCATTER_TIMEOUT_MS = 3_000;

@@ -1,0 +1,86 @@
+/**
+ * Free-text matching and ranking, pure: the DHT lookups that produce candidates live in
+ * service.ts; this module verifies candidates against their real words and scores them.
+ *
+ * A query word q matches a song word t when q == t (exact), t starts with q and q has at least
+ * PREFIX_MIN letters (prefix), or their optimal-string-alignment distance is 1 (typo: one
+ * insertion, deletion, substitution or adjacent transposition) and the longer has at least
+ * TYPO_MIN_LENGTH letters. Everything else the candidate keys let through is a false positive.
+ */
+import { words } from './normalise.js';
+import { PREFIX_MIN, TYPO_MIN_LENGTH, MAX_QUERY_WORDS } from './limits.js';
+
+export type MatchQuality = 'exact' | 'prefix' | 'typo';
+
+/** Exact beats prefix beats typo, whatever the field. */
+const QUALITY_POINTS: Record<MatchQuality, number> = { exact: 3, prefix: 2, typo: 1 };
+/** Title > artist > album > genre. */
+export const FIELD_WEIGHTS = { title: 4, artist: 3, album: 2, genre: 1 } as const;
+export type SearchField = keyof typeof FIELD_WEIGHTS;
+export type SongWords = Record<SearchField, string[]>;
+
+/** Optimal string alignment distance, stopping early once it exceeds `max`. */
+export function osaDistance(a: string, b: string, max = 1): number {
+  const s = Array.from(a);
+  const t = Array.from(b);
+  if (Math.abs(s.length - t.length) > max) return max + 1;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= s.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= t.length; j++) {
+      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
+      cur.push(v);
+      rowMin = Math.min(rowMin, v);
+    }
+    if (rowMin > max) return max + 1;
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[t.length]!;
+}
+
+/** How query word q matches song word t, or undefined. */
+export function matchWord(q: string, t: string): MatchQuality | undefined {
+  if (q === t) return 'exact';
+  const ql = Array.from(q).length;
+  if (ql >= PREFIX_MIN && t.startsWith(q)) return 'prefix';
+  if (Math.max(ql, Array.from(t).length) >= TYPO_MIN_LENGTH && osaDistance(q, t, 1) <= 1) return 'typo';
+  return undefined;
+}
+
+/** Query words: normalised, deduplicated, at most MAX_QUERY_WORDS. */
+export function queryWords(search: string): string[] {
+  return [...new Set(words(search))].slice(0, MAX_QUERY_WORDS);
+}
+
+export function songSearchWords(song: Record<SearchField, string>): SongWords {
+  return { title: words(song.title), artist: words(song.artist), album: words(song.album), genre: words(song.genre) };
+}
+
+/**
+ * Relevance of a song for the query words; 0 when no word truly matches (a false positive of the
+ * candidate keys). Ranking: number of query words matched, then match quality, then field weight:
+ * score = 1000 × matched + Σ over matched words of (10 × quality points + field weight).
+ */
+export function scoreSong(qs: string[], song: SongWords): number {
+  let matched = 0;
+  let points = 0;
+  for (const q of qs) {
+    let best = 0;
+    for (const field of ['title', 'artist', 'album', 'genre'] as const) {
+      for (const t of song[field]) {
+        const m = matchWord(q, t);
+        if (m) best = Math.max(best, 10 * QUALITY_POINTS[m] + FIELD_WEIGHTS[field]);
+      }
+    }
+    if (best > 0) {
+      matched++;
+      points += best;
+    }
+  }
+  return matched === 0 ? 0 : 1000 * matched + points;
+}
