@@ -17,25 +17,41 @@ export function keyOf(namespace: string, name: string): Id {
   return sha256(`${namespace}\0${name}`);
 }
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 export function toHex(id: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < id.length; i++) s += HEX[id[i]!];
-  return s;
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
 }
 
 /** Parses lowercase or uppercase hex; throws on odd length or non-hex characters. */
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new Error(`invalid hex: ${hex.slice(0, 16)}`);
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  const b = Buffer.from(hex, 'hex');
+  if (b.length * 2 !== hex.length) throw new Error(`invalid hex: ${hex.slice(0, 16)}`);
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
+
+const hexCache = new WeakMap<Uint8Array, string>();
+
+/**
+ * Internal: hex of an id the engine never mutates (contact and key ids), memoised, because
+ * lookups convert the same ids thousands of times. Not for caller-owned buffers.
+ */
+export function idHex(id: Uint8Array): string {
+  let h = hexCache.get(id);
+  if (h === undefined) hexCache.set(id, (h = toHex(id)));
+  return h;
+}
+
+/** Internal: parses an id from validated lowercase hex and memoises its hex. */
+export function idFromHex(hex: string): Uint8Array {
+  const id = fromHex(hex);
+  hexCache.set(id, hex);
+  return id;
+}
+
+const HEX_ID = /^[0-9a-f]{64}$/;
 
 /** True when `s` is the hex form of a 32-byte id. */
 export function isHexId(s: unknown): s is string {
-  return typeof s === 'string' && s.length === ID_BYTES * 2 && /^[0-9a-f]+$/.test(s);
+  return typeof s === 'string' && s.length === ID_BYTES * 2 && HEX_ID.test(s);
 }
 
 export function randomId(): Id {
@@ -79,6 +95,13 @@ export function randomIdInBucket(base: Id, bits: number): Id {
     id[byte] = (id[byte]! & ~mask & 0xff) | want;
   }
   return id;
+}
+
+/** The first 6 bytes of the XOR distance as a number (exact: 48 bits), for fast pre-sorting. */
+export function distancePrefix(target: Id, id: Id): number {
+  let n = 0;
+  for (let i = 0; i < 6; i++) n = n * 256 + (((target[i] ?? 0) ^ (id[i] ?? 0)) & 0xff);
+  return n;
 }
 
 export function idEquals(a: Id, b: Id): boolean {

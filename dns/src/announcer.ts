@@ -36,8 +36,11 @@ export interface AnnouncerOptions {
 export interface Announcer {
   /** Sends the first heartbeat to every DNS node (resolves when all answered or failed), then keeps beating. */
   start(): Promise<void>;
-  /** Stops beating and withdraws from every DNS node (never throws). */
-  stop(): Promise<void>;
+  /**
+   * Stops beating and withdraws from every DNS node (never throws). `{ withdraw: false }` just
+   * goes silent, as a crash would: the node then expires after the DNS nodes' expiry.
+   */
+  stop(opts?: { withdraw?: boolean }): Promise<void>;
 }
 
 function urlOf(node: string, path: string): string {
@@ -46,8 +49,8 @@ function urlOf(node: string, path: string): string {
 
 export function makeAnnouncer(opts: AnnouncerOptions): Announcer {
   const intervalMs = opts.intervalMs ?? HEARTBEAT_INTERVAL_MS;
-  const timeoutMs = opts.timeoutMs ?? Math.min(ANNOUNCE_TIMEOUT_MS, intervalMs);
-  let timer: NodeJS.Timeout | undefined;
+  const timeoutMs = opts.timeoutMs ?? ANNOUNCE_TIMEOUT_MS;
+  const timers = new Map<string, NodeJS.Timeout>();
   let running = false;
   let lastTs = 0;
   /** Last known reachability per DNS node, to log changes instead of every failure. */
@@ -75,27 +78,31 @@ export function makeAnnouncer(opts: AnnouncerOptions): Announcer {
     }
   }
 
-  function beat(): Promise<void> {
+  /** One heartbeat to one DNS node. */
+  function beat(node: string): Promise<void> {
     const payload = { role: opts.role, name: opts.name, host: opts.host, port: opts.port, ...(opts.meta ? { meta: opts.meta } : {}), ts: nextTs() };
-    return Promise.all(opts.dnsNodes.map((n) => post(n, '/announce', payload))).then(() => undefined);
+    return post(node, '/announce', payload);
   }
 
-  function schedule(): void {
+  /** Each DNS node has its own loop: beats to one never overlap, and a hung one delays no other. */
+  function schedule(node: string): void {
     if (!running) return;
-    timer = setTimeout(() => void beat().finally(schedule), intervalMs);
-    timer.unref();
+    const t = setTimeout(() => void beat(node).finally(() => schedule(node)), intervalMs);
+    t.unref();
+    timers.set(node, t);
   }
 
   return {
     async start() {
       if (running) return;
       running = true;
-      await beat();
-      schedule();
+      await Promise.all(opts.dnsNodes.map((n) => beat(n).finally(() => schedule(n))));
     },
-    async stop() {
+    async stop({ withdraw = true } = {}) {
       running = false;
-      if (timer) clearTimeout(timer);
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+      if (!withdraw) return;
       const payload = { role: opts.role, name: opts.name, ts: nextTs() };
       await Promise.all(opts.dnsNodes.map((n) => post(n, '/withdraw', payload)));
     },

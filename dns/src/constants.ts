@@ -29,8 +29,8 @@ export const SWEEP_INTERVAL_MS = 500;
 
 /** Largest announce body accepted: a node description is tiny, anything bigger is abuse. */
 export const MAX_ANNOUNCE_BYTES = 16 * 1024;
-/** Per-DNS-node HTTP timeout of one heartbeat, below the interval so beats never pile up. */
-export const ANNOUNCE_TIMEOUT_MS = 800;
+/** Per-request timeout of one heartbeat, well under the expiry; each DNS node has its own beat loop, so a slow one delays nobody else. */
+export const ANNOUNCE_TIMEOUT_MS = 2000;
 
 /** Classic DNS UDP payload limit when the client sends no EDNS0 OPT record (RFC 1035). */
 export const UDP_MAX_PLAIN = 512;

@@ -141,7 +141,10 @@ export function makeDiscovery(opts: DiscoveryOptions): Discovery {
       void tick();
       return () => {
         active = false;
-        if (timer) (clearTimeout(timer), timers.delete(timer));
+        if (timer) {
+          clearTimeout(timer);
+          timers.delete(timer);
+        }
       };
     },
     close() {

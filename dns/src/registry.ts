@@ -159,7 +159,11 @@ export function makeRegistry(opts: RegistryOptions = {}) {
     sweep(): LiveNode[] {
       const t = now();
       const gone: LiveNode[] = [];
-      for (const [k, n] of nodes) if (n.expiresAt <= t) (nodes.delete(k), gone.push(n));
+      for (const [k, n] of nodes) {
+        if (n.expiresAt > t) continue;
+        nodes.delete(k);
+        gone.push(n);
+      }
       for (const [k, ts] of lastTs) if (!nodes.has(k) && t - ts > windowMs) lastTs.delete(k);
       return gone;
     },

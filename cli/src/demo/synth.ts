@@ -1,5 +1,5 @@
 /**
- * Render an Arrangement to mono PCM: additive voices with envelopes, drums from noise bursts
+ * Render an Arrangement to mono PCM: additive (wavetable) voices with envelopes, drums from noise bursts
  * and swept sines, a feedback echo on the lead, then normalisation and soft clipping.
  * Deterministic (seeded noise, no wall clock). Encoding to MP3 lives in encode.ts.
  */
@@ -10,8 +10,6 @@ import type { Partials } from './styles.js';
 /** Output sample rate: CD rate, which MPEG-1 Layer III supports natively. */
 export const SAMPLE_RATE = 44100;
 
-/** Highest partial frequency rendered: above this the 128 kbps encoder drops it anyway. */
-const MAX_PARTIAL_HZ = 14000;
 /** Peak level after normalisation: headroom so the encoder never clips. */
 const PEAK = 0.89;
 /** Fade at the end of every song, seconds. */
@@ -33,8 +31,31 @@ function midiToHz(midi: number): number {
   return 440 * 2 ** ((midi - 69) / 12);
 }
 
-/** Add one additive note into `out`. Phase is in table units; linear interpolation. */
-function renderNote(out: Float32Array, note: NoteEvent, partials: Partials, attack: number, release: number, decay: number, gain: number): void {
+/** Single-cycle wavetables per timbre (sum of its partials, peak 1), built once. */
+const wavetables = new Map<Partials, Float32Array>();
+
+/**
+ * The wavetable of a timbre. Partials are summed once here, so a note costs one lookup per
+ * sample whatever its timbre; demo notes stay below ~1.5 kHz, so 7 partials never alias.
+ */
+function wavetableOf(partials: Partials): Float32Array {
+  let table = wavetables.get(partials);
+  if (table) return table;
+  table = new Float32Array(TABLE_SIZE + 1);
+  let peak = 1e-9;
+  for (let i = 0; i <= TABLE_SIZE; i++) {
+    let v = 0;
+    for (let k = 0; k < partials.length; k++) v += (partials[k] as number) * (SINE[((k + 1) * i) % TABLE_SIZE] as number);
+    table[i] = v;
+    peak = Math.max(peak, Math.abs(v));
+  }
+  for (let i = 0; i <= TABLE_SIZE; i++) table[i] = (table[i] as number) / peak;
+  wavetables.set(partials, table);
+  return table;
+}
+
+/** Add one note into `out`: wavetable oscillator, linear attack, exponential decay and release. */
+function renderNote(out: Float32Array, note: NoteEvent, table: Float32Array, attack: number, release: number, decay: number, gain: number): void {
   const hz = midiToHz(note.midi);
   const first = Math.round(note.start * SAMPLE_RATE);
   const held = note.length * SAMPLE_RATE;
@@ -42,25 +63,19 @@ function renderNote(out: Float32Array, note: NoteEvent, partials: Partials, atta
   const attackSamples = Math.max(1, attack * SAMPLE_RATE);
   const decayPerSample = Math.exp(-decay / SAMPLE_RATE);
   const releasePerSample = Math.exp(-5 / (release * SAMPLE_RATE));
-  const usable = partials.filter((_, k) => hz * (k + 1) < MAX_PARTIAL_HZ);
-  const norm = usable.reduce((a, b) => a + b, 0) || 1;
-  const amp = (gain * note.velocity) / norm;
-  for (let k = 0; k < usable.length; k++) {
-    const a = (usable[k] as number) * amp;
-    const inc = (hz * (k + 1) * TABLE_SIZE) / SAMPLE_RATE;
-    let phase = 0;
-    let level = 1;
-    for (let i = 0; i < total; i++) {
-      const ramp = i < attackSamples ? i / attackSamples : 1;
-      level *= i < held ? decayPerSample : releasePerSample;
-      const idx = phase | 0;
-      const frac = phase - idx;
-      const s0 = SINE[idx] as number;
-      const sample = s0 + ((SINE[idx + 1] as number) - s0) * frac;
-      out[first + i] = (out[first + i] as number) + sample * a * ramp * level;
-      phase += inc;
-      if (phase >= TABLE_SIZE) phase -= TABLE_SIZE;
-    }
+  const amp = gain * note.velocity;
+  const inc = (hz * TABLE_SIZE) / SAMPLE_RATE;
+  let phase = 0;
+  let level = amp;
+  for (let i = 0; i < total; i++) {
+    const ramp = i < attackSamples ? i / attackSamples : 1;
+    level *= i < held ? decayPerSample : releasePerSample;
+    const idx = phase | 0;
+    const s0 = table[idx] as number;
+    const sample = s0 + ((table[idx + 1] as number) - s0) * (phase - idx);
+    out[first + i] = (out[first + i] as number) + sample * ramp * level;
+    phase += inc;
+    if (phase >= TABLE_SIZE) phase -= TABLE_SIZE;
   }
 }
 
@@ -107,6 +122,13 @@ function echo(bus: Float32Array, delaySeconds: number, feedback: number): void {
   for (let i = d; i < bus.length; i++) bus[i] = (bus[i] as number) + (bus[i - d] as number) * feedback;
 }
 
+/** Cheap tanh-like saturation (Pade approximant, exact at +-3): tames peaks without hard clipping. */
+function softClip(x: number): number {
+  if (x >= 3) return 1;
+  if (x <= -3) return -1;
+  return (x * (27 + x * x)) / (27 + 9 * x * x);
+}
+
 /** Render an arrangement to mono float PCM at SAMPLE_RATE, peak-normalised to PEAK. */
 export function render(song: Arrangement, seed: number): Float32Array {
   const length = Math.round(song.seconds * SAMPLE_RATE);
@@ -118,7 +140,7 @@ export function render(song: Arrangement, seed: number): Float32Array {
     const partials = note.voice === 'lead' ? style.lead : note.voice === 'pad' ? style.pad : style.bass;
     const attack = note.voice === 'lead' ? style.leadEnvelope[0] : note.voice === 'pad' ? 0.25 : 0.005;
     const release = note.voice === 'lead' ? style.leadEnvelope[1] : v.release;
-    renderNote(note.voice === 'lead' ? lead : mix, note, partials, attack, release, v.decay, v.gain);
+    renderNote(note.voice === 'lead' ? lead : mix, note, wavetableOf(partials), attack, release, v.decay, v.gain);
   }
   echo(lead, (60 / song.bpm) * 0.75, 0.3);
   const noise = makeRng(seed ^ 0x5eed).next;
@@ -126,7 +148,7 @@ export function render(song: Arrangement, seed: number): Float32Array {
 
   let peak = 1e-9;
   for (let i = 0; i < length; i++) {
-    const s = Math.tanh((mix[i] as number) + (lead[i] as number));
+    const s = softClip((mix[i] as number) + (lead[i] as number));
     mix[i] = s;
     peak = Math.max(peak, Math.abs(s));
   }

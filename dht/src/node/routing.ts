@@ -7,7 +7,7 @@
  *
  * Does not: send RPCs (the node pings on our request) or run timers.
  */
-import { compareDistance, sharedPrefixBits, toHex } from '../id.js';
+import { compareDistance, distancePrefix, idHex, sharedPrefixBits } from '../id.js';
 import type { Contact, Id } from '../types.js';
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, STALE_FAILURES } from './options.js';
 
@@ -66,7 +66,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       const idx = bucketOf(c.id);
       if (idx >= 256) return 'self';
       const b = buckets[idx]!;
-      const hex = toHex(c.id);
+      const hex = idHex(c.id);
       const i = b.entries.findIndex((e) => e.hex === hex);
       if (i >= 0) {
         const e = b.entries[i]!;
@@ -100,7 +100,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       const idx = bucketOf(id);
       if (idx >= 256) return;
       const b = buckets[idx]!;
-      const hex = toHex(id);
+      const hex = idHex(id);
       const ri = b.replacements.findIndex((e) => e.hex === hex);
       if (ri >= 0) b.replacements.splice(ri, 1);
       const i = b.entries.findIndex((e) => e.hex === hex);
@@ -117,24 +117,26 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
     has(id: Id): boolean {
       const idx = bucketOf(id);
       if (idx >= 256) return false;
-      const hex = toHex(id);
+      const hex = idHex(id);
       return buckets[idx]!.entries.some((e) => e.hex === hex);
     },
     /** Up to `n` contacts closest to `target`, skipping contacts still in failure backoff. */
     closest(target: Id, n: number, opts2: { includeBackoff?: boolean } = {}): Contact[] {
       const t = now();
-      const all: Contact[] = [];
+      const all: { d: number; c: Contact }[] = [];
       for (const b of buckets) {
-        for (const e of b.entries) if (opts2.includeBackoff || e.retryAt <= t) all.push(e.contact);
+        for (const e of b.entries) if (opts2.includeBackoff || e.retryAt <= t) all.push({ d: distancePrefix(target, e.contact.id), c: e.contact });
       }
-      all.sort((a, b) => compareDistance(target, a.id, b.id));
-      return all.slice(0, n);
+      all.sort((a, b) => a.d - b.d || compareDistance(target, a.c.id, b.c.id));
+      const out: Contact[] = [];
+      for (let i = 0; i < n && i < all.length; i++) out.push(all[i]!.c);
+      return out;
     },
     /** True when `id` has failed and is still in backoff. */
     inBackoff(id: Id): boolean {
       const idx = bucketOf(id);
       if (idx >= 256) return false;
-      const hex = toHex(id);
+      const hex = idHex(id);
       const e = buckets[idx]!.entries.find((x) => x.hex === hex);
       return !!e && e.retryAt > now();
     },

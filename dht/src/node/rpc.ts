@@ -31,12 +31,15 @@ export interface RpcReply {
 export type RpcClient = ReturnType<typeof makeRpcClient>;
 
 export function makeRpcClient(o: RpcClientOptions) {
+  // rpc ids: a random per-node prefix plus a counter; unique per request, cheap to make.
+  const prefix = randomBytes(6).toString('hex');
+  let counter = 0;
   /**
    * Sends `type` with `body` to `to` (id optional: bootstrap addresses have none yet).
    * Resolves with the validated envelope; an ERR answer rejects with RpcError(code, answered=true).
    */
   async function call(to: { id?: Id; address: string }, type: RpcType, body: Payload = {}): Promise<RpcReply> {
-    const rpc = randomBytes(8).toString('hex');
+    const rpc = `${prefix}${(counter++).toString(36)}`;
     const payload: Payload = { ...body, t: type, rpc, from: contactToWire(o.self()) };
     o.metrics.rpcSent?.(type);
     let raw: Payload;

@@ -4,7 +4,7 @@
  *
  * Does not: send anything (rpc.ts) or act on messages (handlers.ts).
  */
-import { fromHex, isHexId, toHex } from '../id.js';
+import { idFromHex, idHex, isHexId } from '../id.js';
 import type { Contact, Payload } from '../types.js';
 import { MAX_BATCH_ITEMS, MAX_REPLY_CONTACTS } from './options.js';
 
@@ -19,13 +19,13 @@ export interface WireContact {
 /** Longest address accepted from the wire (host:port or a memory name). */
 const MAX_ADDRESS = 256;
 
-export const contactToWire = (c: Contact): WireContact => ({ id: toHex(c.id), addr: c.address });
+export const contactToWire = (c: Contact): WireContact => ({ id: idHex(c.id), addr: c.address });
 
 export function wireToContact(w: unknown): Contact | undefined {
   if (typeof w !== 'object' || w === null) return undefined;
   const o = w as Record<string, unknown>;
   if (!isHexId(o.id) || typeof o.addr !== 'string' || o.addr.length === 0 || o.addr.length > MAX_ADDRESS) return undefined;
-  return { id: fromHex(o.id), address: o.addr };
+  return { id: idFromHex(o.id), address: o.addr };
 }
 
 /** Parses a contact list, dropping malformed entries and capping its length. */

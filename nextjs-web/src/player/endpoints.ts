@@ -4,7 +4,7 @@
  * Does not probe endpoints nor fetch the list (the Web node's /api/endpoints does, see
  * src/lib/endpointsClient.ts).
  */
-import { ENDPOINT_COOLDOWN_MS } from './constants.js';
+import { ENDPOINT_COOLDOWN_MS } from './constants';
 
 /** One API node as the browser reaches it. */
 export interface Endpoint {

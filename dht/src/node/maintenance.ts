@@ -1,0 +1,179 @@
+/**
+ * Keeping the node joined and its data alive: join (bootstrap PING, self-lookup, refresh of
+ * farther buckets), bucket refresh, low-peers watchdog, periodic bootstrap re-dial (merges
+ * healed partitions), re-replication by every holder, republish by publishers, expiry, hand-over
+ * of keys to newly seen closer nodes, and contact persistence. Every loop is an unref'd timer,
+ * cleared by stop(); each task can also be run on demand (`run`) for tests and the simulator.
+ *
+ * Does not: decide values or stamps (node.ts), or send STOREs itself (writes.ts).
+ */
+import { compareDistance, idEquals, randomIdInBucket, toHex } from '../id.js';
+import type { Contact } from '../types.js';
+import type { NodeContext } from './context.js';
+import { HANDOVER_DEBOUNCE_MS, LOW_PEERS, MAINTENANCE_CONCURRENCY } from './options.js';
+import { pool, type StoreItem, type Writer } from './writes.js';
+
+export type MaintenanceTask = 'replicate' | 'republish' | 'refresh' | 'watchdog' | 'redial' | 'expire';
+
+export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLookup: number[]) {
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<MaintenanceTask>();
+  const republishedAt = new Map<string, number>();
+  let newcomers: Contact[] = [];
+  let handoverTimer: NodeJS.Timeout | undefined;
+  const log = ctx.o.logger;
+  const t = ctx.o.timers;
+
+  /** PINGs addresses (ids unknown) and contacts; the replies land in the routing table. */
+  async function ping(targets: { id?: Contact['id']; address: string }[]): Promise<number> {
+    const res = await Promise.all(
+      targets
+        .filter((c) => c.address !== ctx.self.address && !(c.id && idEquals(c.id, ctx.self.id)))
+        .map((c) => ctx.rpc.call(c, 'PING').then(() => 1, () => 0)),
+    );
+    return res.reduce((a: number, b: number) => a + b, 0);
+  }
+
+  /** Random-id lookups in buckets [from, to] that saw no lookup for tRefresh (all when force). */
+  async function refreshBuckets(force: boolean, to = Math.min(255, ctx.routing.deepest() + 1)): Promise<void> {
+    const now = Date.now();
+    const idx: number[] = [];
+    for (let i = 0; i <= to; i++) if (force || now - (lastBucketLookup[i] ?? 0) >= t.tRefresh) idx.push(i);
+    await pool(idx, MAINTENANCE_CONCURRENCY, (i) => ctx.lookupNodes(randomIdInBucket(ctx.self.id, i)).catch(() => undefined));
+  }
+
+  async function join(): Promise<void> {
+    const persisted = await ctx.store.loadContacts().catch(() => []);
+    const reached = await ping([...persisted, ...ctx.o.bootstrap.map((address) => ({ address }))]);
+    if (reached === 0 && (persisted.length > 0 || ctx.o.bootstrap.length > 0)) log.warn('dht: no bootstrap or persisted contact answered');
+    await ctx.lookupNodes(ctx.self.id);
+    // Refresh every bucket farther than our closest neighbour (paper, section 2.3).
+    await refreshBuckets(true, Math.max(-1, ctx.routing.deepest() - 1));
+  }
+
+  async function replicate(force = false): Promise<void> {
+    const now = Date.now();
+    const due = (await ctx.shard.entries()).filter((e) => force || now - e.replicatedAt >= t.tReplicate);
+    const items: StoreItem[] = due.map((e) => ({ key: e.key, value: e.value, policy: ctx.o.policies[e.value.kind], skipLocal: true }));
+    await writer.storeItems(items);
+    await pool(due, MAINTENANCE_CONCURRENCY, (e) => ctx.shard.markReplicated(e.key, now));
+  }
+
+  async function republish(force = false): Promise<void> {
+    const now = Date.now();
+    const due = (await ctx.shard.entries()).filter((e) => {
+      if (!e.publisher) return false;
+      const hex = toHex(e.key);
+      if (!republishedAt.has(hex)) republishedAt.set(hex, now);
+      return force || now - republishedAt.get(hex)! >= t.tRepublish;
+    });
+    // skipLocal false: the local merge refreshes our own expiry too.
+    await writer.storeItems(due.map((e) => ({ key: e.key, value: e.value, policy: ctx.o.policies[e.value.kind], publisher: true })));
+    for (const e of due) republishedAt.set(toHex(e.key), now);
+  }
+
+  async function persistContacts(): Promise<void> {
+    await ctx.store.saveContacts(ctx.routing.all()).catch((err: unknown) => log.warn({ err }, 'dht: saving contacts failed'));
+  }
+
+  async function watchdog(): Promise<void> {
+    if (ctx.routing.size() >= Math.min(ctx.o.k, LOW_PEERS)) return;
+    const persisted = await ctx.store.loadContacts().catch(() => []);
+    const reached = await ping([...persisted, ...ctx.o.bootstrap.map((address) => ({ address }))]);
+    log.info({ contacts: ctx.routing.size(), reached }, 'dht: low peers, re-seeded');
+    await ctx.lookupNodes(ctx.self.id);
+    await refreshBuckets(true);
+  }
+
+  async function redial(): Promise<void> {
+    await ping(ctx.o.bootstrap.map((address) => ({ address })));
+    await ctx.lookupNodes(ctx.self.id);
+    await persistContacts();
+  }
+
+  /** Sends keys we hold to newly seen nodes that are among their r closest (paper, section 2.5). */
+  async function handover(fresh: Contact[]): Promise<void> {
+    const known = ctx.routing.all();
+    const perNode = new Map<string, { contact: Contact; items: StoreItem[] }>();
+    for (const e of await ctx.shard.entries()) {
+      const r = ctx.o.policies[e.value.kind].r;
+      const rank = (c: Contact) => {
+        let closer = 0;
+        for (const k of known) if (!idEquals(k.id, c.id) && compareDistance(e.key, k.id, c.id) < 0 && ++closer >= r) break;
+        if (!idEquals(c.id, ctx.self.id) && compareDistance(e.key, ctx.self.id, c.id) < 0) closer++;
+        return closer;
+      };
+      if (rank(ctx.self) >= r) continue; // not our job: someone closer holds it
+      for (const c of fresh) {
+        if (rank(c) >= r) continue;
+        const hex = toHex(c.id);
+        let g = perNode.get(hex);
+        if (!g) perNode.set(hex, (g = { contact: c, items: [] }));
+        g.items.push({ key: e.key, value: e.value, policy: ctx.o.policies[e.value.kind] });
+      }
+    }
+    await Promise.all([...perNode.values()].map((g) => writer.sendStore(g.contact, g.items)));
+  }
+
+  function newContact(c: Contact): void {
+    newcomers.push(c);
+    if (handoverTimer || ctx.phase() !== 'serving') return;
+    handoverTimer = setTimeout(() => {
+      handoverTimer = undefined;
+      const batch = newcomers;
+      newcomers = [];
+      void handover(batch).catch((err: unknown) => log.warn({ err }, 'dht: hand-over failed'));
+    }, HANDOVER_DEBOUNCE_MS);
+    handoverTimer.unref?.();
+  }
+
+  const tasks: Record<MaintenanceTask, (force: boolean) => Promise<unknown>> = {
+    replicate,
+    republish,
+    refresh: (force) => refreshBuckets(force),
+    watchdog: () => watchdog(),
+    redial: () => redial(),
+    expire: () => ctx.shard.expire(),
+  };
+
+  /** Runs one task now (skipped if the same task is still running). */
+  async function run(task: MaintenanceTask, force = true): Promise<void> {
+    if (running.has(task)) return;
+    running.add(task);
+    try {
+      await tasks[task](force);
+    } catch (err) {
+      log.warn({ err, task }, 'dht: maintenance task failed');
+    } finally {
+      running.delete(task);
+    }
+  }
+
+  function every(ms: number, task: MaintenanceTask, force: boolean) {
+    const h = setInterval(() => void run(task, force), ms);
+    h.unref?.();
+    timers.push(h);
+  }
+
+  return {
+    join,
+    run,
+    newContact,
+    persistContacts,
+    start() {
+      // Due-checks run more often than the periods, so an entry is served within ~1/4 period.
+      every(Math.max(10, t.tReplicate / 4), 'replicate', false);
+      every(Math.max(10, t.tRepublish / 4), 'republish', false);
+      every(Math.max(10, t.tRefresh / 4), 'refresh', false);
+      every(t.tWatchdog, 'watchdog', false);
+      every(t.tRedial, 'redial', false);
+      every(Math.max(10, Math.min(t.tReplicate, t.tExpire / 4)), 'expire', false);
+    },
+    stop() {
+      for (const h of timers) clearInterval(h);
+      timers.length = 0;
+      if (handoverTimer) clearTimeout(handoverTimer);
+      handoverTimer = undefined;
+    },
+  };
+}

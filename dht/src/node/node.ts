@@ -1,0 +1,257 @@
+/**
+ * `makeKademliaNode`: wires routing table, RPC client, request handlers, shard, reads, writes
+ * and maintenance into the public KademliaNode, and owns the lifecycle phase.
+ *
+ * Does not: implement a transport or a store (it receives them), or serve ops endpoints
+ * (dht/src/ops/).
+ */
+import type { KademliaNode, KademliaNodeOptions, NodeStatus, PutOptions, PutResult, ReplicationPolicy } from '../api.js';
+import { randomId, sha256, toHex } from '../id.js';
+import type { Contact, Id, Payload, SetValue, Value, ValueKind } from '../types.js';
+import type { AppHandler, NodeContext, Phase } from './context.js';
+import { QuorumError, RpcError } from './errors.js';
+import { makeRequestHandler } from './handlers.js';
+import { iterativeLookup, type LookupResult } from './lookup.js';
+import { makeMaintenance, type MaintenanceTask } from './maintenance.js';
+import { resolveOptions, validatePolicy } from './options.js';
+import { makeReader, type ReadResult } from './reads.js';
+import { makeRoutingTable } from './routing.js';
+import { makeRpcClient } from './rpc.js';
+import { makeShard } from './shard.js';
+import { setMembers } from './values.js';
+import { RPC_TYPES, wireToContacts } from './wire.js';
+import { makeWriter, type StoreItem } from './writes.js';
+
+/** The node plus hooks for tests and the simulator (not part of the public contract). */
+export interface KademliaNodeInternal extends KademliaNode {
+  /** Runs one maintenance task now. */
+  maintain(task: MaintenanceTask): Promise<void>;
+  /** Iterative FIND_NODE with its statistics. */
+  lookup(target: Id): Promise<LookupResult>;
+  /** FIND_VALUE lookup (records and sets collect from the k closest), with statistics (simulator). */
+  lookupValue(key: Id, kind: ValueKind): Promise<ReadResult>;
+  phase(): Phase;
+}
+
+export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInternal {
+  const o = resolveOptions(opts);
+  const id = opts.id ? new Uint8Array(opts.id) : randomId();
+  const self: Contact = {
+    id,
+    get address() {
+      return opts.transport.address; // read late: a TCP transport on port 0 resolves it when listening
+    },
+  };
+  const selfHex = toHex(id);
+  let phase: Phase = 'starting';
+  const lastBucketLookup: number[] = new Array(256).fill(0);
+  const pinging = new Set<string>();
+
+  // Assembled below; the closures only run after construction.
+  let onSeen: (c: Contact) => void = () => {};
+  let failed: (id: Id) => void = () => {};
+
+  const routing = makeRoutingTable({
+    self: id,
+    k: o.k,
+    onFullBucket: (head) => {
+      const hex = toHex(head.id);
+      if (pinging.has(hex) || phase !== 'serving') return;
+      pinging.add(hex);
+      void rpc
+        .call(head, 'PING')
+        .catch(() => {})
+        .finally(() => pinging.delete(hex));
+    },
+  });
+  const rpc = makeRpcClient({
+    self: () => self,
+    transport: opts.transport,
+    timeoutMs: o.timers.rpcTimeout,
+    metrics: o.metrics,
+    seen: (c) => onSeen(c),
+    failed: (x) => failed(x),
+  });
+  const shard = makeShard({ store: opts.store, selfHex, tExpire: () => o.timers.tExpire, metrics: o.metrics });
+
+  async function lookupNodes(target: Id): Promise<LookupResult> {
+    lastBucketLookup[routing.bucketOf(target)] = Date.now();
+    const res = await iterativeLookup({
+      target,
+      k: o.k,
+      alpha: o.alpha,
+      seeds: routing.closest(target, o.k),
+      selfHex,
+      query: async (c) => {
+        const r = await rpc.call(c, 'FIND_NODE', { target: toHex(target), n: o.k });
+        return { contacts: wireToContacts(r.body.contacts) ?? [] };
+      },
+    });
+    o.metrics.lookup?.(res.hops, res.rpcs);
+    return res;
+  }
+
+  const appHandlers = new Map<string, AppHandler>();
+  const ctx: NodeContext = {
+    self,
+    selfHex,
+    o,
+    transport: opts.transport,
+    store: opts.store,
+    routing,
+    rpc,
+    shard,
+    appHandlers,
+    phase: () => phase,
+    onSeen: (c) => onSeen(c),
+    lookupNodes,
+  };
+  const writer = makeWriter(ctx);
+  const reader = makeReader(ctx, writer);
+  const maint = makeMaintenance(ctx, writer, lastBucketLookup);
+  onSeen = (c) => {
+    const r = routing.seen(c);
+    if (r === 'added' || r === 'cached') writer.tableChanged();
+    if (r === 'added') maint.newContact(c);
+  };
+  failed = (x) => routing.failed(x);
+
+  const policyFor = (kind: ValueKind, p?: PutOptions): ReplicationPolicy => {
+    const policy = p?.policy ?? o.policies[kind];
+    validatePolicy(policy);
+    return policy;
+  };
+
+  function checkQuorum(kind: ValueKind, outcomes: { key: Id; acks: number }[], policy: ReplicationPolicy[]): void {
+    const failures = outcomes
+      .map((x, i) => ({ key: toHex(x.key), acks: x.acks, needed: policy[i]!.w }))
+      .filter((f) => f.acks < f.needed);
+    if (failures.length === 0) return;
+    o.metrics.quorumFailed?.(kind);
+    throw new QuorumError(`${failures.length} ${kind} key(s) below write quorum (first: ${failures[0]!.acks}/${failures[0]!.needed} acks)`, failures);
+  }
+
+  async function putOne(kind: ValueKind, item: StoreItem): Promise<PutResult> {
+    const [out] = await writer.storeItems([item]);
+    checkQuorum(kind, [out!], [item.policy]);
+    return { key: out!.key, acks: out!.acks, stored: out!.stored };
+  }
+
+  async function putSetDelta(key: Id, members: string[], field: 'add' | 'del', opts2?: PutOptions): Promise<PutResult> {
+    const policy = policyFor('set', opts2);
+    const { closest } = await reader.readMerged(key, 'set'); // advances our clock past the replicas
+    const delta: SetValue = { kind: 'set', members: {} };
+    for (const m of members) delta.members[m] = { [field]: shard.clock.next() };
+    return putOne('set', { key, value: delta, policy, closest, publisher: true });
+  }
+
+  const node: KademliaNodeInternal = {
+    id,
+    get address() {
+      return opts.transport.address;
+    },
+    phase: () => phase,
+
+    async start() {
+      phase = 'starting';
+      opts.transport.listen(makeRequestHandler(ctx));
+      for (const e of await shard.entries()) shard.clock.observeValue(e.value);
+      try {
+        await maint.join();
+      } catch (err) {
+        o.logger.warn({ err }, 'dht: join failed; the watchdog will retry');
+      }
+      phase = 'serving';
+      maint.start();
+      o.logger.info({ id: selfHex, address: self.address, contacts: routing.size() }, 'dht: node serving');
+    },
+
+    async stop() {
+      if (phase === 'stopping' || phase === 'stopped') return;
+      phase = 'stopping';
+      maint.stop();
+      await maint.persistContacts();
+      await opts.transport.close();
+      await opts.store.close();
+      phase = 'stopped';
+    },
+
+    async putBlob(bytes, opts2) {
+      const key = sha256(bytes);
+      return putOne('blob', { key, value: { kind: 'blob', bytes: new Uint8Array(bytes) }, policy: policyFor('blob', opts2), publisher: true });
+    },
+    getBlob: (key) => reader.getBlob(key),
+
+    async putRecord(key, bytes, opts2) {
+      const policy = policyFor('record', opts2);
+      const { closest } = await reader.readMerged(key, 'record'); // bump past the current version
+      const value: Value = { kind: 'record', stamp: shard.clock.next(), bytes: new Uint8Array(bytes), ...(opts2?.deleted ? { deleted: true } : {}) };
+      return putOne('record', { key, value, policy, closest, publisher: true });
+    },
+    async getRecord(key) {
+      const { value } = await reader.readMerged(key, 'record');
+      if (value?.kind !== 'record') return undefined;
+      return { bytes: value.bytes, deleted: value.deleted ?? false, stamp: value.stamp };
+    },
+
+    addToSet: (key, members, opts2) => putSetDelta(key, members, 'add', opts2),
+    removeFromSet: (key, members, opts2) => putSetDelta(key, members, 'del', opts2),
+    async getSet(key) {
+      const v = await node.getSetValue(key);
+      return v ? setMembers(v) : [];
+    },
+    async getSetValue(key) {
+      const { value } = await reader.readMerged(key, 'set');
+      return value?.kind === 'set' ? value : undefined;
+    },
+
+    async addToSetMany(ops, opts2) {
+      const policy = policyFor('set', opts2);
+      const byKey = new Map<string, { key: Id; value: SetValue }>();
+      for (const op of ops) {
+        const hex = toHex(op.key);
+        let it = byKey.get(hex);
+        if (!it) byKey.set(hex, (it = { key: op.key, value: { kind: 'set', members: {} } }));
+        for (const m of op.members) it.value.members[m] = { add: shard.clock.next() };
+      }
+      const items: StoreItem[] = [...byKey.values()].map((it) => ({ ...it, policy, publisher: true }));
+      const outcomes = await writer.storeItems(items);
+      checkQuorum('set', outcomes, items.map((i) => i.policy));
+    },
+
+    async findNode(key) {
+      return (await lookupNodes(key)).closest;
+    },
+    lookup: lookupNodes,
+    lookupValue: (key, kind) => reader.read(key, kind),
+    contacts: () => routing.all(),
+    getLocal: (key) => shard.get(key),
+    onLocalChange: (l) => shard.onChange(l),
+
+    handleApp(method, handler) {
+      if ((RPC_TYPES as readonly string[]).includes(method)) throw new Error(`method name ${method} is reserved`);
+      appHandlers.set(method, handler);
+    },
+    async callApp(to, method, payload: Payload) {
+      const res = await rpc.call(to, 'APP', { method, body: payload });
+      const body = res.body.body;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RpcError('BAD_REPLY', 'APP reply without body', true);
+      return body as Payload;
+    },
+
+    async status(): Promise<NodeStatus> {
+      const size = await opts.store.size();
+      return {
+        id: selfHex,
+        address: self.address,
+        phase,
+        contacts: routing.size(),
+        buckets: routing.stats(),
+        keys: size.keys,
+        bytes: size.bytes,
+      };
+    },
+    maintain: (task) => maint.run(task, true),
+  };
+  return node;
+}

@@ -1,0 +1,50 @@
+import type { SetValue, Stamp } from '../types.js';
+import { compareStamp, mergeSets, mergeValue, parseValue, setMembers } from './values.js';
+import { sha256 } from '../id.js';
+
+const s = (c: number, w = 'a'): Stamp => ({ c, w });
+const set = (members: SetValue['members']): SetValue => ({ kind: 'set', members });
+
+describe('values', () => {
+  test('stamps order by counter then writer', () => {
+    expect(compareStamp(s(1), s(2))).toBeLessThan(0);
+    expect(compareStamp(s(2, 'a'), s(2, 'b'))).toBeLessThan(0);
+    expect(compareStamp(undefined, s(0))).toBeLessThan(0);
+  });
+
+  test('set merge is commutative, associative and idempotent', () => {
+    const a = set({ x: { add: s(1) }, y: { add: s(2), del: s(3) } });
+    const b = set({ x: { del: s(2, 'b') }, z: { add: s(5) } });
+    const c = set({ y: { add: s(4) } });
+    expect(mergeSets(a, b)).toEqual(mergeSets(b, a));
+    expect(mergeSets(mergeSets(a, b), c)).toEqual(mergeSets(a, mergeSets(b, c)));
+    expect(mergeSets(a, a)).toEqual(a);
+    expect(setMembers(mergeSets(mergeSets(a, b), c))).toEqual(['y', 'z']);
+  });
+
+  test('add after remove re-adds; remove after add removes', () => {
+    let v = set({ m: { add: s(1) } });
+    expect(setMembers(v)).toEqual(['m']);
+    v = mergeSets(v, set({ m: { del: s(2) } }));
+    expect(setMembers(v)).toEqual([]);
+    v = mergeSets(v, set({ m: { add: s(3) } }));
+    expect(setMembers(v)).toEqual(['m']);
+  });
+
+  test('records: higher stamp wins on every replica, whatever the order', () => {
+    const r1 = { kind: 'record' as const, stamp: s(3, 'a'), bytes: new Uint8Array([1]) };
+    const r2 = { kind: 'record' as const, stamp: s(3, 'b'), bytes: new Uint8Array([2]) };
+    expect(mergeValue(mergeValue(undefined, r1).value, r2).value).toBe(r2);
+    expect(mergeValue(mergeValue(undefined, r2).value, r1).value).toBe(r2);
+  });
+
+  test('parseValue rejects garbage and blobs that do not hash to their key', () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    expect(parseValue({ kind: 'blob', bytes }, sha256(bytes))).toEqual({ kind: 'blob', bytes });
+    expect(typeof parseValue({ kind: 'blob', bytes }, sha256('other'))).toBe('string');
+    expect(typeof parseValue({ kind: 'record', bytes, stamp: { c: -1, w: 'x' } }, sha256('k'))).toBe('string');
+    expect(typeof parseValue({ kind: 'set', members: { a: { add: 'nope' } } }, sha256('k'))).toBe('string');
+    expect(typeof parseValue(null, sha256('k'))).toBe('string');
+    expect(typeof parseValue({ kind: 'weird' }, sha256('k'))).toBe('string');
+  });
+});

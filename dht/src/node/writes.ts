@@ -1,0 +1,144 @@
+/**
+ * Writing to the network: finding the r closest nodes for a key (iterative lookup, or computed
+ * locally in a small network whose whole membership we know), and batched STOREs grouped by
+ * target node so many keys cost one round trip per node (the ingest fast path).
+ *
+ * Does not: choose stamps (node.ts) or decide when to re-replicate (maintenance.ts).
+ */
+import type { ReplicationPolicy } from '../api.js';
+import { compareDistance, idEquals, toHex } from '../id.js';
+import type { Contact, Id, Value } from '../types.js';
+import type { NodeContext } from './context.js';
+import { MAX_BATCH_ITEMS, SMALL_NET_TRUST_MS } from './options.js';
+
+export interface StoreItem {
+  key: Id;
+  value: Value;
+  policy: ReplicationPolicy;
+  /** Known closest contacts (e.g. from the read before a write); looked up when absent. */
+  closest?: Contact[];
+  /** Store locally with the publisher flag even when we are not among the r closest. */
+  publisher?: boolean;
+  /** Skip the local merge (re-replication of what we already hold). */
+  skipLocal?: boolean;
+}
+
+export interface StoreOutcome {
+  key: Id;
+  acks: number;
+  stored: Contact[];
+}
+
+/** Runs `fn` over `items` with at most `n` in flight. */
+export async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+/** Lookups run in parallel when a batch needs many. */
+const LOOKUP_CONCURRENCY = 16;
+
+export function makeWriter(ctx: NodeContext) {
+  /** Set when a lookup in a table smaller than k learned nobody new: we know the whole network. */
+  let smallNetConfirmedAt = -Infinity;
+  let tableVersion = 0;
+
+  const smallNetTrusted = () =>
+    ctx.routing.size() < ctx.o.k && Date.now() - smallNetConfirmedAt < SMALL_NET_TRUST_MS;
+
+  /** Called by the node whenever the routing table gains a contact. */
+  function tableChanged() {
+    tableVersion++;
+  }
+
+  /** Records whether a lookup learned anything new, for the small-network shortcut. */
+  function noteLookup(versionBefore: number) {
+    if (tableVersion === versionBefore && ctx.routing.size() < ctx.o.k) smallNetConfirmedAt = Date.now();
+  }
+
+  /** The k closest remote contacts to `key`, by lookup or (small network) locally. */
+  async function closestRemote(key: Id): Promise<Contact[]> {
+    if (smallNetTrusted()) return ctx.routing.closest(key, ctx.o.k);
+    const before = tableVersion;
+    const res = await ctx.lookupNodes(key);
+    noteLookup(before);
+    return res.closest;
+  }
+
+  /** Of `remote` ∪ self, the r closest to `key`: the remote ones and whether self is among them. */
+  function pickTargets(key: Id, remote: Contact[], r: number): { targets: Contact[]; self: boolean } {
+    const all = [...remote.filter((c) => !idEquals(c.id, ctx.self.id)), ctx.self];
+    all.sort((a, b) => compareDistance(key, a.id, b.id));
+    const top = all.slice(0, r);
+    const self = top.includes(ctx.self);
+    return { targets: top.filter((c) => c !== ctx.self), self };
+  }
+
+  /** One batched STORE to `to`; resolves with per-item acks (all false on failure). */
+  async function sendStore(to: Contact, items: { key: Id; value: Value }[]): Promise<boolean[]> {
+    const acks: boolean[] = [];
+    for (let i = 0; i < items.length; i += MAX_BATCH_ITEMS) {
+      const chunk = items.slice(i, i + MAX_BATCH_ITEMS);
+      try {
+        const res = await ctx.rpc.call(to, 'STORE', { items: chunk.map((it) => ({ key: toHex(it.key), value: it.value })) });
+        const a = res.body.acks;
+        for (let j = 0; j < chunk.length; j++) acks.push(Array.isArray(a) && a[j] === true);
+      } catch {
+        for (let j = 0; j < chunk.length; j++) acks.push(false);
+      }
+    }
+    return acks;
+  }
+
+  /** Stores every item on its r closest nodes (self included when among them), batched per node. */
+  async function storeItems(items: StoreItem[]): Promise<StoreOutcome[]> {
+    const closest = await pool(items, LOOKUP_CONCURRENCY, (it) => (it.closest ? Promise.resolve(it.closest) : closestRemote(it.key)));
+    const outcomes: StoreOutcome[] = items.map((it) => ({ key: it.key, acks: 0, stored: [] }));
+    const perNode = new Map<string, { contact: Contact; idx: number[] }>();
+    const local: Promise<void>[] = [];
+    items.forEach((it, i) => {
+      const { targets, self } = pickTargets(it.key, closest[i]!, it.policy.r);
+      if (!it.skipLocal && (self || it.publisher)) {
+        local.push(ctx.shard.merge(it.key, it.value, it.publisher ?? false).then(() => {}));
+      }
+      if (self) {
+        outcomes[i]!.acks++;
+        outcomes[i]!.stored.push(ctx.self);
+      }
+      for (const t of targets) {
+        const hex = toHex(t.id);
+        let g = perNode.get(hex);
+        if (!g) perNode.set(hex, (g = { contact: t, idx: [] }));
+        g.idx.push(i);
+      }
+    });
+    await Promise.all([
+      ...local,
+      ...[...perNode.values()].map(async (g) => {
+        const acks = await sendStore(
+          g.contact,
+          g.idx.map((i) => ({ key: items[i]!.key, value: items[i]!.value })),
+        );
+        acks.forEach((ok, j) => {
+          if (!ok) return;
+          const o = outcomes[g.idx[j]!]!;
+          o.acks++;
+          o.stored.push(g.contact);
+        });
+      }),
+    ]);
+    return outcomes;
+  }
+
+  return { storeItems, sendStore, closestRemote, pickTargets, tableChanged, noteLookup, smallNetTrusted, version: () => tableVersion };
+}
+
+export type Writer = ReturnType<typeof makeWriter>;

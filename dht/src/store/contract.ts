@@ -1,0 +1,200 @@
+/**
+ * The one behavioural contract every durable `ShardStore` must meet, as jest tests. A store's test
+ * file calls `defineStoreContract` with a factory of fresh locations (a temp file, a collection
+ * prefix); each location can be opened more than once, which is how durability across reopen is
+ * checked.
+ *
+ * Does not: start databases (each store's test file does, or reports itself skipped).
+ */
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Contact, ShardStore, StoredEntry, Value } from '../types.js';
+
+/** A place a store lives in; `open` may be called again after `close` and must see the same data. */
+export interface StoreLocation {
+  open(): Promise<ShardStore> | ShardStore;
+  /** Removes whatever the location left behind. */
+  cleanup?(): Promise<void>;
+}
+
+const sha = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
+const id = (): Uint8Array => new Uint8Array(randomBytes(32));
+
+function blobEntry(bytes: Uint8Array, extra: Partial<StoredEntry> = {}): StoredEntry {
+  return { key: sha(bytes), value: { kind: 'blob', bytes }, expiresAt: 1_000, publisher: false, replicatedAt: 0, ...extra };
+}
+
+/** Bytes comparison that ignores Buffer vs Uint8Array. */
+const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+
+function expectSameEntry(got: StoredEntry | undefined, want: StoredEntry): void {
+  expect(got).toBeDefined();
+  const g = got!;
+  expect(g.key).toBeInstanceOf(Uint8Array);
+  expect(same(g.key, want.key)).toBe(true);
+  expect(g.expiresAt).toBe(want.expiresAt);
+  expect(g.publisher).toBe(want.publisher);
+  expect(g.replicatedAt).toBe(want.replicatedAt);
+  expect(g.value.kind).toBe(want.value.kind);
+  if (want.value.kind === 'set') {
+    expect(g.value).toEqual(want.value);
+  } else {
+    const gv = g.value as Extract<Value, { bytes: Uint8Array }>;
+    expect(gv.bytes).toBeInstanceOf(Uint8Array);
+    expect(same(gv.bytes, want.value.bytes)).toBe(true);
+    if (want.value.kind === 'record') {
+      expect(gv).toMatchObject({ stamp: want.value.stamp });
+      expect(!!(gv as { deleted?: boolean }).deleted).toBe(!!want.value.deleted);
+    }
+  }
+}
+
+async function collect(store: ShardStore): Promise<StoredEntry[]> {
+  const out: StoredEntry[] = [];
+  for await (const e of store.scan()) out.push(e);
+  return out;
+}
+
+export function defineStoreContract(name: string, newLocation: () => Promise<StoreLocation> | StoreLocation): void {
+  describe(`ShardStore contract: ${name}`, () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    async function fresh(): Promise<{ store: ShardStore; loc: StoreLocation }> {
+      const loc = await newLocation();
+      const store = await loc.open();
+      cleanups.push(async () => {
+        await store.close().catch(() => {});
+        await loc.cleanup?.();
+      });
+      return { store, loc };
+    }
+    afterEach(async () => {
+      for (const c of cleanups.splice(0)) await c();
+    });
+
+    test('get of a missing key is undefined; an empty store has size 0 and no contacts', async () => {
+      const { store } = await fresh();
+      expect(await store.get(id())).toBeUndefined();
+      expect(await store.size()).toEqual({ keys: 0, bytes: 0 });
+      expect(await store.loadContacts()).toEqual([]);
+      expect(await collect(store)).toEqual([]);
+    });
+
+    test('put/get round-trips blobs, records and sets with their metadata', async () => {
+      const { store } = await fresh();
+      const blob = blobEntry(new Uint8Array([1, 2, 3, 0, 255]), { publisher: true, expiresAt: 123_456, replicatedAt: 42 });
+      const record: StoredEntry = {
+        key: id(),
+        value: { kind: 'record', stamp: { c: 7, w: 'ab'.repeat(32) }, bytes: new TextEncoder().encode('{"t":1}'), deleted: true },
+        expiresAt: 9_999_999_999_999,
+        publisher: false,
+        replicatedAt: 1,
+      };
+      const set: StoredEntry = {
+        key: id(),
+        value: { kind: 'set', members: { a: { add: { c: 1, w: 'x' } }, 'b/é': { add: { c: 2, w: 'y' }, del: { c: 3, w: 'z' } } } },
+        expiresAt: 5,
+        publisher: true,
+        replicatedAt: 6,
+      };
+      for (const e of [blob, record, set]) await store.put(e);
+      expectSameEntry(await store.get(blob.key), blob);
+      expectSameEntry(await store.get(record.key), record);
+      expectSameEntry(await store.get(set.key), set);
+    });
+
+    test('put replaces the entry for the same key', async () => {
+      const { store } = await fresh();
+      const key = id();
+      await store.put({ key, value: { kind: 'record', stamp: { c: 1, w: 'a' }, bytes: new Uint8Array(10) }, expiresAt: 1, publisher: false, replicatedAt: 0 });
+      const second: StoredEntry = { key, value: { kind: 'record', stamp: { c: 2, w: 'a' }, bytes: new Uint8Array([9, 9]) }, expiresAt: 2, publisher: true, replicatedAt: 3 };
+      await store.put(second);
+      expectSameEntry(await store.get(key), second);
+      expect(await store.size()).toEqual({ keys: 1, bytes: 2 });
+    });
+
+    test('delete removes one entry and tolerates missing keys', async () => {
+      const { store } = await fresh();
+      const a = blobEntry(new Uint8Array([1]));
+      const b = blobEntry(new Uint8Array([2]));
+      await store.put(a);
+      await store.put(b);
+      await store.delete(a.key);
+      await store.delete(id());
+      expect(await store.get(a.key)).toBeUndefined();
+      expectSameEntry(await store.get(b.key), b);
+      expect((await store.size()).keys).toBe(1);
+    });
+
+    test('scan yields every entry exactly once, even while entries are written during the scan', async () => {
+      const { store } = await fresh();
+      const entries = Array.from({ length: 150 }, (_, i) => blobEntry(new Uint8Array([i, i >> 8, 7])));
+      for (const e of entries) await store.put(e);
+      const seen = new Set<string>();
+      for await (const e of store.scan()) {
+        const hex = Buffer.from(e.key).toString('hex');
+        expect(seen.has(hex)).toBe(false);
+        seen.add(hex);
+        // writing while scanning (republish refreshes entries as it goes) must not break the scan
+        await store.put({ ...e, replicatedAt: 99 });
+      }
+      expect(seen.size).toBe(150);
+      for (const e of entries) expect(seen.has(Buffer.from(e.key).toString('hex'))).toBe(true);
+      expect((await store.get(entries[0]!.key))!.replicatedAt).toBe(99);
+    });
+
+    test('size counts keys and value bytes', async () => {
+      const { store } = await fresh();
+      await store.put(blobEntry(new Uint8Array(100)));
+      await store.put(blobEntry(new Uint8Array(50).fill(1)));
+      await store.put({ key: id(), value: { kind: 'set', members: { abc: { add: { c: 1, w: 'w' } }, de: {} } }, expiresAt: 1, publisher: false, replicatedAt: 0 });
+      expect(await store.size()).toEqual({ keys: 3, bytes: 155 });
+    });
+
+    test('contacts are saved, replaced wholesale and loaded in order', async () => {
+      const { store } = await fresh();
+      const cs: Contact[] = Array.from({ length: 30 }, (_, i) => ({ id: id(), address: `127.0.0.1:${7000 + i}` }));
+      await store.saveContacts(cs);
+      const loaded = await store.loadContacts();
+      expect(loaded.map((c) => c.address)).toEqual(cs.map((c) => c.address));
+      loaded.forEach((c, i) => {
+        expect(c.id).toBeInstanceOf(Uint8Array);
+        expect(same(c.id, cs[i]!.id)).toBe(true);
+      });
+      await store.saveContacts(cs.slice(0, 2).reverse());
+      expect((await store.loadContacts()).map((c) => c.address)).toEqual([cs[1]!.address, cs[0]!.address]);
+      await store.saveContacts([]);
+      expect(await store.loadContacts()).toEqual([]);
+    });
+
+    test('large values (300 KiB) round-trip byte for byte', async () => {
+      const { store } = await fresh();
+      const big = new Uint8Array(randomBytes(300 * 1024));
+      const e = blobEntry(big);
+      await store.put(e);
+      const got = await store.get(e.key);
+      expectSameEntry(got, e);
+      expect(same(sha((got!.value as { bytes: Uint8Array }).bytes), e.key)).toBe(true);
+      expect(await store.size()).toEqual({ keys: 1, bytes: big.length });
+    });
+
+    test('entries and contacts survive close and reopen', async () => {
+      const { store, loc } = await fresh();
+      const e = blobEntry(new Uint8Array([4, 5, 6]), { publisher: true, expiresAt: 77 });
+      const contact = { id: id(), address: '127.0.0.1:7101' };
+      await store.put(e);
+      await store.saveContacts([contact]);
+      await store.close();
+      const again = await loc.open();
+      try {
+        expectSameEntry(await again.get(e.key), e);
+        const cs = await again.loadContacts();
+        expect(cs).toHaveLength(1);
+        expect(cs[0]!.address).toBe(contact.address);
+        expect(same(cs[0]!.id, contact.id)).toBe(true);
+        expect(await again.size()).toEqual({ keys: 1, bytes: 3 });
+      } finally {
+        await again.close();
+      }
+    });
+  });
+}

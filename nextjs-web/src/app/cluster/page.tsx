@@ -1,0 +1,7 @@
+import { ClusterView } from '../../components/ClusterView';
+
+export const metadata = { title: 'Cluster · Gotify' };
+
+export default function ClusterPage() {
+  return <ClusterView />;
+}

@@ -1,0 +1,5 @@
+import { LibraryView } from '../components/LibraryView';
+
+export default function Home() {
+  return <LibraryView />;
+}

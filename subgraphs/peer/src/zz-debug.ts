@@ -1,0 +1,11 @@
+import { startPeerNode } from './index.js';
+const p = await startPeerNode({ clusterKey: 'k', dataDir: '/tmp/peer-dbg-' + process.pid });
+const post = (body: string) => fetch(p.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status);
+const step = process.argv[2];
+if (step === 'store') console.log(await post(JSON.stringify({ query: 'mutation { storeChunk(data: "AAAA") { hash } }' })));
+if (step === 'big') console.log(await post('x'.repeat(600_000)));
+if (step === 'get') console.log(await fetch(p.url + '?query=%7BpeerStatus%7Bphase%7D%7D').then((r) => r.status));
+const t = Date.now();
+setInterval(() => console.log('waiting', Date.now() - t), 1000).unref();
+await p.stop();
+console.log('stopped in', Date.now() - t);

@@ -1,0 +1,175 @@
+/**
+ * The in-memory catalogue of the song records this tracker holds in its own shard: fed by
+ * node.onLocalChange, rebuilt from the store on start. Serves the local leg of listing
+ * scatter-gathers (sorted pages after a cursor), counts and facets, and local-first record reads.
+ *
+ * Does not: talk to other trackers (scatter.ts), hold index sets (they stay in the DHT only).
+ */
+import { toHex, type StoredEntry } from '@gotify/dht';
+import { decodeSong, compareStamps, type SongRecord } from './record.js';
+import { normalisedFields, songKey, type IndexedFields } from './keys.js';
+import { songSearchWords, type SongWords } from './search.js';
+
+export type SortKey = 'TITLE' | 'ARTIST' | 'ALBUM' | 'UPLOADED_AT';
+export type Order = 'ASC' | 'DESC';
+
+export interface CatalogueEntry {
+  song: SongRecord;
+  stamp: { c: number; w: string };
+  norm: IndexedFields;
+  words: SongWords;
+  /** keyOf('song', id), for ownership decisions. */
+  key: Uint8Array;
+}
+
+/** A position in a sorted listing: sort value then id (ids break ties, so positions are total). */
+export interface Position {
+  v: string;
+  id: string;
+}
+
+const pad = (n: number | null | undefined): string => String(n ?? 0).padStart(4, '0');
+
+/** Composite sort value of a song for a sort key (compared as plain strings, identical on every node). */
+export function sortValue(e: Pick<CatalogueEntry, 'song' | 'norm'>, sort: SortKey): string {
+  switch (sort) {
+    case 'TITLE':
+      return `${e.norm.title}\u0000${e.norm.artist}`;
+    case 'ARTIST':
+      return `${e.norm.artist}\u0000${e.norm.album}\u0000${pad(e.song.trackNumber)}\u0000${e.norm.title}`;
+    case 'ALBUM':
+      return `${e.norm.album}\u0000${pad(e.song.trackNumber)}\u0000${e.norm.title}`;
+    case 'UPLOADED_AT':
+      return e.song.uploadedAt;
+    default: {
+      const never: never = sort;
+      throw new Error(`unknown sort ${String(never)}`);
+    }
+  }
+}
+
+export function comparePositions(a: Position, b: Position): number {
+  return a.v < b.v ? -1 : a.v > b.v ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Builds a catalogue entry from a live record. */
+export function makeEntry(song: SongRecord, stamp: { c: number; w: string }, key?: Uint8Array): CatalogueEntry {
+  return { song, stamp, norm: normalisedFields(song), words: songSearchWords(song), key: key ?? songKey(song.id) };
+}
+
+export interface FacetCounts {
+  artists: [string, string, number][];
+  albums: [string, string, number][];
+  genres: [string, string, number][];
+}
+
+export interface Catalogue {
+  /** Applies a local shard change; ignores anything that is not a song record. */
+  apply(change: { type: 'put' | 'delete'; entry: StoredEntry }): void;
+  get(id: string): CatalogueEntry | undefined;
+  size(): number;
+  /** Up to `first` entries strictly after `after` in the given order. */
+  page(sort: SortKey, order: Order, first: number, after?: Position): CatalogueEntry[];
+  /** Entries for which `owns(entry)` holds: counted once per song across trackers. */
+  owned(sig: string, owns: (e: CatalogueEntry) => boolean): { count: number; facets: FacetCounts };
+}
+
+export function makeCatalogue(): Catalogue {
+  const byId = new Map<string, CatalogueEntry>();
+  const sorted = new Map<SortKey, { pos: Position[] }>();
+  let ownedCache: { sig: string; result: { count: number; facets: FacetCounts } } | undefined;
+  const dirty = (): void => {
+    sorted.clear();
+    ownedCache = undefined;
+  };
+
+  function apply(change: { type: 'put' | 'delete'; entry: StoredEntry }): void {
+    const { entry } = change;
+    if (entry.value.kind !== 'record') return;
+    const song = decodeSong(entry.value.bytes);
+    if (!song) return;
+    const key = songKey(song.id);
+    if (toHex(key) !== toHex(entry.key)) return; // not where this id's record belongs: ignore
+    const prev = byId.get(song.id);
+    if (change.type === 'delete') {
+      if (prev) {
+        byId.delete(song.id);
+        dirty();
+      }
+      return;
+    }
+    const stamp = entry.value.stamp;
+    if (prev && compareStamps(prev.stamp, stamp) > 0) return;
+    if (entry.value.deleted || typeof song.title !== 'string') {
+      if (prev) {
+        byId.delete(song.id);
+        dirty();
+      }
+      return;
+    }
+    byId.set(song.id, makeEntry(song, stamp, key));
+    dirty();
+  }
+
+  function index(sort: SortKey): Position[] {
+    let s = sorted.get(sort);
+    if (!s) {
+      const pos = [...byId.values()].map((e) => ({ v: sortValue(e, sort), id: e.song.id }));
+      pos.sort(comparePositions);
+      s = { pos };
+      sorted.set(sort, s);
+    }
+    return s.pos;
+  }
+
+  function page(sort: SortKey, order: Order, first: number, after?: Position): CatalogueEntry[] {
+    const pos = index(sort);
+    const out: CatalogueEntry[] = [];
+    // Binary search: first index whose position is > after (ASC) / last index < after (DESC).
+    let lo = 0;
+    let hi = pos.length;
+    if (after) {
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (comparePositions(pos[mid]!, after) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    if (order === 'ASC') {
+      for (let i = after ? lo : 0; i < pos.length && out.length < first; i++) out.push(byId.get(pos[i]!.id)!);
+    } else {
+      let start = pos.length - 1;
+      if (after) {
+        // lo is the first index > after; the ones < after end before the run of equals.
+        start = lo - 1;
+        while (start >= 0 && comparePositions(pos[start]!, after) >= 0) start--;
+      }
+      for (let i = start; i >= 0 && out.length < first; i--) out.push(byId.get(pos[i]!.id)!);
+    }
+    return out;
+  }
+
+  function owned(sig: string, owns: (e: CatalogueEntry) => boolean): { count: number; facets: FacetCounts } {
+    if (ownedCache?.sig === sig) return ownedCache.result;
+    const maps = { artists: new Map<string, [string, number]>(), albums: new Map<string, [string, number]>(), genres: new Map<string, [string, number]>() };
+    let count = 0;
+    const bump = (m: Map<string, [string, number]>, norm: string, display: string): void => {
+      const cur = m.get(norm);
+      if (cur) cur[1]++;
+      else m.set(norm, [display, 1]);
+    };
+    for (const e of byId.values()) {
+      if (!owns(e)) continue;
+      count++;
+      bump(maps.artists, e.norm.artist, e.song.artist);
+      bump(maps.albums, e.norm.album, e.song.album);
+      bump(maps.genres, e.norm.genre, e.song.genre);
+    }
+    const flat = (m: Map<string, [string, number]>): [string, string, number][] => [...m].map(([n, [d, c]]) => [n, d, c]);
+    const result = { count, facets: { artists: flat(maps.artists), albums: flat(maps.albums), genres: flat(maps.genres) } };
+    ownedCache = { sig, result };
+    return result;
+  }
+
+  return { apply, get: (id) => byId.get(id), size: () => byId.size, page, owned };
+}

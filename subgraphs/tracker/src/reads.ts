@@ -1,0 +1,185 @@
+/**
+ * Read path: one song, listings (scatter-gather over every tracker's catalogue), exact filters
+ * (one DHT set lookup), free-text search (candidate keys per query word, then verification and
+ * ranking on the records), facets. Records are read local-first: this tracker's catalogue, then
+ * the likely holders in one batched app RPC each, then plain DHT lookups.
+ *
+ * Does not: write (writes.ts) or define keys (keys.ts).
+ */
+import type { KademliaNode } from '@gotify/dht';
+import { filterName, indexKey, INDEX_FIELDS, queryWordKeyNames, searchKey, songKey, type PartialFilter } from './keys.js';
+import { normalise } from './normalise.js';
+import { comparePositions, makeEntry, sortValue, type Catalogue, type CatalogueEntry, type FacetCounts, type Order, type Position, type SortKey } from './catalogue.js';
+import { decodeCursor, encodeCursor, type Ordering } from './cursor.js';
+import { queryWords, scoreSong } from './search.js';
+import { decodeSong, type VersionedSong } from './record.js';
+import { badInput } from './errors.js';
+import { mapPool } from './pool.js';
+import type { Scatter } from './scatter.js';
+import { DHT_CONCURRENCY, MAX_FACET_VALUES, MAX_FIELD_LENGTH, MAX_KEYS_PER_QUERY_WORD, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH } from './limits.js';
+
+export interface SongsArgs {
+  filter?: PartialFilter | null;
+  search?: string | null;
+  sort?: SortKey | null;
+  order?: Order | null;
+  first?: number | null;
+  after?: string | null;
+}
+export interface SongEdge {
+  cursor: string;
+  node: VersionedSong;
+  score: number | null;
+}
+export interface SongsPage {
+  edges: SongEdge[];
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+  totalCount: number;
+}
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+export interface Facets {
+  artists: FacetValue[];
+  albums: FacetValue[];
+  genres: FacetValue[];
+}
+
+export interface Reads {
+  songs(args: SongsArgs): Promise<SongsPage>;
+  facets(filter?: PartialFilter | null): Promise<Facets>;
+  /** Record entries for ids, local-first; ids without a live record are absent. */
+  entries(ids: string[]): Promise<CatalogueEntry[]>;
+}
+
+function checkFilter(filter: PartialFilter | null | undefined): PartialFilter | undefined {
+  if (!filter) return undefined;
+  const out: PartialFilter = {};
+  for (const f of INDEX_FIELDS) {
+    const v = filter[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' || v.length > MAX_FIELD_LENGTH) throw badInput(`filter.${f} must be a string of at most ${MAX_FIELD_LENGTH} characters`);
+    out[f] = v;
+  }
+  return filterName(out) ? out : undefined;
+}
+
+function mergeFacets(lists: FacetCounts): Facets {
+  const fold = (rows: [string, string, number][]): FacetValue[] => {
+    const m = new Map<string, FacetValue>();
+    for (const [norm, display, count] of rows) {
+      const cur = m.get(norm);
+      if (cur) cur.count += count;
+      else m.set(norm, { value: display, count });
+    }
+    return [...m.values()].sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)).slice(0, MAX_FACET_VALUES);
+  };
+  return { artists: fold(lists.artists), albums: fold(lists.albums), genres: fold(lists.genres) };
+}
+
+export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Scatter): Reads {
+  async function entries(ids: string[]): Promise<CatalogueEntry[]> {
+    const out: CatalogueEntry[] = [];
+    let missing: string[] = [];
+    for (const id of ids) {
+      const e = catalogue.get(id);
+      if (e) out.push(e);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    const remote = await scatter.records(missing, missing.map(songKey));
+    for (const v of remote.values()) out.push(makeEntry(v.song, v.stamp));
+    missing = missing.filter((id) => !remote.has(id));
+    const fetched = await mapPool(missing, DHT_CONCURRENCY, async (id) => {
+      const r = await node.getRecord(songKey(id)).catch(() => undefined);
+      const song = r && !r.deleted ? decodeSong(r.bytes) : undefined;
+      return song && typeof song.title === 'string' && song.id === id ? makeEntry(song, r!.stamp) : undefined;
+    });
+    for (const e of fetched) if (e) out.push(e);
+    return out;
+  }
+
+  /** Ids matching the exact filter (one lookup) and/or the search candidate keys; verified later. */
+  async function candidates(filter: PartialFilter | undefined, qs: string[] | undefined): Promise<string[]> {
+    const filterSet = filter ? node.getSet(indexKey(filterName(filter)!)) : undefined;
+    let searchIds: Set<string> | undefined;
+    if (qs) {
+      const names = [...new Set(qs.flatMap((q) => queryWordKeyNames(q).slice(0, MAX_KEYS_PER_QUERY_WORD)))];
+      const sets = await mapPool(names, DHT_CONCURRENCY, (n) => node.getSet(searchKey(n)));
+      searchIds = new Set(sets.flat());
+    }
+    const fIds = filterSet ? await filterSet : undefined;
+    if (fIds && searchIds) return fIds.filter((id) => searchIds!.has(id));
+    return fIds ?? [...(searchIds ?? [])];
+  }
+
+  function matchesFilter(e: CatalogueEntry, filter: PartialFilter): boolean {
+    for (const f of INDEX_FIELDS) {
+      const v = filter[f];
+      if (v !== undefined && v !== null && e.norm[f] !== normalise(v)) return false;
+    }
+    return true;
+  }
+
+  async function songs(args: SongsArgs): Promise<SongsPage> {
+    const first = args.first ?? 50;
+    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw badInput(`first must be between 0 and ${MAX_PAGE_SIZE}`);
+    const order: Order = args.order ?? 'ASC';
+    const filter = checkFilter(args.filter);
+    if (args.search && args.search.length > MAX_SEARCH_LENGTH) throw badInput(`search is longer than ${MAX_SEARCH_LENGTH} characters`);
+    const qsAll = args.search ? queryWords(args.search) : [];
+    const qs = qsAll.length > 0 ? qsAll : undefined;
+    const ordering: Ordering = qs && !args.sort ? { kind: 'relevance' } : { kind: 'sort', sort: args.sort ?? 'TITLE', order };
+    const after = args.after ? decodeCursor(ordering, args.after) : undefined;
+
+    if (!filter && !qs && ordering.kind === 'sort') {
+      const pos: Position | undefined = after?.kind === 'sort' ? { v: after.v, id: after.id } : undefined;
+      const { items, count } = await scatter.page({ sort: ordering.sort, order, first: first + 1, after: pos }, true);
+      const ranked = items
+        .map((it) => ({ it, p: { v: sortValue(makeEntry(it.song, it.stamp), ordering.sort), id: it.song.id } }))
+        .sort((a, b) => (order === 'ASC' ? 1 : -1) * comparePositions(a.p, b.p));
+      const page = ranked.slice(0, first);
+      const edges = page.map(({ it, p }) => ({ cursor: encodeCursor(ordering, { kind: 'sort', ...p }), node: it, score: null }));
+      return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: ranked.length > first }, totalCount: count };
+    }
+
+    const ids = await candidates(filter, qs);
+    const verified: { e: CatalogueEntry; score: number }[] = [];
+    for (const e of await entries(ids)) {
+      if (filter && !matchesFilter(e, filter)) continue;
+      const score = qs ? scoreSong(qs, e.words) : 0;
+      if (qs && score === 0) continue;
+      verified.push({ e, score });
+    }
+    let rows: { e: CatalogueEntry; score: number; cursor: string }[];
+    if (ordering.kind === 'relevance') {
+      const sorted = verified.sort((a, b) => b.score - a.score || (a.e.song.id < b.e.song.id ? -1 : 1));
+      const start = after?.kind === 'relevance' ? sorted.findIndex((r) => r.score < after.score || (r.score === after.score && r.e.song.id > after.id)) : 0;
+      rows = (start < 0 ? [] : sorted.slice(start)).map((r) => ({ ...r, cursor: encodeCursor(ordering, { kind: 'relevance', score: r.score, id: r.e.song.id }) }));
+    } else {
+      const dir = order === 'ASC' ? 1 : -1;
+      const withPos = verified.map((r) => ({ ...r, p: { v: sortValue(r.e, ordering.sort), id: r.e.song.id } })).sort((a, b) => dir * comparePositions(a.p, b.p));
+      const start = after?.kind === 'sort' ? withPos.findIndex((r) => dir * comparePositions(r.p, { v: after.v, id: after.id }) > 0) : 0;
+      rows = (start < 0 ? [] : withPos.slice(start)).map((r) => ({ e: r.e, score: r.score, cursor: encodeCursor(ordering, { kind: 'sort', ...r.p }) }));
+    }
+    const page = rows.slice(0, first);
+    const edges = page.map((r) => ({ cursor: r.cursor, node: { song: r.e.song, stamp: r.e.stamp }, score: qs ? r.score : null }));
+    return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first }, totalCount: verified.length };
+  }
+
+  async function facets(rawFilter?: PartialFilter | null): Promise<Facets> {
+    const filter = checkFilter(rawFilter);
+    if (!filter) return mergeFacets((await scatter.page({ sort: 'TITLE', order: 'ASC', first: 0 }, true)).facets);
+    const rows: FacetCounts = { artists: [], albums: [], genres: [] };
+    for (const e of await entries(await candidates(filter, undefined))) {
+      if (!matchesFilter(e, filter)) continue;
+      rows.artists.push([e.norm.artist, e.song.artist, 1]);
+      rows.albums.push([e.norm.album, e.song.album, 1]);
+      rows.genres.push([e.norm.genre, e.song.genre, 1]);
+    }
+    return mergeFacets(rows);
+  }
+
+  return { songs, facets, entries };
+}

@@ -1,0 +1,106 @@
+import { normalise, words } from './normalise.js';
+import { deletions, filterName, indexNames, queryWordKeyNames, searchNames, songWords, wordKeyNames } from './keys.js';
+import { matchWord, osaDistance, queryWords, scoreSong, songSearchWords } from './search.js';
+
+const queen = { title: 'Bohemian Rhapsody', artist: 'Queen', album: 'A Night at the Opera', genre: 'Rock' };
+
+/** Candidate keys of a query word intersect the keys of a song word (what the DHT lookup finds). */
+const candidates = (q: string, t: string): boolean => {
+  const stored = new Set(wordKeyNames(t));
+  return queryWordKeyNames(q).some((n) => stored.has(n));
+};
+
+describe('normalise', () => {
+  test('lowercases, strips diacritics, collapses spaces', () => {
+    expect(normalise('  Beyoncé   Knowles ')).toBe('beyonce knowles');
+    expect(normalise('Sigur Rós')).toBe('sigur ros');
+    expect(normalise('MOTÖRHEAD')).toBe('motorhead');
+  });
+  test('words split on punctuation and drop apostrophes', () => {
+    expect(words("AC/DC — Don't Stop")).toEqual(['ac', 'dc', 'dont', 'stop']);
+  });
+});
+
+describe('exact index keys', () => {
+  test('15 combinations, canonical alphabetical order, normalised values', () => {
+    const names = indexNames(queen);
+    expect(names).toHaveLength(15);
+    expect(new Set(names).size).toBe(15);
+    expect(names).toContain('artist=queen&genre=rock');
+    expect(names).toContain('album=a%20night%20at%20the%20opera&artist=queen&genre=rock&title=bohemian%20rhapsody');
+    expect(filterName({ genre: 'ROCK', artist: ' Queen ' })).toBe('artist=queen&genre=rock');
+    expect(filterName({})).toBeUndefined();
+  });
+  test('every filter subset of a song names one of its keys', () => {
+    const names = new Set(indexNames(queen));
+    const fields = ['title', 'artist', 'album', 'genre'] as const;
+    for (let mask = 1; mask < 16; mask++) {
+      const f: Record<string, string> = {};
+      fields.forEach((k, i) => mask & (1 << i) && (f[k] = queen[k].toUpperCase()));
+      expect(names.has(filterName(f)!)).toBe(true);
+    }
+  });
+});
+
+describe('search keys', () => {
+  test('deletions', () => {
+    expect(deletions('rock').sort()).toEqual(['ock', 'rck', 'rok', 'roc'].sort());
+    expect(deletions('aab').sort()).toEqual(['ab', 'aa'].sort());
+  });
+  test('keys per word are bounded: sym + deletions + up to 4 prefixes', () => {
+    expect(wordKeyNames('rhapsody')).toHaveLength(1 + 8 + 4);
+    expect(wordKeyNames('the')).toEqual(['sym:the']);
+    expect(wordKeyNames('x'.repeat(40)).length).toBeLessThanOrEqual(1 + 4);
+    const many = { title: Array.from({ length: 40 }, (_, i) => `word${i}x`).join(' '), artist: 'a', album: 'b', genre: 'c' };
+    expect(songWords(many)).toHaveLength(16);
+    expect(searchNames(many).length).toBeLessThanOrEqual(16 * (1 + 16 + 4));
+  });
+  test('candidate keys find exact, partial and one-typo words', () => {
+    expect(candidates('rhapsody', 'rhapsody')).toBe(true);
+    expect(candidates('bohem', 'bohemian')).toBe(true); // prefix
+    expect(candidates('bohemia', 'bohemian')).toBe(true); // prefix longer than PREFIX_MAX
+    expect(candidates('rapsody', 'rhapsody')).toBe(true); // deletion
+    expect(candidates('rhapsodyy', 'rhapsody')).toBe(true); // insertion
+    expect(candidates('rhapsidy', 'rhapsody')).toBe(true); // substitution
+    expect(candidates('rhapsdoy', 'rhapsody')).toBe(true); // transposition
+    expect(candidates('queen', 'queen')).toBe(true);
+    expect(candidates('qeen', 'queen')).toBe(true);
+    expect(candidates('zeppelin', 'rhapsody')).toBe(false);
+  });
+});
+
+describe('matching and ranking', () => {
+  test('osa distance', () => {
+    expect(osaDistance('rock', 'rokc')).toBe(1);
+    expect(osaDistance('rock', 'rock')).toBe(0);
+    expect(osaDistance('abc', 'bca', 1)).toBe(2);
+    expect(osaDistance('kitten', 'sitting', 3)).toBe(3);
+  });
+  test('match qualities', () => {
+    expect(matchWord('queen', 'queen')).toBe('exact');
+    expect(matchWord('bohem', 'bohemian')).toBe('prefix');
+    expect(matchWord('rapsody', 'rhapsody')).toBe('typo');
+    expect(matchWord('bo', 'bohemian')).toBeUndefined(); // too short for a prefix
+    expect(matchWord('abc', 'bca')).toBeUndefined(); // shares a deletion, but 2 edits: false positive
+    expect(matchWord('cat', 'bat')).toBeUndefined(); // typos need 4 letters
+  });
+  test('"bohem rapsody" ranks Bohemian Rhapsody first', () => {
+    const qs = queryWords('bohem rapsody');
+    const songs = [
+      { id: 'other', title: 'Bohemian Like You', artist: 'The Dandy Warhols', album: 'Thirteen Tales', genre: 'Rock' },
+      { id: 'queen', ...queen },
+      { id: 'none', title: 'Under Pressure', artist: 'Queen', album: 'Hot Space', genre: 'Rock' },
+    ];
+    const ranked = songs.map((s) => ({ id: s.id, score: scoreSong(qs, songSearchWords(s)) })).sort((a, b) => b.score - a.score);
+    expect(ranked[0]!.id).toBe('queen');
+    expect(ranked.find((r) => r.id === 'none')!.score).toBe(0);
+    expect(ranked.find((r) => r.id === 'other')!.score).toBeGreaterThan(0);
+  });
+  test('exact beats prefix beats typo; title beats genre', () => {
+    const s = (title: string, genre = 'pop') => songSearchWords({ title, artist: 'x', album: 'y', genre });
+    expect(scoreSong(['rock'], s('rock'))).toBeGreaterThan(scoreSong(['rock'], s('rocket')));
+    expect(scoreSong(['rock'], s('rocket'))).toBeGreaterThan(scoreSong(['rock'], s('rack')));
+    expect(scoreSong(['rock'], s('song', 'x'))).toBe(0);
+    expect(scoreSong(['rock'], s('rock', 'x'))).toBeGreaterThan(scoreSong(['rock'], s('song', 'rock')));
+  });
+});
