@@ -27,6 +27,8 @@ const { values: flags } = parseArgs({
     name: { type: 'string' },
     'dns-servers': { type: 'string' },
     'dns-nodes': { type: 'string' },
+    /** Same as --dns-nodes (the cluster launcher's spelling). */
+    dns: { type: 'string' },
     'cluster-key': { type: 'string' },
     'api-urls': { type: 'string' },
   },
@@ -38,12 +40,12 @@ const config = readConfig(process.env, {
   ...(flags.host ? { host: flags.host } : {}),
   ...(flags.name ? { name: flags.name } : {}),
   ...(flags['dns-servers'] ? { dnsServers: split(flags['dns-servers'])! } : {}),
-  ...(flags['dns-nodes'] ? { dnsNodes: split(flags['dns-nodes'])! } : {}),
+  ...(flags['dns-nodes'] || flags.dns ? { dnsNodes: split(flags['dns-nodes'] ?? flags.dns)! } : {}),
   ...(flags['cluster-key'] ? { clusterKey: flags['cluster-key'] } : {}),
   ...(flags['api-urls'] ? { apiUrls: split(flags['api-urls'])! } : {}),
 });
 
-const log = makeLogger('web', { base: { role: 'web', name: config.name } });
+const log = makeLogger(config.name, { base: { role: 'web' } });
 const metrics = makeMetrics();
 const requests = metrics.counter('web_requests_total', 'HTTP requests served by the Web node', ['kind']);
 let phase: Phase = 'starting';

@@ -22,7 +22,7 @@ const FILTER = /* GraphQL */ `
   }
 `;
 
-const wsOf = (base: string) => base.replace(/^http/, 'ws') + '/graphql';
+const wsOf = (base: string) => base.replace(/^http/, 'ws') + '/stream';
 
 describe('a running cluster (real processes)', () => {
   let cluster: TestCluster;

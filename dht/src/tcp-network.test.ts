@@ -69,14 +69,25 @@ async function expectAllFoundFrom(slot: Slot): Promise<void> {
   const where = `from node ${slots.indexOf(slot)}`;
   for (const b of blobs) {
     const got = await slot.node.getBlob(b.key);
-    expect({ where, key: toHex(b.key), found: got !== undefined && Buffer.from(got).equals(b.bytes) }).toEqual({ where, key: toHex(b.key), found: true });
+    expect({
+      where,
+      key: toHex(b.key),
+      found: got !== undefined && Buffer.from(got).equals(b.bytes),
+    }).toEqual({ where, key: toHex(b.key), found: true });
   }
   for (const r of records) {
     const got = await slot.node.getRecord(r.key);
-    expect({ where, key: toHex(r.key), found: got !== undefined && Buffer.from(got.bytes).equals(r.bytes) }).toEqual({ where, key: toHex(r.key), found: true });
+    expect({
+      where,
+      key: toHex(r.key),
+      found: got !== undefined && Buffer.from(got.bytes).equals(r.bytes),
+    }).toEqual({ where, key: toHex(r.key), found: true });
   }
   for (const s of sets) {
-    expect({ where, members: (await slot.node.getSet(s.key)).sort() }).toEqual({ where, members: [...s.members].sort() });
+    expect({ where, members: (await slot.node.getSet(s.key)).sort() }).toEqual({
+      where,
+      members: [...s.members].sort(),
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx
 /**
  * Starts one API node:
- * `tsx gateway/src/bin.ts --name api-1 --port 4000 --dns 127.0.0.1:5353 --dns-http 127.0.0.1:8053`.
+ * `tsx gateway/src/bin.ts --name api-1 --port 4000 --dns-servers 127.0.0.1:5353 --dns 127.0.0.1:8053`.
  * Flags win over env: GOTIFY_NODE_NAME, GOTIFY_API_HOST, GOTIFY_API_PORT, GOTIFY_DNS_SERVERS,
  * GOTIFY_DNS_NODES, GOTIFY_PEERS, GOTIFY_TRACKERS, GOTIFY_CLUSTER_KEY, GOTIFY_UPLOAD_TOKEN,
  * GOTIFY_MAX_UPLOAD_BYTES, GOTIFY_CORS_ORIGINS. Stops cleanly on SIGTERM/SIGINT.
@@ -28,8 +28,8 @@ const o = new Command('gotify-api')
   .option('--name <name>', 'unique node name (GOTIFY_NODE_NAME)', env.GOTIFY_NODE_NAME ?? 'api-1')
   .option('--host <ip>', 'listen and announce address (GOTIFY_API_HOST)', env.GOTIFY_API_HOST ?? '127.0.0.1')
   .option('--port <n>', 'HTTP port: GraphQL, stream, upload (GOTIFY_API_PORT)', port, port(env.GOTIFY_API_PORT ?? '4000'))
-  .option('--dns <list>', 'DNS servers UDP host:port, for discovery (GOTIFY_DNS_SERVERS)', env.GOTIFY_DNS_SERVERS ?? '')
-  .option('--dns-http <list>', 'DNS nodes HTTP host:port, to announce to (GOTIFY_DNS_NODES)', env.GOTIFY_DNS_NODES ?? '')
+  .option('--dns-servers <list>', 'DNS servers UDP host:port, for discovery (GOTIFY_DNS_SERVERS)', env.GOTIFY_DNS_SERVERS ?? '')
+  .option('--dns <list>', 'DNS nodes HTTP host:port, to announce to (GOTIFY_DNS_NODES)', env.GOTIFY_DNS_NODES ?? '')
   .option('--peers <urls>', 'static peer GraphQL urls (GOTIFY_PEERS)', env.GOTIFY_PEERS ?? '')
   .option('--trackers <urls>', 'static tracker GraphQL urls (GOTIFY_TRACKERS)', env.GOTIFY_TRACKERS ?? '')
   .option('--cluster-key <key>', 'cluster secret (GOTIFY_CLUSTER_KEY)', env.GOTIFY_CLUSTER_KEY)
@@ -41,8 +41,8 @@ const o = new Command('gotify-api')
     name: string;
     host: string;
     port: number;
+    dnsServers: string;
     dns: string;
-    dnsHttp: string;
     peers: string;
     trackers: string;
     clusterKey?: string;
@@ -52,7 +52,7 @@ const o = new Command('gotify-api')
   }>();
 
 const logger = makeLogger(o.name, { base: { role: 'api' } });
-if (list(o.dnsHttp).length > 0 && !o.clusterKey) {
+if (list(o.dns).length > 0 && !o.clusterKey) {
   logger.fatal('a cluster key is required to announce to DNS (--cluster-key or GOTIFY_CLUSTER_KEY)');
   process.exit(2);
 }
@@ -61,8 +61,8 @@ try {
     name: o.name,
     host: o.host,
     port: o.port,
-    dnsServers: list(o.dns),
-    dnsNodes: list(o.dnsHttp),
+    dnsServers: list(o.dnsServers),
+    dnsNodes: list(o.dns),
     replicas: { peer: list(o.peers), tracker: list(o.trackers) },
     clusterKey: o.clusterKey,
     uploadToken: o.uploadToken || undefined,

@@ -68,11 +68,16 @@ export function operationKindOf(body: string | Buffer | undefined): OperationKin
   return 'mutation';
 }
 
-/** Send `init` to the pool's replicas with failover; resolves with the first usable answer. */
+/**
+ * Send `init` to the pool's replicas with failover; resolves with the first usable answer, or
+ * with the last replica's HTTP error answer when retries end on one; throws FailoverError when
+ * the last attempt got no HTTP answer at all.
+ */
 export async function sendWithFailover(pool: ReplicaPool, init: FetcherRequestInit, opts: FailoverOptions): Promise<FailoverAnswer> {
   const doFetch = opts.fetch ?? globalThis.fetch;
   const maxAttempts = opts.maxAttempts ?? MAX_FAILOVER_ATTEMPTS;
   const attempts: FailoverError['attempts'] = [];
+  let lastAnswer: FailoverAnswer | undefined;
   const candidates = pool.candidates().slice(0, maxAttempts);
   if (candidates.length === 0) {
     throw new FailoverError(`no replica known for subgraph ${pool.name}`, 'no-replica', attempts);
@@ -97,14 +102,18 @@ export async function sendWithFailover(pool: ReplicaPool, init: FetcherRequestIn
         }
       }
       error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+      lastAnswer = { url, status: res.status, headers: res.headers, text };
     } catch (err) {
       kind = err instanceof IntegrityError ? 'integrity' : classifyFetchError(err);
       error = (err as Error).message + ((err as { cause?: Error }).cause ? `: ${(err as { cause: Error }).cause.message}` : '');
     }
+    if (kind !== 'http-5xx' && kind !== 'http-429' && kind !== 'http-4xx') lastAnswer = undefined;
     attempts.push({ url, kind, error });
     pool.reportFailure(url, error, RETRY_POLICY[kind].markDown);
     if (!mayRetry(kind, opts.op, opts.idempotent)) break;
   }
+  // The last replica answered over HTTP: that answer (e.g. a 500 with GraphQL errors) is the result.
+  if (lastAnswer) return lastAnswer;
   const last = attempts[attempts.length - 1];
   const detail = attempts.map((a) => `${a.url}: ${a.kind} (${a.error})`).join('; ');
   throw new FailoverError(`subgraph ${pool.name} failed: ${detail || 'aborted'}`, last?.kind ?? 'timeout', attempts);

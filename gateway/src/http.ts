@@ -53,6 +53,24 @@ function readSmallBody(req: IncomingMessage, max: number): Promise<string | unde
   });
 }
 
+/** Error codes of a well-formed request whose document or variables are wrong. */
+const DOCUMENT_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'QUERY_TOO_DEEP', 'QUERY_TOO_COSTLY']);
+
+/**
+ * GraphQL over HTTP: with the legacy `application/json` response type, document parse and
+ * validation errors SHOULD come with 200 (clients of that type read errors from the body); with
+ * `application/graphql-response+json` Apollo's 400 is right and stays.
+ */
+function legacyDocumentError(contentType: string | undefined, body: string): boolean {
+  if (!contentType?.startsWith('application/json')) return false;
+  try {
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+    return !('data' in parsed) && !!parsed.errors?.length && parsed.errors.every((e) => DOCUMENT_ERROR_CODES.has(e.extensions?.code ?? ''));
+  } catch {
+    return false;
+  }
+}
+
 async function handleGraphQL(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
   const max = deps.maxGraphqlBodyBytes ?? MAX_GRAPHQL_BODY_BYTES;
   const headers = new HeaderMap();
@@ -90,6 +108,7 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, deps: Ht
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
+    if (res.statusCode === 400 && legacyDocumentError(response.headers.get('content-type'), response.body.string)) res.statusCode = 200;
     res.end(response.body.string);
     return;
   }

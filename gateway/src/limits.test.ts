@@ -42,10 +42,15 @@ describe('query limits', () => {
     expect(check(deep)).toEqual([]);
     const ok = check(`fragment F on Song { audio { replicas { perChunk } } } query { songs { edges { node { ...F } } } }`);
     expect(ok).toEqual([]);
-    // Our schema cannot nest deeper than 5, but introspection can recurse without end.
-    const nested = `query { __schema { types { fields { type { fields { type { fields { type { fields { type { fields { type { name } } } } } } } } } } } } }`;
-    const errs = check(nested);
-    expect(errs.map((e) => e.extensions.code)).toContain('QUERY_TOO_DEEP');
+    // Our API schema cannot nest deeper than 6; a recursive schema shows the rule itself.
+    const recursive = buildSchema('type Query { node: Node } type Node { id: ID child: Node }');
+    const nest = (n: number): string => (n === 0 ? 'id' : `child { ${nest(n - 1)} }`);
+    expect(check(`query { node { ${nest(MAX_QUERY_DEPTH - 2)} } }`, recursive)).toEqual([]);
+    expect(check(`query { node { ${nest(MAX_QUERY_DEPTH)} } }`, recursive).map((e) => e.extensions.code)).toEqual(['QUERY_TOO_DEEP']);
+    // Introspection has its own, higher cap (ofType chains are not limited by graphql-js's own rule).
+    const ofType = (n: number): string => (n === 0 ? 'name' : `ofType { ${ofType(n - 1)} }`);
+    expect(check(`query { __type(name: "Song") { ${ofType(10)} } }`)).toEqual([]);
+    expect(check(`query { __type(name: "Song") { ${ofType(20)} } }`).map((e) => e.extensions.code)).toEqual(['QUERY_TOO_DEEP']);
     expect(MAX_QUERY_DEPTH).toBeGreaterThanOrEqual(5);
   });
 

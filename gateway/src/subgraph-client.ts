@@ -85,7 +85,15 @@ export function makeSubgraphClient(pool: ReplicaPool, fetchImpl?: typeof fetch):
           },
         },
       );
-      void answer;
+      if (answer.status >= 300 && answer.status !== 400) {
+        // An HTTP error answer the retries ended on: its GraphQL errors if any, else the status.
+        try {
+          result = JSON.parse(answer.text) as typeof result;
+        } catch {
+          result = {};
+        }
+        if (!result.errors?.length) throw new SubgraphError('UNAVAILABLE', `subgraph ${pool.name} answered HTTP ${answer.status}`, []);
+      }
       if (result.errors?.length) {
         const first = result.errors[0]!;
         throw new SubgraphError(String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), first.message, result.errors);

@@ -30,15 +30,15 @@ function mix(a: Rgb, b: Rgb, t: number): Rgb {
 
 /** The patterns a cover can use; chosen from the album hash. */
 const PATTERNS = ['rings', 'stripes', 'sun', 'grid'] as const;
-type Pattern = (typeof PATTERNS)[number];
+export type Pattern = (typeof PATTERNS)[number];
 
 /** Brightness factor 0..1.3 of a pattern at normalised coordinates (u, v in 0..1). */
-function patternAt(pattern: Pattern, u: number, v: number, freq: number): number {
+function patternAt(pattern: Pattern, u: number, v: number, freq: number, tilt: number): number {
   switch (pattern) {
     case 'rings':
-      return 0.75 + 0.25 * Math.sin(Math.hypot(u - 0.5, v - 0.5) * freq * 6);
+      return 0.75 + 0.25 * Math.sin(Math.hypot(u - 0.3 - tilt * 0.4, v - 0.5) * freq * 6);
     case 'stripes':
-      return 0.8 + 0.2 * Math.sign(Math.sin((u + v) * freq * 3));
+      return 0.8 + 0.2 * Math.sign(Math.sin((u * tilt + v * (1 - tilt)) * freq * 3));
     case 'sun': {
       const inSun = Math.hypot(u - 0.5, v - 0.55) < 0.28 && v < 0.62;
       const band = v > 0.45 && v < 0.62 && Math.sin(v * 120) > 0.4;
@@ -54,21 +54,38 @@ function patternAt(pattern: Pattern, u: number, v: number, freq: number): number
   }
 }
 
+/** The look of an album's cover, derived from its names. */
+export interface CoverStyle {
+  pattern: Pattern;
+  /** Hue of the gradient start, degrees. */
+  hue: number;
+  /** Hue distance to the gradient end, degrees. */
+  hueShift: number;
+  freq: number;
+  tilt: number;
+}
+
+/** Salt of the cover hash, chosen so the four demo albums get four different patterns. */
+const COVER_SALT = 'cover-v28';
+
+/** The cover style of an album: deterministic in (artist, album). */
+export function coverStyleOf(artist: string, album: string): CoverStyle {
+  const rng = makeRng(hashString(`${COVER_SALT}\0${artist}\0${album}`));
+  return { pattern: rng.pick(PATTERNS), hue: rng.int(0, 359), hueShift: rng.int(60, 180), freq: rng.int(4, 9), tilt: rng.next() };
+}
+
 /** A deterministic cover PNG for an album. */
 export function makeCoverPng(artist: string, album: string): Buffer {
-  const rng = makeRng(hashString(`${artist}\0${album}`));
-  const hue = rng.int(0, 359);
+  const { pattern, hue, hueShift, freq, tilt } = coverStyleOf(artist, album);
   const from = hsl(hue, 0.7, 0.35);
-  const to = hsl(hue + rng.int(60, 180), 0.75, 0.55);
-  const pattern = rng.pick(PATTERNS);
-  const freq = rng.int(4, 9);
+  const to = hsl(hue + hueShift, 0.75, 0.55);
   const png = new PNG({ width: COVER_SIZE, height: COVER_SIZE, colorType: 2, inputHasAlpha: true });
   for (let y = 0; y < COVER_SIZE; y++) {
     for (let x = 0; x < COVER_SIZE; x++) {
       const u = x / COVER_SIZE;
       const v = y / COVER_SIZE;
       const base = mix(from, to, (u + v) / 2);
-      const k = patternAt(pattern, u, v, freq);
+      const k = patternAt(pattern, u, v, freq, tilt);
       const i = (y * COVER_SIZE + x) * 4;
       png.data[i] = Math.min(255, base[0] * k);
       png.data[i + 1] = Math.min(255, base[1] * k);

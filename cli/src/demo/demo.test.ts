@@ -76,14 +76,15 @@ describe('makeDemoSong', () => {
 
 describe('makeTestMp3', () => {
   it('applies defaults and overrides, and returns a fresh copy each call', async () => {
-    const a = await makeTestMp3({ seconds: 5, seed: 42, title: 'Paper Boats', genre: 'Folk' });
+    const { bytes: a, spec: made } = await makeTestMp3({ seconds: 5, seed: 42, title: 'Paper Boats', genre: 'Folk' });
+    expect(made).toMatchObject({ seconds: 5, seed: 42, title: 'Paper Boats', artist: 'Test Artist', genre: 'Folk', track: 1 });
     const meta = await parseBuffer(a, { mimeType: 'audio/mpeg', size: a.length }, { duration: true });
     expect(meta.common.title).toBe('Paper Boats');
     expect(meta.common.artist).toBe('Test Artist');
     expect(meta.common.album).toBe('Test Album');
     expect(meta.common.genre).toEqual(['Folk']);
     expect(Math.abs((meta.format.duration ?? 0) - 5) / 5).toBeLessThan(0.05);
-    const b = await makeTestMp3({ seconds: 5, seed: 42, title: 'Paper Boats', genre: 'Folk' });
+    const { bytes: b } = await makeTestMp3({ seconds: 5, seed: 42, title: 'Paper Boats', genre: 'Folk' });
     expect(b.equals(a)).toBe(true);
     a[0] = 0;
     expect(b[0]).toBe(0x49); // 'I' of ID3: the memo was not mutated through a

@@ -45,8 +45,11 @@ export interface TestMp3Options {
 /** Memo of generated test files: many tests upload the same small song. */
 const testMp3Cache = new Map<string, Promise<Buffer>>();
 
-/** A tagged MP3 (with cover art) for tests; memoised per options, each call gets its own copy. */
-export async function makeTestMp3(options: TestMp3Options): Promise<Buffer> {
+/**
+ * A tagged MP3 (with cover art) for tests, as `{ bytes, spec }` like makeDemoSong.
+ * Memoised per options; each call gets its own copy of the bytes.
+ */
+export async function makeTestMp3(options: TestMp3Options): Promise<DemoSong> {
   const spec: DemoSongSpec = {
     title: options.title ?? `Test Song ${options.seed}`,
     artist: options.artist ?? 'Test Artist',
@@ -64,5 +67,5 @@ export async function makeTestMp3(options: TestMp3Options): Promise<Buffer> {
     bytes.catch(() => testMp3Cache.delete(key));
     testMp3Cache.set(key, bytes);
   }
-  return Buffer.from(await bytes);
+  return { bytes: Buffer.from(await bytes), spec };
 }

@@ -23,6 +23,8 @@ export interface LookupOptions {
   selfHex: string;
   /** Stop as soon as one reply carries a value (blobs). */
   stopAtFirstValue?: boolean;
+  /** Candidates to leave out (contacts we know are failing, in backoff). */
+  skip?: (c: Contact) => boolean;
   /** Asks one contact; throws when it fails (the candidate is then dropped). */
   query: (c: Contact) => Promise<LookupQueryResult>;
 }
@@ -64,7 +66,7 @@ export function iterativeLookup(o: LookupOptions): Promise<LookupResult> {
       if (depth < cur.depth && cur.state === 'new') cur.depth = depth;
       return;
     }
-    const cand: Cand = { c, hex, depth, state: 'new' };
+    const cand: Cand = { c, hex, depth, state: o.skip?.(c) ? 'failed' : 'new' };
     byHex.set(hex, cand);
     let lo = 0;
     let hi = sorted.length;

@@ -13,7 +13,7 @@ import { QuorumError, RpcError } from './errors.js';
 import { makeRequestHandler } from './handlers.js';
 import { iterativeLookup, type LookupResult } from './lookup.js';
 import { makeMaintenance, type MaintenanceTask } from './maintenance.js';
-import { resolveOptions, validatePolicy } from './options.js';
+import { BACKOFF_MAX_MS, resolveOptions, validatePolicy } from './options.js';
 import { makeReader, type ReadResult } from './reads.js';
 import { makeRoutingTable } from './routing.js';
 import { makeRpcClient } from './rpc.js';
@@ -54,6 +54,8 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
   const routing = makeRoutingTable({
     self: id,
     k: o.k,
+    // A failing contact is retried at least once per refresh period (and per minute at most).
+    backoffMaxMs: Math.min(BACKOFF_MAX_MS, o.timers.tRefresh),
     onFullBucket: (head) => {
       const hex = toHex(head.id);
       if (pinging.has(hex) || phase !== 'serving') return;
@@ -82,6 +84,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
       alpha: o.alpha,
       seeds: routing.closest(target, o.k),
       selfHex,
+      skip: (c) => routing.inBackoff(c.id),
       query: async (c) => {
         const r = await rpc.call(c, 'FIND_NODE', { target: toHex(target), n: o.k });
         return { contacts: wireToContacts(r.body.contacts) ?? [] };

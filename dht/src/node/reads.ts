@@ -70,6 +70,7 @@ export function makeReader(ctx: NodeContext, writer: Writer) {
       alpha: ctx.o.alpha,
       seeds: ctx.routing.closest(key, ctx.o.k),
       selfHex: ctx.selfHex,
+      skip: (c) => ctx.routing.inBackoff(c.id),
       stopAtFirstValue: kind === 'blob',
       query: (c) => findValue(c, key, kind),
     });

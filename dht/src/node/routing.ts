@@ -36,6 +36,8 @@ export interface RoutingTableOptions {
   staleFailures?: number;
   /** First backoff after a failure, doubling per failure. @default BACKOFF_BASE_MS */
   backoffBaseMs?: number;
+  /** Backoff ceiling. @default BACKOFF_MAX_MS */
+  backoffMaxMs?: number;
 }
 
 export type RoutingTable = ReturnType<typeof makeRoutingTable>;
@@ -45,6 +47,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
   const now = opts.now ?? Date.now;
   const staleFailures = opts.staleFailures ?? STALE_FAILURES;
   const backoffBase = opts.backoffBaseMs ?? BACKOFF_BASE_MS;
+  const backoffMax = opts.backoffMaxMs ?? BACKOFF_MAX_MS;
   const buckets: Bucket[] = Array.from({ length: 256 }, () => ({ entries: [], replacements: [] }));
   let count = 0;
 
@@ -107,7 +110,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       if (i < 0) return;
       const e = b.entries[i]!;
       e.failures++;
-      e.retryAt = now() + Math.min(BACKOFF_MAX_MS, backoffBase * 2 ** (e.failures - 1));
+      e.retryAt = now() + Math.min(backoffMax, backoffBase * 2 ** (e.failures - 1));
       if (e.failures >= staleFailures && b.replacements.length > 0) {
         b.entries.splice(i, 1);
         count--;

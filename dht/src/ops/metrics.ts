@@ -22,7 +22,12 @@ export interface Metrics {
   /** Get-or-create a gauge named `prefix + name`. */
   gauge<L extends string = string>(name: string, help: string, labelNames?: readonly L[]): Gauge<L>;
   /** Get-or-create a histogram named `prefix + name`. */
-  histogram<L extends string = string>(name: string, help: string, buckets: number[], labelNames?: readonly L[]): Histogram<L>;
+  histogram<L extends string = string>(
+    name: string,
+    help: string,
+    buckets: number[],
+    labelNames?: readonly L[],
+  ): Histogram<L>;
 }
 
 function getOr<M>(registry: Registry, name: string, create: () => M): M {
@@ -35,11 +40,23 @@ export function metricsOn(registry: Registry, prefix = DEFAULT_METRICS_PREFIX): 
     registry,
     prefix,
     counter: (name, help, labelNames = []) =>
-      getOr(registry, prefix + name, () => new Counter({ name: prefix + name, help, labelNames, registers: [registry] })),
+      getOr(
+        registry,
+        prefix + name,
+        () => new Counter({ name: prefix + name, help, labelNames, registers: [registry] }),
+      ),
     gauge: (name, help, labelNames = []) =>
-      getOr(registry, prefix + name, () => new Gauge({ name: prefix + name, help, labelNames, registers: [registry] })),
+      getOr(
+        registry,
+        prefix + name,
+        () => new Gauge({ name: prefix + name, help, labelNames, registers: [registry] }),
+      ),
     histogram: (name, help, buckets, labelNames = []) =>
-      getOr(registry, prefix + name, () => new Histogram({ name: prefix + name, help, buckets, labelNames, registers: [registry] })),
+      getOr(
+        registry,
+        prefix + name,
+        () => new Histogram({ name: prefix + name, help, buckets, labelNames, registers: [registry] }),
+      ),
   };
 }
 
@@ -61,14 +78,21 @@ export type DhtMetrics = Required<KademliaMetrics> & Required<TransportMetrics>;
 export function makeDhtMetrics(registry: Registry, prefix = `${DEFAULT_METRICS_PREFIX}dht_`): DhtMetrics {
   const m = metricsOn(registry, prefix);
   const sent = m.counter('rpc_sent_total', 'Outgoing RPCs by type', ['type']);
-  const failed = m.counter('rpc_failed_total', 'Failed outgoing RPCs by type and error code', ['type', 'code']);
+  const failed = m.counter('rpc_failed_total', 'Failed outgoing RPCs by type and error code', [
+    'type',
+    'code',
+  ]);
   const received = m.counter('rpc_received_total', 'Incoming RPCs handled, by type', ['type']);
   const hops = m.histogram('lookup_hops', 'Rounds of depth of iterative lookups', HOP_BUCKETS);
   const rpcs = m.histogram('lookup_rpcs', 'Requests sent per iterative lookup', RPC_BUCKETS);
   const stored = m.counter('stored_bytes_total', 'Value bytes written to the local shard');
   const corrupt = m.counter('corrupt_replicas_total', 'Replies with bytes not matching their key');
-  const quorum = m.counter('quorum_failed_total', 'Puts that missed their write quorum, by value kind', ['kind']);
-  const dropped = m.counter('transport_dropped_total', 'Frames dropped by the transport, by reason', ['reason']);
+  const quorum = m.counter('quorum_failed_total', 'Puts that missed their write quorum, by value kind', [
+    'kind',
+  ]);
+  const dropped = m.counter('transport_dropped_total', 'Frames dropped by the transport, by reason', [
+    'reason',
+  ]);
   const bytesIn = m.counter('transport_bytes_in_total', 'Bytes received by the transport');
   const bytesOut = m.counter('transport_bytes_out_total', 'Bytes sent by the transport');
   return {

@@ -87,7 +87,13 @@ describe('makeLogger', () => {
     log.debug('hidden');
     log.info({ keys: 3 }, 'stored');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ name: 'tracker-1', role: 'tracker', msg: 'stored', keys: 3, level: 30 });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      name: 'tracker-1',
+      role: 'tracker',
+      msg: 'stored',
+      keys: 3,
+      level: 30,
+    });
   });
 
   test('is silent under NODE_ENV=test unless LOG_LEVEL is set', () => {
@@ -110,7 +116,10 @@ describe('onShutdown', () => {
   test('runs fn once on the first signal (a second is ignored), then exits 0', async () => {
     let calls = 0;
     const exits: number[] = [];
-    const off = onShutdown(async () => void (calls += 1), quiet, { exit: (c) => exits.push(c), signals: ['SIGUSR2'] });
+    const off = onShutdown(async () => void (calls += 1), quiet, {
+      exit: (c) => exits.push(c),
+      signals: ['SIGUSR2'],
+    });
     try {
       process.emit('SIGUSR2', 'SIGUSR2');
       process.emit('SIGUSR2', 'SIGUSR2');
@@ -124,11 +133,18 @@ describe('onShutdown', () => {
 
   test('exits 1 when fn throws, and when fn hangs past the hard timeout', async () => {
     const exits: number[] = [];
-    const off1 = onShutdown(() => Promise.reject(new Error('boom')), quiet, { exit: (c) => exits.push(c), signals: ['SIGUSR2'] });
+    const off1 = onShutdown(() => Promise.reject(new Error('boom')), quiet, {
+      exit: (c) => exits.push(c),
+      signals: ['SIGUSR2'],
+    });
     process.emit('SIGUSR2', 'SIGUSR2');
     await new Promise((r) => setTimeout(r, 20));
     off1();
-    const off2 = onShutdown(() => new Promise<void>(() => {}), quiet, { exit: (c) => exits.push(c), signals: ['SIGUSR2'], hardExitMs: 50 });
+    const off2 = onShutdown(() => new Promise<void>(() => {}), quiet, {
+      exit: (c) => exits.push(c),
+      signals: ['SIGUSR2'],
+      hardExitMs: 50,
+    });
     process.emit('SIGUSR2', 'SIGUSR2');
     await new Promise((r) => setTimeout(r, 120));
     off2();

@@ -35,7 +35,10 @@ async function healthz(res: ServerResponse, health: OpsOptions['health']): Promi
     report = await Promise.race([
       health(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`health check took over ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`health check took over ${HEALTH_TIMEOUT_MS} ms`)),
+          HEALTH_TIMEOUT_MS,
+        );
       }),
     ]);
   } catch (err) {

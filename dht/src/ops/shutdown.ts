@@ -22,7 +22,11 @@ export interface ShutdownOptions {
 type ShutdownLogger = Pick<Logger, 'info' | 'error' | 'warn'>;
 
 /** Installs the handlers; returns a function that removes them. */
-export function onShutdown(fn: () => Promise<void> | void, logger: ShutdownLogger, opts: ShutdownOptions = {}): () => void {
+export function onShutdown(
+  fn: () => Promise<void> | void,
+  logger: ShutdownLogger,
+  opts: ShutdownOptions = {},
+): () => void {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   const signals = opts.signals ?? ['SIGTERM', 'SIGINT'];
   let phase: 'waiting' | 'stopping' = 'waiting';

@@ -21,7 +21,14 @@ const sha = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').u
 const id = (): Uint8Array => new Uint8Array(randomBytes(32));
 
 function blobEntry(bytes: Uint8Array, extra: Partial<StoredEntry> = {}): StoredEntry {
-  return { key: sha(bytes), value: { kind: 'blob', bytes }, expiresAt: 1_000, publisher: false, replicatedAt: 0, ...extra };
+  return {
+    key: sha(bytes),
+    value: { kind: 'blob', bytes },
+    expiresAt: 1_000,
+    publisher: false,
+    replicatedAt: 0,
+    ...extra,
+  };
 }
 
 /** Bytes comparison that ignores Buffer vs Uint8Array. */
@@ -55,7 +62,10 @@ async function collect(store: ShardStore): Promise<StoredEntry[]> {
   return out;
 }
 
-export function defineStoreContract(name: string, newLocation: () => Promise<StoreLocation> | StoreLocation): void {
+export function defineStoreContract(
+  name: string,
+  newLocation: () => Promise<StoreLocation> | StoreLocation,
+): void {
   describe(`ShardStore contract: ${name}`, () => {
     const cleanups: (() => Promise<void>)[] = [];
     async function fresh(): Promise<{ store: ShardStore; loc: StoreLocation }> {
@@ -81,17 +91,29 @@ export function defineStoreContract(name: string, newLocation: () => Promise<Sto
 
     test('put/get round-trips blobs, records and sets with their metadata', async () => {
       const { store } = await fresh();
-      const blob = blobEntry(new Uint8Array([1, 2, 3, 0, 255]), { publisher: true, expiresAt: 123_456, replicatedAt: 42 });
+      const blob = blobEntry(new Uint8Array([1, 2, 3, 0, 255]), {
+        publisher: true,
+        expiresAt: 123_456,
+        replicatedAt: 42,
+      });
       const record: StoredEntry = {
         key: id(),
-        value: { kind: 'record', stamp: { c: 7, w: 'ab'.repeat(32) }, bytes: new TextEncoder().encode('{"t":1}'), deleted: true },
+        value: {
+          kind: 'record',
+          stamp: { c: 7, w: 'ab'.repeat(32) },
+          bytes: new TextEncoder().encode('{"t":1}'),
+          deleted: true,
+        },
         expiresAt: 9_999_999_999_999,
         publisher: false,
         replicatedAt: 1,
       };
       const set: StoredEntry = {
         key: id(),
-        value: { kind: 'set', members: { a: { add: { c: 1, w: 'x' } }, 'b/é': { add: { c: 2, w: 'y' }, del: { c: 3, w: 'z' } } } },
+        value: {
+          kind: 'set',
+          members: { a: { add: { c: 1, w: 'x' } }, 'b/é': { add: { c: 2, w: 'y' }, del: { c: 3, w: 'z' } } },
+        },
         expiresAt: 5,
         publisher: true,
         replicatedAt: 6,
@@ -105,8 +127,20 @@ export function defineStoreContract(name: string, newLocation: () => Promise<Sto
     test('put replaces the entry for the same key', async () => {
       const { store } = await fresh();
       const key = id();
-      await store.put({ key, value: { kind: 'record', stamp: { c: 1, w: 'a' }, bytes: new Uint8Array(10) }, expiresAt: 1, publisher: false, replicatedAt: 0 });
-      const second: StoredEntry = { key, value: { kind: 'record', stamp: { c: 2, w: 'a' }, bytes: new Uint8Array([9, 9]) }, expiresAt: 2, publisher: true, replicatedAt: 3 };
+      await store.put({
+        key,
+        value: { kind: 'record', stamp: { c: 1, w: 'a' }, bytes: new Uint8Array(10) },
+        expiresAt: 1,
+        publisher: false,
+        replicatedAt: 0,
+      });
+      const second: StoredEntry = {
+        key,
+        value: { kind: 'record', stamp: { c: 2, w: 'a' }, bytes: new Uint8Array([9, 9]) },
+        expiresAt: 2,
+        publisher: true,
+        replicatedAt: 3,
+      };
       await store.put(second);
       expectSameEntry(await store.get(key), second);
       expect(await store.size()).toEqual({ keys: 1, bytes: 2 });
@@ -146,13 +180,22 @@ export function defineStoreContract(name: string, newLocation: () => Promise<Sto
       const { store } = await fresh();
       await store.put(blobEntry(new Uint8Array(100)));
       await store.put(blobEntry(new Uint8Array(50).fill(1)));
-      await store.put({ key: id(), value: { kind: 'set', members: { abc: { add: { c: 1, w: 'w' } }, de: {} } }, expiresAt: 1, publisher: false, replicatedAt: 0 });
+      await store.put({
+        key: id(),
+        value: { kind: 'set', members: { abc: { add: { c: 1, w: 'w' } }, de: {} } },
+        expiresAt: 1,
+        publisher: false,
+        replicatedAt: 0,
+      });
       expect(await store.size()).toEqual({ keys: 3, bytes: 155 });
     });
 
     test('contacts are saved, replaced wholesale and loaded in order', async () => {
       const { store } = await fresh();
-      const cs: Contact[] = Array.from({ length: 30 }, (_, i) => ({ id: id(), address: `127.0.0.1:${7000 + i}` }));
+      const cs: Contact[] = Array.from({ length: 30 }, (_, i) => ({
+        id: id(),
+        address: `127.0.0.1:${7000 + i}`,
+      }));
       await store.saveContacts(cs);
       const loaded = await store.loadContacts();
       expect(loaded.map((c) => c.address)).toEqual(cs.map((c) => c.address));

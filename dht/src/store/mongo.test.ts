@@ -22,7 +22,10 @@ async function startMongo(): Promise<{ uri: string; stop(): Promise<void> } | { 
     const server = await Promise.race([
       MongoMemoryServer.create(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no mongod within ${MEMORY_SERVER_START_MS} ms`)), MEMORY_SERVER_START_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no mongod within ${MEMORY_SERVER_START_MS} ms`)),
+          MEMORY_SERVER_START_MS,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
     return { uri: server.getUri(), stop: async () => void (await server.stop()) };

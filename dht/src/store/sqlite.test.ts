@@ -18,7 +18,13 @@ defineStoreContract('SQLite', () => {
 test('the SQLite file is in WAL mode and created with its directory', async () => {
   const file = join(root, 'deep', 'er', 'shard.sqlite');
   const store = makeSqliteStore({ file });
-  await store.put({ key: new Uint8Array(32), value: { kind: 'blob', bytes: new Uint8Array(1) }, expiresAt: 0, publisher: false, replicatedAt: 0 });
+  await store.put({
+    key: new Uint8Array(32),
+    value: { kind: 'blob', bytes: new Uint8Array(1) },
+    expiresAt: 0,
+    publisher: false,
+    replicatedAt: 0,
+  });
   expect(existsSync(file)).toBe(true);
   expect(existsSync(`${file}-wal`)).toBe(true);
   await store.close();

@@ -85,7 +85,9 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     'SELECT COUNT(*) AS keys, COALESCE(SUM(size), 0) AS bytes FROM entries',
   );
   const clearContacts = db.prepare('DELETE FROM contacts');
-  const insertContact = db.prepare('INSERT OR REPLACE INTO contacts (id, address, position) VALUES (?, ?, ?)');
+  const insertContact = db.prepare(
+    'INSERT OR REPLACE INTO contacts (id, address, position) VALUES (?, ?, ?)',
+  );
   const loadContactsStmt = db.prepare<[], { id: Buffer; address: string }>(
     'SELECT id, address FROM contacts ORDER BY position',
   );

@@ -30,7 +30,8 @@ function rng(seed: number): () => number {
   };
 }
 const rand = rng(0xc0ffee);
-const randomBytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)));
+const randomBytes = (n: number): Buffer =>
+  Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)));
 
 function frame(body: Buffer, key: string | null, lengthOverride?: number): Buffer {
   const mac = key ? createHmac('sha256', key).update(body).digest() : randomBytes(32);
@@ -67,7 +68,10 @@ afterAll(async () => {
 
 test('survives hostile input and keeps serving valid peers', async () => {
   // A healthy long-lived connection from a real peer, open throughout the attack.
-  expect(await client.request(target.address, { type: 'PING', nonce: 1 }, 2000)).toEqual({ type: 'PONG', nonce: 1 });
+  expect(await client.request(target.address, { type: 'PING', nonce: 1 }, 2000)).toEqual({
+    type: 'PONG',
+    nonce: 1,
+  });
 
   const packr = new Packr({ useRecords: false });
   const rounds = 40;
@@ -100,10 +104,16 @@ test('survives hostile input and keeps serving valid peers', async () => {
   }
 
   // Still alive: the old connection and a fresh peer both get answers.
-  expect(await client.request(target.address, { type: 'PING', nonce: 2 }, 2000)).toEqual({ type: 'PONG', nonce: 2 });
+  expect(await client.request(target.address, { type: 'PING', nonce: 2 }, 2000)).toEqual({
+    type: 'PONG',
+    nonce: 2,
+  });
   const fresh = await makeTcpTransport({ clusterKey: KEY });
   try {
-    expect(await fresh.request(target.address, { type: 'PING', nonce: 3 }, 2000)).toEqual({ type: 'PONG', nonce: 3 });
+    expect(await fresh.request(target.address, { type: 'PING', nonce: 3 }, 2000)).toEqual({
+      type: 'PONG',
+      nonce: 3,
+    });
   } finally {
     await fresh.close();
   }

@@ -101,8 +101,8 @@ function makeScheduler() {
     if (timer && timerAt <= at) return;
     if (timer) clearTimeout(timer);
     timerAt = at;
+    // Not unref'd: a pending request keeps the process alive, as an open socket would.
     timer = setTimeout(run, Math.max(0, at - Date.now()));
-    timer.unref?.();
   }
   function run() {
     timer = undefined;

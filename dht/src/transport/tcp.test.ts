@@ -66,7 +66,9 @@ describe('TCP transport', () => {
       await new Promise((r) => setTimeout(r, Math.random() * 20));
       return { i: p.i };
     });
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => a.request(b.address, { i }, 5000)));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => a.request(b.address, { i }, 5000)),
+    );
     expect(results.map((r) => r.i)).toEqual(Array.from({ length: 200 }, (_, i) => i));
     expect(froms.size).toBe(1);
   });
@@ -87,7 +89,10 @@ describe('TCP transport', () => {
     b.listen(async () => {
       throw new Error('value too big');
     });
-    await expect(a.request(b.address, {}, 2000)).rejects.toMatchObject({ code: 'REFUSED', message: 'value too big' });
+    await expect(a.request(b.address, {}, 2000)).rejects.toMatchObject({
+      code: 'REFUSED',
+      message: 'value too big',
+    });
   });
 
   test('a slow handler makes the request time out, and the connection keeps working', async () => {

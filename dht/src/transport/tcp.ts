@@ -15,7 +15,14 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { isIP } from 'node:net';
-import { TransportError, type Address, type Payload, type RequestHandler, type Transport, type TransportMetrics } from '../types.js';
+import {
+  TransportError,
+  type Address,
+  type Payload,
+  type RequestHandler,
+  type Transport,
+  type TransportMetrics,
+} from '../types.js';
 import { makeConnection, type Connection } from './connection.js';
 import { MAX_FRAME_BYTES, clusterKeyBytes } from './frame.js';
 import { makeRateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -47,7 +54,8 @@ export function parseAddress(address: Address): { host: string; port: number } {
   const port = Number(address.slice(i + 1));
   let host = address.slice(0, i);
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535) throw new Error(`bad address ${address}`);
+  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535)
+    throw new Error(`bad address ${address}`);
   return { host, port };
 }
 
@@ -86,8 +94,12 @@ export async function makeTcpTransport(opts: TcpTransportOptions): Promise<Trans
       result = Promise.reject(err);
     }
     result.then(
-      (p) => conn.reply({ t: 'res', id, p }),
-      (err: unknown) => conn.reply({ t: 'err', id, p: { message: err instanceof Error ? err.message : String(err) } }),
+      (p) =>
+        typeof p === 'object' && p !== null && !Array.isArray(p)
+          ? conn.reply({ t: 'res', id, p })
+          : conn.reply({ t: 'err', id, p: { message: 'handler returned a non-object payload' } }),
+      (err: unknown) =>
+        conn.reply({ t: 'err', id, p: { message: err instanceof Error ? err.message : String(err) } }),
     );
   }
 

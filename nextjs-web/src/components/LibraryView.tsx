@@ -64,28 +64,40 @@ export function LibraryView() {
   );
   const varsKey = JSON.stringify(vars);
 
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  // Cursors belong to one query: a new search/filter/sort starts again from the first page.
+  const [pages, setPages] = useState<{ key: string; cursors: Array<string | null> }>({ key: varsKey, cursors: [null] });
+  const cursors = pages.key === varsKey ? pages.cursors : [null];
   const [total, setTotal] = useState<number | null>(null);
-  const loaded = useRef(new Map<number, SongNode[]>());
-  useEffect(() => {
-    setCursors([null]);
-    setTotal(null);
-    loaded.current = new Map();
-  }, [varsKey]);
+  // Loaded rows per page, for "play from here"; keyed by query so a late page of an old query never mixes in.
+  const loaded = useRef(new Map<string, Map<number, SongNode[]>>());
+  useEffect(() => setTotal(null), [varsKey]);
 
-  const onLoaded = useCallback((i: number, songs: SongNode[], t: number) => {
-    loaded.current.set(i, songs);
-    if (i === 0) setTotal(t);
-  }, []);
-  const onMore = useCallback((cursor: string) => setCursors((c) => (c.includes(cursor) ? c : [...c, cursor])), []);
+  const onLoaded = useCallback(
+    (i: number, songs: SongNode[], t: number) => {
+      for (const k of loaded.current.keys()) if (k !== varsKey) loaded.current.delete(k);
+      const m = loaded.current.get(varsKey) ?? new Map<number, SongNode[]>();
+      m.set(i, songs);
+      loaded.current.set(varsKey, m);
+      if (i === 0) setTotal(t);
+    },
+    [varsKey],
+  );
+  const onMore = useCallback(
+    (cursor: string) =>
+      setPages((p) => {
+        const base = p.key === varsKey ? p.cursors : [null];
+        return { key: varsKey, cursors: base.includes(cursor) ? base : [...base, cursor] };
+      }),
+    [varsKey],
+  );
   const onPlay = useCallback(
     (songId: string) => {
-      const all = [...loaded.current.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, s]) => s);
+      const all = [...(loaded.current.get(varsKey) ?? new Map<number, SongNode[]>()).entries()].sort((a, b) => a[0] - b[0]).flatMap(([, s]) => s);
       const at = all.findIndex((s) => s.id === songId);
       if (at < 0 || !engine) return;
       engine.playList(all.slice(at, at + QUEUE_FROM_LIST_MAX).map(toQueueSong), 0);
     },
-    [engine],
+    [engine, varsKey],
   );
   const onFilter = useCallback((f: SongFilter) => setFilter((old) => ({ ...old, ...f })), []);
 

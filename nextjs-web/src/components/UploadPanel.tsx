@@ -38,7 +38,7 @@ const PHASE_LABEL: Record<UploadProgress['phase'], string> = {
 
 function editsFrom(file: File, t: InspectedTags): TagEdits {
   const base = file.name.replace(/\.[^.]+$/, '');
-  return { title: t.title ?? base, artist: t.artist ?? '', album: t.album ?? '', genre: t.genre ?? '', year: t.year ? String(t.year) : '', track: t.track ? String(t.track) : '' };
+  return { title: t.title ?? base, artist: t.artist ?? '', album: t.album ?? '', genre: t.genre ?? '', year: t.year ? String(t.year) : '', track: (t.track ?? t.trackNumber) ? String(t.track ?? t.trackNumber) : '' };
 }
 
 let seq = 0;
@@ -169,9 +169,9 @@ function UploadItem({ it, onEdit, onSave, onRemove }: { it: Item; onEdit(e: TagE
   return (
     <li className={`upload-item ${it.phase}`} data-testid="upload-item" data-phase={it.phase}>
       <div className="upload-head">
-        {it.tags.coverArt ? (
+        {it.tags.coverArt || it.tags.cover ? (
           // eslint-disable-next-line @next/next/no-img-element
-          <img className="cover" src={it.tags.coverArt} alt="" width={56} height={56} />
+          <img className="cover" src={(it.tags.coverArt ?? it.tags.cover)!} alt="" width={56} height={56} />
         ) : (
           <span className="cover cover-fallback" style={{ width: 56, height: 56 }} aria-hidden="true">
             ♪

@@ -17,10 +17,15 @@ export interface InspectedTags {
   genre?: string | null;
   year?: number | null;
   track?: number | null;
+  /** The API node's spelling of track. */
+  trackNumber?: number | null;
   duration?: number | null;
   bitrate?: number | null;
   codec?: string | null;
   coverArt?: string | null;
+  /** The API node's spelling of coverArt (a data: URL). */
+  cover?: string | null;
+  mimeType?: string | null;
 }
 
 /** The editable fields sent as query parameters. */
@@ -58,6 +63,9 @@ export function precheck(file: File): UploadError | null {
 export function explain(status: number, body: { error?: { code?: string; message?: string } } | null): UploadError {
   const code = body?.error?.code ?? `HTTP_${status}`;
   const detail = body?.error?.message ?? '';
+  if (code === 'PAYLOAD_TOO_LARGE') status = 413;
+  if (code === 'UNSUPPORTED_MEDIA_TYPE') status = 415;
+  if (code === 'UNAUTHENTICATED' || code === 'UNAUTHORIZED') status = 401;
   switch (status) {
     case 413:
       return new UploadError('Too large: the limit is 200 MB per file.', code, status);
@@ -123,7 +131,7 @@ export function uploadFile(rotation: EndpointRotation, file: File, edits: TagEdi
       const read = makeNdjsonReader<UploadProgress>((p) => {
         cb.onPhase(p);
         if (p.song) song = p.song;
-        if (p.phase === 'error') failure = new UploadError(p.error?.message ?? 'Upload failed', p.error?.code ?? 'ERROR', 500);
+        if (p.phase === 'error') failure = explain(500, { error: p.error });
       });
       x.open('POST', url);
       x.setRequestHeader('x-filename', encodeURIComponent(file.name));

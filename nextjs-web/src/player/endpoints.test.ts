@@ -9,8 +9,9 @@ const [A, B, C] = ['http://127.0.0.1:4000', 'http://127.0.0.1:4001', 'http://127
 
 describe('endpoint rotation', () => {
   it('derives the websocket URL from the HTTP base', () => {
-    expect(endpointFromHttp('http://h:4000/')).toEqual({ http: 'http://h:4000', ws: 'ws://h:4000/graphql' });
-    expect(endpointFromHttp('https://h').ws).toBe('wss://h/graphql');
+    expect(endpointFromHttp('http://h:4000/')).toEqual({ http: 'http://h:4000', ws: 'ws://h:4000/stream' });
+    expect(endpointFromHttp('https://h').ws).toBe('wss://h/stream');
+    expect(endpointFromHttp('http://h:1', 'api-1', '/graphql').ws).toBe('ws://h:1/graphql');
   });
 
   it('fails over in order A → B → C, then retries the oldest failure first', () => {

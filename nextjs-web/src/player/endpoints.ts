@@ -103,9 +103,12 @@ function dedupe(list: Endpoint[]): Endpoint[] {
   return list.filter((e) => (seen.has(keyOf(e)) ? false : (seen.add(keyOf(e)), true)));
 }
 
-/** Builds an endpoint from a base HTTP URL (ws URL = same host, /graphql). */
-export function endpointFromHttp(http: string, name?: string): Endpoint {
+/** Path of the API node's graphql-ws song stream (gateway/src/policy.ts STREAM_PATH; its own schema, not /graphql). */
+export const STREAM_WS_PATH = '/stream';
+
+/** Builds an endpoint from a base HTTP URL (ws URL = same host and port, path STREAM_WS_PATH unless given). */
+export function endpointFromHttp(http: string, name?: string, wsPath: string = STREAM_WS_PATH): Endpoint {
   const base = http.replace(/\/+$/, '');
-  const ws = base.replace(/^http/, 'ws') + '/graphql';
+  const ws = base.replace(/^http/, 'ws') + wsPath;
   return name ? { http: base, ws, name } : { http: base, ws };
 }

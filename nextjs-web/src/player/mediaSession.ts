@@ -111,7 +111,8 @@ export function attachSong(o: MediaSessionOptions): AttachedSong {
     if (metaDuration > 0) ms.duration = metaDuration;
     sb.addEventListener('updateend', onUpdateEnd);
     sb.addEventListener('error', () => o.log('SourceBuffer error'));
-    pump();
+    if (pendingReset) runReset(); // the user seeked before the MediaSource opened
+    else pump();
   });
 
   function onUpdateEnd() {

@@ -23,7 +23,12 @@ export const SONG_CHUNKS = /* GraphQL */ `
   }
 `;
 
-export function makeWsSubscribe(): SubscribeFn {
+export interface WsSubscribeOptions {
+  /** WebSocket constructor (e.g. the `ws` package in Node 20). @default globalThis.WebSocket */
+  webSocketImpl?: unknown;
+}
+
+export function makeWsSubscribe(opts: WsSubscribeOptions = {}): SubscribeFn {
   const pool = new Map<string, Client>();
 
   function clientFor(url: string): Client {
@@ -31,6 +36,7 @@ export function makeWsSubscribe(): SubscribeFn {
     if (existing) return existing;
     const client = createClient({
       url,
+      ...(opts.webSocketImpl ? { webSocketImpl: opts.webSocketImpl } : {}),
       lazy: true,
       lazyCloseTimeout: LAZY_CLOSE_MS,
       keepAlive: KEEP_ALIVE_MS,

@@ -101,7 +101,7 @@ export function registryResolver(dnsNodes: string[]): ResolveApi {
 
 export function nodeToEndpoint(n: ApiNode & { meta?: Record<string, unknown> }): Endpoint {
   const url = typeof n.meta?.url === 'string' ? n.meta.url : `http://${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`;
-  return endpointFromHttp(url, n.name);
+  return endpointFromHttp(url, n.name, typeof n.meta?.stream === 'string' ? n.meta.stream : undefined);
 }
 
 export interface DirectoryOptions {

@@ -5,11 +5,18 @@
  *
  * Does not: speak GraphQL (see `schema.ts`) or chunk files (see `chunking.ts`, used by the API node).
  */
-import { fromHex, keyOf, QuorumError, type KademliaNode } from '@gotify/dht';
-import { chunkLayout, hashHex, isHexHash, MAX_CHUNK_SIZE, type ChunkSlot } from './chunking.js';
+import { fromHex, keyOf, QuorumError, type KademliaNode, type Logger } from '@gotify/dht';
+import { chunkLayout, chunkSlot, hashHex, isHexHash, MAX_CHUNK_SIZE, type ChunkSlot } from './chunking.js';
 import { badInput, notFound, unavailable } from './errors.js';
 import { mapLimit } from './limit.js';
-import { buildManifest, decodeManifest, encodeManifest, ManifestError, type Manifest, type ManifestInput } from './manifest.js';
+import {
+  buildManifest,
+  decodeManifest,
+  encodeManifest,
+  ManifestError,
+  type Manifest,
+  type ManifestInput,
+} from './manifest.js';
 import type { PeerMetrics } from './metrics.js';
 import { installHasHandler, probeReplicas, type ProbeOptions } from './replicas.js';
 
@@ -25,12 +32,12 @@ export const MANIFEST_CACHE_ENTRIES = 512;
 /** Namespace of manifest keys: `keyOf(MANIFEST_NAMESPACE, songId)`. */
 export const MANIFEST_NAMESPACE = 'manifest';
 
-type Logger = { info: Function; warn: Function; debug: Function; error: Function };
+type Log = Pick<Logger, 'info' | 'warn' | 'debug' | 'error'>;
 
 export interface AudioServiceDeps {
   node: KademliaNode;
   /** @default silent */
-  logger?: Logger;
+  logger?: Log;
   /** @default none */
   metrics?: PeerMetrics;
   /** Replica probe tuning. @default REPLICA_PROBE_WIDTH / PROBE_CONCURRENCY */
@@ -64,7 +71,7 @@ export interface AudioService {
 }
 
 const noop = () => {};
-const SILENT: Logger = { info: noop, warn: noop, debug: noop, error: noop };
+const SILENT: Log = { info: noop, warn: noop, debug: noop, error: noop };
 
 export function manifestKey(songId: string): Uint8Array {
   return keyOf(MANIFEST_NAMESPACE, songId);
@@ -80,7 +87,9 @@ export function makeAudioService(deps: AudioServiceDeps): AudioService {
   async function put(bytes: Uint8Array, kind: 'chunk' | 'blob', max: number): Promise<StoredChunk> {
     if (bytes.length === 0) throw badInput(`An empty ${kind} cannot be stored`);
     if (bytes.length > max) {
-      throw badInput(`The ${kind} is ${bytes.length} bytes; the largest accepted is ${max} bytes`, { maxBytes: max });
+      throw badInput(`The ${kind} is ${bytes.length} bytes; the largest accepted is ${max} bytes`, {
+        maxBytes: max,
+      });
     }
     const hash = hashHex(bytes);
     try {
@@ -90,7 +99,9 @@ export function makeAudioService(deps: AudioServiceDeps): AudioService {
     } catch (err) {
       if (err instanceof QuorumError) {
         log.warn({ hash, acks: err.acks }, `${kind} store missed its write quorum`);
-        throw unavailable(`Too few replicas acknowledged the ${kind} (${err.acks}); retry later`, { acks: err.acks });
+        throw unavailable(`Too few replicas acknowledged the ${kind} (${err.acks}); retry later`, {
+          acks: err.acks,
+        });
       }
       throw err;
     }
@@ -105,7 +116,10 @@ export function makeAudioService(deps: AudioServiceDeps): AudioService {
         return local.value.bytes;
       }
       metrics?.corrupt('local');
-      log.error({ hash: hex }, 'local shard holds bytes that do not match their hash; fetching another replica');
+      log.error(
+        { hash: hex },
+        'local shard holds bytes that do not match their hash; fetching another replica',
+      );
     }
     const bytes = await node.getBlob(key);
     if (bytes === undefined) {
@@ -159,14 +173,18 @@ export function makeAudioService(deps: AudioServiceDeps): AudioService {
     });
     if (problems.length > 0) {
       problems.sort();
-      throw badInput(`Cannot publish the manifest: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; ...' : ''}`, {
-        problems: problems.length,
-      });
+      throw badInput(
+        `Cannot publish the manifest: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; ...' : ''}`,
+        {
+          problems: problems.length,
+        },
+      );
     }
     try {
       await node.putRecord(manifestKey(m.songId), encodeManifest(m));
     } catch (err) {
-      if (err instanceof QuorumError) throw unavailable(`Too few replicas acknowledged the manifest (${err.acks}); retry later`);
+      if (err instanceof QuorumError)
+        throw unavailable(`Too few replicas acknowledged the manifest (${err.acks}); retry later`);
       throw err;
     }
     metrics?.manifestPublished();
@@ -181,12 +199,14 @@ export function makeAudioService(deps: AudioServiceDeps): AudioService {
     if (!m) throw notFound(`No song ${songId}`);
     const total = m.chunkHashes.length;
     if (!Number.isInteger(index) || index < 0 || index >= total) {
-      throw badInput(`Chunk index ${index} is out of range: song ${songId} has ${total} chunks (0..${total - 1})`);
+      throw badInput(
+        `Chunk index ${index} is out of range: song ${songId} has ${total} chunks (0..${total - 1})`,
+      );
     }
     const hash = m.chunkHashes[index]!;
     const data = await readBlob(hash);
     if (!data) throw unavailable(`No live replica holds chunk ${index} of song ${songId}; retry later`);
-    const slot = chunkLayout(m.size, m.chunkSize, m.firstChunkSize)[index]!;
+    const slot = chunkSlot(m.size, index, m.chunkSize, m.firstChunkSize)!;
     return { ...slot, songId, total, hash, mimeType: m.mimeType, data };
   }
 

@@ -1,6 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { CHUNK_SIZE, FIRST_CHUNK_SIZE, chunkLayout, hashHex, songIdOf, splitIntoChunks } from './chunking.js';
+import {
+  CHUNK_SIZE,
+  FIRST_CHUNK_SIZE,
+  chunkLayout,
+  chunkSlot,
+  hashHex,
+  songIdOf,
+  splitIntoChunks,
+} from './chunking.js';
 
 describe('chunkLayout', () => {
   test('first chunk is smaller, the rest CHUNK_SIZE, the last one short', () => {
@@ -17,6 +25,18 @@ describe('chunkLayout', () => {
     expect(chunkLayout(10)).toEqual([{ index: 0, offset: 0, size: 10 }]);
     expect(chunkLayout(FIRST_CHUNK_SIZE)).toHaveLength(1);
     expect(chunkLayout(FIRST_CHUNK_SIZE + 1)).toHaveLength(2);
+  });
+  test('chunkSlot agrees with chunkLayout', () => {
+    for (const size of [
+      1,
+      FIRST_CHUNK_SIZE,
+      FIRST_CHUNK_SIZE + 1,
+      FIRST_CHUNK_SIZE + 3 * CHUNK_SIZE,
+      1_000_003,
+    ]) {
+      const layout = chunkLayout(size);
+      for (let i = -1; i <= layout.length; i++) expect(chunkSlot(size, i)).toEqual(layout[i]);
+    }
   });
   test('refuses nonsense sizes', () => {
     expect(() => chunkLayout(-1)).toThrow(RangeError);
@@ -35,7 +55,9 @@ test('splitIntoChunks reassembles to the input', () => {
 test('songIdOf is sha256 over the raw 32-byte hashes, case-insensitive, strict', () => {
   const a = hashHex(new Uint8Array([1]));
   const b = hashHex(new Uint8Array([2]));
-  const expected = createHash('sha256').update(Buffer.from(a + b, 'hex')).digest('hex');
+  const expected = createHash('sha256')
+    .update(Buffer.from(a + b, 'hex'))
+    .digest('hex');
   expect(songIdOf([a, b])).toBe(expected);
   expect(songIdOf([a.toUpperCase(), b])).toBe(expected);
   expect(songIdOf([b, a])).not.toBe(expected);

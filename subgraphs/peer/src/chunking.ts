@@ -42,7 +42,8 @@ export function chunkLayout(
   firstChunkSize: number = FIRST_CHUNK_SIZE,
 ): ChunkSlot[] {
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`invalid size ${size}`);
-  if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0) throw new RangeError(`invalid chunkSize ${chunkSize}`);
+  if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0)
+    throw new RangeError(`invalid chunkSize ${chunkSize}`);
   if (!Number.isSafeInteger(firstChunkSize) || firstChunkSize <= 0) {
     throw new RangeError(`invalid firstChunkSize ${firstChunkSize}`);
   }
@@ -57,13 +58,29 @@ export function chunkLayout(
   return slots;
 }
 
+/** Slot `index` of {@link chunkLayout} without building the whole layout; undefined past the end. */
+export function chunkSlot(
+  size: number,
+  index: number,
+  chunkSize: number = CHUNK_SIZE,
+  firstChunkSize: number = FIRST_CHUNK_SIZE,
+): ChunkSlot | undefined {
+  if (!Number.isSafeInteger(index) || index < 0) return undefined;
+  const offset = index === 0 ? 0 : firstChunkSize + (index - 1) * chunkSize;
+  if (offset >= size) return undefined;
+  const want = index === 0 ? firstChunkSize : chunkSize;
+  return { index, offset, size: Math.min(want, size - offset) };
+}
+
 /** Cuts `bytes` along {@link chunkLayout}; the chunks are views into `bytes`, not copies. */
 export function splitIntoChunks(
   bytes: Uint8Array,
   chunkSize: number = CHUNK_SIZE,
   firstChunkSize: number = FIRST_CHUNK_SIZE,
 ): Uint8Array[] {
-  return chunkLayout(bytes.length, chunkSize, firstChunkSize).map((s) => bytes.subarray(s.offset, s.offset + s.size));
+  return chunkLayout(bytes.length, chunkSize, firstChunkSize).map((s) =>
+    bytes.subarray(s.offset, s.offset + s.size),
+  );
 }
 
 const HEX_HASH = /^[0-9a-f]{64}$/;

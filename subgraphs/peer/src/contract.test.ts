@@ -26,7 +26,10 @@ async function startMongo(): Promise<{ uri: string; stop(): Promise<void> } | { 
     const server = await Promise.race([
       MongoMemoryServer.create(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no mongod within ${MEMORY_SERVER_START_MS} ms`)), MEMORY_SERVER_START_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no mongod within ${MEMORY_SERVER_START_MS} ms`)),
+          MEMORY_SERVER_START_MS,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
     return { uri: server.getUri(), stop: async () => void (await server.stop()) };
@@ -44,6 +47,10 @@ if ('skip' in mongo) {
 } else {
   afterAll(() => mongo.stop());
   definePeerContract('MongoDB', () =>
-    makeMongoStore({ uri: mongo.uri, dbName: 'gotify_test', collectionPrefix: `peer${randomBytes(6).toString('hex')}.` }),
+    makeMongoStore({
+      uri: mongo.uri,
+      dbName: 'gotify_test',
+      collectionPrefix: `peer${randomBytes(6).toString('hex')}.`,
+    }),
   );
 }

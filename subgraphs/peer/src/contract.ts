@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- GraphQL responses are untyped JSON here */
 /**
  * The Peer subgraph contract, run against any shard store: operations go through
  * `ApolloServer.executeOperation` on the real schema bound to a real single-node Kademlia node
@@ -7,14 +8,30 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
-import { fromHex, makeKademliaNode, makeMemoryNetwork, type KademliaNode, type ShardStore } from '@gotify/dht';
+import {
+  fromHex,
+  makeKademliaNode,
+  makeMemoryNetwork,
+  type KademliaNode,
+  type ShardStore,
+} from '@gotify/dht';
 import { parse, print, visit, type DefinitionNode } from 'graphql';
-import { CHUNK_SIZE, FIRST_CHUNK_SIZE, MAX_CHUNK_SIZE, hashHex, songIdOf, splitIntoChunks } from './chunking.js';
+import {
+  CHUNK_SIZE,
+  FIRST_CHUNK_SIZE,
+  MAX_CHUNK_SIZE,
+  hashHex,
+  songIdOf,
+  splitIntoChunks,
+} from './chunking.js';
 import { depthLimitRule, MAX_QUERY_DEPTH } from './depth-limit.js';
 import { makePeerMetrics, type PeerMetrics } from './metrics.js';
 import { makePeerSchema } from './schema.js';
 
-type Result = { data?: Record<string, any> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+type Result = {
+  data?: Record<string, any> | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+};
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
@@ -56,7 +73,9 @@ export function definePeerContract(label: string, openStore: () => Promise<Shard
       const chunks = splitIntoChunks(bytes);
       const hashes: string[] = [];
       for (const c of chunks) {
-        const r = await run('mutation($d: Base64!) { storeChunk(data: $d) { hash size acks } }', { d: b64(c) });
+        const r = await run('mutation($d: Base64!) { storeChunk(data: $d) { hash size acks } }', {
+          d: b64(c),
+        });
         expect(r.errors).toBeUndefined();
         hashes.push(r.data!.storeChunk.hash);
       }
@@ -71,7 +90,8 @@ export function definePeerContract(label: string, openStore: () => Promise<Shard
       };
       return { chunks, hashes, input };
     }
-    const PUBLISH = 'mutation($i: ManifestInput!) { publishManifest(input: $i) { id audio { size chunkCount chunkHashes } } }';
+    const PUBLISH =
+      'mutation($i: ManifestInput!) { publishManifest(input: $i) { id audio { size chunkCount chunkHashes } } }';
 
     beforeAll(async () => {
       store = await openStore();
@@ -83,7 +103,10 @@ export function definePeerContract(label: string, openStore: () => Promise<Shard
       });
       await node.start();
       metrics = makePeerMetrics();
-      server = new ApolloServer({ schema: makePeerSchema({ node, metrics }), validationRules: [depthLimitRule()] });
+      server = new ApolloServer({
+        schema: makePeerSchema({ node, metrics }),
+        validationRules: [depthLimitRule()],
+      });
       await server.start();
     });
     afterAll(async () => {
@@ -98,29 +121,51 @@ export function definePeerContract(label: string, openStore: () => Promise<Shard
       const pub = await run(PUBLISH, { i: input });
       expect(pub.errors).toBeUndefined();
       const songId = songIdOf(hashes);
-      expect(pub.data!.publishManifest).toEqual({ id: songId, audio: { size: bytes.length, chunkCount: 3, chunkHashes: hashes } });
+      expect(pub.data!.publishManifest).toEqual({
+        id: songId,
+        audio: { size: bytes.length, chunkCount: 3, chunkHashes: hashes },
+      });
 
       const read: Buffer[] = [];
       for (let i = 0; i < 3; i++) {
-        const r = await run('query($s: ID!, $i: Int!) { chunk(songId: $s, index: $i) { songId index total offset size hash mimeType data } }', {
-          s: songId,
-          i,
-        });
+        const r = await run(
+          'query($s: ID!, $i: Int!) { chunk(songId: $s, index: $i) { songId index total offset size hash mimeType data } }',
+          {
+            s: songId,
+            i,
+          },
+        );
         expect(r.errors).toBeUndefined();
         const c = r.data!.chunk;
         const data = Buffer.from(c.data, 'base64');
         expect(hashHex(data)).toBe(hashes[i]);
-        expect(c).toMatchObject({ songId, index: i, total: 3, size: chunks[i]!.length, hash: hashes[i], mimeType: 'audio/mpeg' });
+        expect(c).toMatchObject({
+          songId,
+          index: i,
+          total: 3,
+          size: chunks[i]!.length,
+          hash: hashes[i],
+          mimeType: 'audio/mpeg',
+        });
         read.push(data);
       }
       expect(Buffer.concat(read).equals(Buffer.from(bytes))).toBe(true);
 
-      const audio = await run('query($s: ID!) { songAudio(songId: $s) { id audio { mimeType codec bitrate firstChunkSize replicas { min perChunk } } } }', {
-        s: songId,
-      });
+      const audio = await run(
+        'query($s: ID!) { songAudio(songId: $s) { id audio { mimeType codec bitrate firstChunkSize replicas { min perChunk } } } }',
+        {
+          s: songId,
+        },
+      );
       expect(audio.data!.songAudio).toEqual({
         id: songId,
-        audio: { mimeType: 'audio/mpeg', codec: 'MPEG 1 Layer 3', bitrate: 128_000, firstChunkSize: FIRST_CHUNK_SIZE, replicas: { min: 1, perChunk: [1, 1, 1] } },
+        audio: {
+          mimeType: 'audio/mpeg',
+          codec: 'MPEG 1 Layer 3',
+          bitrate: 128_000,
+          firstChunkSize: FIRST_CHUNK_SIZE,
+          replicas: { min: 1, perChunk: [1, 1, 1] },
+        },
       });
     });
 
@@ -142,7 +187,12 @@ export function definePeerContract(label: string, openStore: () => Promise<Shard
       const unknown = 'ab'.repeat(32);
       const r = await run(
         'query($r: [_Any!]!) { _entities(representations: $r) { ... on Song { id audio { size chunkCount chunkSize } } } }',
-        { r: [{ __typename: 'Song', id: songId }, { __typename: 'Song', id: unknown }] },
+        {
+          r: [
+            { __typename: 'Song', id: songId },
+            { __typename: 'Song', id: unknown },
+          ],
+        },
       );
       expect(r.errors).toBeUndefined();
       expect(r.data!._entities).toEqual([
@@ -159,7 +209,9 @@ export function definePeerContract(label: string, openStore: () => Promise<Shard
 
     test('blobs: store, read back, NOT_FOUND when unknown, BAD_USER_INPUT for a malformed hash', async () => {
       const art = new Uint8Array(randomBytes(3000));
-      const s = await run('mutation($d: Base64!) { storeBlob(data: $d) { hash size acks } }', { d: b64(art) });
+      const s = await run('mutation($d: Base64!) { storeBlob(data: $d) { hash size acks } }', {
+        d: b64(art),
+      });
       expect(s.data!.storeBlob).toEqual({ hash: hashHex(art), size: 3000, acks: 1 });
       const r = await run('query($h: String!) { blob(hash: $h) { hash data } }', { h: hashHex(art) });
       expect(r.data!.blob).toEqual({ hash: hashHex(art), data: b64(art) });
@@ -177,17 +229,24 @@ export function definePeerContract(label: string, openStore: () => Promise<Shard
       await run(PUBLISH, { i: input });
       const songId = songIdOf(hashes);
       for (const i of [-1, 1, 99]) {
-        const r = await run('query($s: ID!, $i: Int!) { chunk(songId: $s, index: $i) { hash } }', { s: songId, i });
+        const r = await run('query($s: ID!, $i: Int!) { chunk(songId: $s, index: $i) { hash } }', {
+          s: songId,
+          i,
+        });
         expect(codeOf(r)).toBe('BAD_USER_INPUT');
         expect(r.errors![0]!.message).toMatch(/out of range/);
       }
 
-      const big = await run('mutation($d: Base64!) { storeChunk(data: $d) { hash } }', { d: b64(new Uint8Array(MAX_CHUNK_SIZE + 1)) });
+      const big = await run('mutation($d: Base64!) { storeChunk(data: $d) { hash } }', {
+        d: b64(new Uint8Array(MAX_CHUNK_SIZE + 1)),
+      });
       expect(codeOf(big)).toBe('BAD_USER_INPUT');
       expect(big.errors![0]!.message).toMatch(new RegExp(`largest accepted is ${MAX_CHUNK_SIZE} bytes`));
 
       for (const d of ['not base64!', 'QUJD=', 'QUJ']) {
-        expect(codeOf(await run('mutation($d: Base64!) { storeChunk(data: $d) { hash } }', { d }))).toBe('BAD_USER_INPUT');
+        expect(codeOf(await run('mutation($d: Base64!) { storeChunk(data: $d) { hash } }', { d }))).toBe(
+          'BAD_USER_INPUT',
+        );
       }
       // A bad literal fails validation (Apollo's code for every ill-typed literal), with our message.
       const literal = await run('mutation { storeChunk(data: "%%%") { hash } }');
@@ -208,7 +267,13 @@ export function definePeerContract(label: string, openStore: () => Promise<Shard
       const chunks = splitIntoChunks(bytes);
       await run('mutation($d: Base64!) { storeChunk(data: $d) { hash } }', { d: b64(chunks[0]!) });
       const hashes = chunks.map(hashHex);
-      const input = { mimeType: 'audio/ogg', size: bytes.length, chunkSize: CHUNK_SIZE, firstChunkSize: FIRST_CHUNK_SIZE, chunkHashes: hashes };
+      const input = {
+        mimeType: 'audio/ogg',
+        size: bytes.length,
+        chunkSize: CHUNK_SIZE,
+        firstChunkSize: FIRST_CHUNK_SIZE,
+        chunkHashes: hashes,
+      };
       const r = await run(PUBLISH, { i: input });
       expect(codeOf(r)).toBe('BAD_USER_INPUT');
       expect(r.errors![0]!.message).toMatch(new RegExp(`chunk 1 \\(${hashes[1]}\\) is not stored`));
@@ -233,12 +298,18 @@ export function definePeerContract(label: string, openStore: () => Promise<Shard
     });
 
     test('query depth is limited (the real deepest query passes)', async () => {
-      const deepest = '{ _entities(representations: []) { ... on Song { audio { replicas { perChunk } } } } }';
+      const deepest =
+        '{ _entities(representations: []) { ... on Song { audio { replicas { perChunk } } } } }';
       expect((await run(deepest)).errors).toBeUndefined();
-      const limited = new ApolloServer({ schema: makePeerSchema({ node }), validationRules: [depthLimitRule(3)] });
+      const limited = new ApolloServer({
+        schema: makePeerSchema({ node }),
+        validationRules: [depthLimitRule(3)],
+      });
       await limited.start();
       const frag = 'fragment A on Audio { replicas { min } }';
-      const res = await limited.executeOperation({ query: `{ songAudio(songId: "${'ab'.repeat(32)}") { audio { ...A } } } ${frag}` });
+      const res = await limited.executeOperation({
+        query: `{ songAudio(songId: "${'ab'.repeat(32)}") { audio { ...A } } } ${frag}`,
+      });
       await limited.stop();
       const single = res.body.kind === 'single' ? (res.body.singleResult as Result) : undefined;
       expect(single?.errors?.[0]?.message).toBe('Query depth 4 exceeds the limit of 3');
@@ -248,7 +319,11 @@ export function definePeerContract(label: string, openStore: () => Promise<Shard
     test('peerStatus reports the DHT node', async () => {
       const r = await run('{ peerStatus { nodeId address phase contacts keys bytes } }');
       expect(r.errors).toBeUndefined();
-      expect(r.data!.peerStatus).toMatchObject({ nodeId: expect.stringMatching(/^[0-9a-f]{64}$/), address: 'peer-a', phase: 'serving' });
+      expect(r.data!.peerStatus).toMatchObject({
+        nodeId: expect.stringMatching(/^[0-9a-f]{64}$/),
+        address: 'peer-a',
+        phase: 'serving',
+      });
       expect(r.data!.peerStatus.keys).toBeGreaterThan(0);
     });
   });

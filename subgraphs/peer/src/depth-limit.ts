@@ -7,12 +7,7 @@
  * Does not: limit breadth or cost (the body size limit in `http.ts` bounds breadth).
  */
 import { GraphQLError, Kind } from 'graphql';
-import type {
-  ASTVisitor,
-  FragmentDefinitionNode,
-  SelectionSetNode,
-  ValidationContext,
-} from 'graphql';
+import type { ASTVisitor, FragmentDefinitionNode, SelectionSetNode, ValidationContext } from 'graphql';
 
 /** Deepest field nesting accepted: our deepest real query (`_entities → Song → audio → replicas → perChunk`) is 4. */
 export const MAX_QUERY_DEPTH = 10;
@@ -58,7 +53,8 @@ export function depthLimitRule(maxDepth: number = MAX_QUERY_DEPTH) {
   return (context: ValidationContext): ASTVisitor => {
     const doc = context.getDocument();
     const fragments: Record<string, FragmentDefinitionNode> = {};
-    for (const def of doc.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
+    for (const def of doc.definitions)
+      if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
     return {
       OperationDefinition(op) {
         const depth = depthOf(op.selectionSet, fragments, new Set());

@@ -9,11 +9,17 @@ import { GraphQLError } from 'graphql';
 
 export type PeerErrorCode = 'NOT_FOUND' | 'BAD_USER_INPUT' | 'UNAVAILABLE' | 'PAYLOAD_TOO_LARGE';
 
-export function peerError(code: PeerErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+export function peerError(
+  code: PeerErrorCode,
+  message: string,
+  extra: Record<string, unknown> = {},
+): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
 }
 
-export const notFound = (message: string, extra?: Record<string, unknown>) => peerError('NOT_FOUND', message, extra);
-export const badInput = (message: string, extra?: Record<string, unknown>) => peerError('BAD_USER_INPUT', message, extra);
+export const notFound = (message: string, extra?: Record<string, unknown>) =>
+  peerError('NOT_FOUND', message, extra);
+export const badInput = (message: string, extra?: Record<string, unknown>) =>
+  peerError('BAD_USER_INPUT', message, extra);
 export const unavailable = (message: string, extra?: Record<string, unknown>) =>
   peerError('UNAVAILABLE', message, extra);

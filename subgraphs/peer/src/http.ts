@@ -25,7 +25,10 @@ class BodyTooLarge extends Error {}
 
 function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -64,7 +67,12 @@ export async function handleGraphQL(
   } catch (err) {
     if (err instanceof BodyTooLarge) {
       res.setHeader('connection', 'close');
-      sendJsonError(res, 413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes (a chunk is at most 256 KiB)`);
+      sendJsonError(
+        res,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `Request body exceeds ${limit} bytes (a chunk is at most 256 KiB)`,
+      );
       req.destroy();
       return;
     }
@@ -94,7 +102,11 @@ export async function handleGraphQL(
 }
 
 /** The request listener of the Peer node's HTTP server. */
-export function makeRequestListener(apollo: ApolloServer<BaseContext>, ops: OpsHandler, opts: GraphQLHttpOptions = {}) {
+export function makeRequestListener(
+  apollo: ApolloServer<BaseContext>,
+  ops: OpsHandler,
+  opts: GraphQLHttpOptions = {},
+) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0];
     const run = async () => {
@@ -103,7 +115,8 @@ export function makeRequestListener(apollo: ApolloServer<BaseContext>, ops: OpsH
       sendJsonError(res, 404, 'NOT_FOUND', `No route ${path}`);
     };
     run().catch((err: unknown) => {
-      if (!res.headersSent) sendJsonError(res, 500, 'INTERNAL_SERVER_ERROR', String((err as Error)?.message ?? err));
+      if (!res.headersSent)
+        sendJsonError(res, 500, 'INTERNAL_SERVER_ERROR', String((err as Error)?.message ?? err));
       else res.destroy();
     });
   };

@@ -3,6 +3,9 @@
  * manifest per song, and a Federation 2 GraphQL front (one process per peer node).
  *
  * The chunking helpers are shared with the API node, which cuts uploads with them.
+ *
+ * Does not: stream songs to browsers (the API node's graphql-ws server does), hold metadata (the
+ * Tracker subgraph does), or implement Kademlia (@gotify/dht does).
  */
 export {
   CHUNK_SIZE,
@@ -10,6 +13,7 @@ export {
   MAX_CHUNK_SIZE,
   MAX_SONG_SIZE,
   chunkLayout,
+  chunkSlot,
   splitIntoChunks,
   songIdOf,
   hashHex,
@@ -36,7 +40,13 @@ export {
   type ChunkRead,
   type StoredChunk,
 } from './audio.js';
-export { HAS_METHOD, MAX_HAS_KEYS, REPLICA_PROBE_WIDTH, installHasHandler, probeReplicas } from './replicas.js';
+export {
+  HAS_METHOD,
+  MAX_HAS_KEYS,
+  REPLICA_PROBE_WIDTH,
+  installHasHandler,
+  probeReplicas,
+} from './replicas.js';
 export { Base64Scalar, decodeBase64, encodeBase64 } from './base64.js';
 export { MAX_QUERY_DEPTH, depthLimitRule } from './depth-limit.js';
 export { MAX_BODY_BYTES, GRAPHQL_PATH, handleGraphQL } from './http.js';

@@ -68,12 +68,16 @@ export function buildManifest(input: ManifestInput): Manifest {
   const mimeType = label('mimeType', input.mimeType, false) as string;
   const codec = label('codec', input.codec, true);
   const bitrate = input.bitrate ?? null;
-  if (bitrate !== null && (!isInt(bitrate) || bitrate <= 0)) throw new ManifestError('bitrate must be a positive Int');
+  if (bitrate !== null && (!isInt(bitrate) || bitrate <= 0))
+    throw new ManifestError('bitrate must be a positive Int');
   const { size, chunkSize, firstChunkSize } = input;
   if (!isInt(size) || size <= 0 || size > MAX_SONG_SIZE) {
     throw new ManifestError(`size must be between 1 and ${MAX_SONG_SIZE} bytes`);
   }
-  for (const [name, v] of [['chunkSize', chunkSize], ['firstChunkSize', firstChunkSize]] as const) {
+  for (const [name, v] of [
+    ['chunkSize', chunkSize],
+    ['firstChunkSize', firstChunkSize],
+  ] as const) {
     if (!isInt(v) || v <= 0 || v > MAX_CHUNK_SIZE) {
       throw new ManifestError(`${name} must be between 1 and ${MAX_CHUNK_SIZE} bytes`);
     }

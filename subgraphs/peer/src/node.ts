@@ -91,7 +91,12 @@ export async function startPeerNode(opts: PeerNodeOptions): Promise<PeerNode> {
   const { registry } = makeMetrics();
   const metrics = makePeerMetrics(registry);
   const dhtMetrics = makeDhtMetrics(registry);
-  const transport = await makeTcpTransport({ host, port: opts.dhtPort ?? 0, clusterKey: opts.clusterKey, metrics: dhtMetrics });
+  const transport = await makeTcpTransport({
+    host,
+    port: opts.dhtPort ?? 0,
+    clusterKey: opts.clusterKey,
+    metrics: dhtMetrics,
+  });
   const node = makeKademliaNode({
     id,
     transport,
@@ -108,6 +113,10 @@ export async function startPeerNode(opts: PeerNodeOptions): Promise<PeerNode> {
     schema: makePeerSchema({ node, logger, metrics }),
     validationRules: [depthLimitRule()],
     introspection: true,
+    // Our own shutdown (bin.ts) orders the stop; Apollo's handler would stop it twice and re-signal.
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: false,
+    logger,
   });
   await apollo.start();
 
@@ -124,7 +133,9 @@ export async function startPeerNode(opts: PeerNodeOptions): Promise<PeerNode> {
       };
     },
   };
-  const server: Server = createServer(makeRequestListener(apollo, (req, res) => serveOps(req, res, opsOptions)));
+  const server: Server = createServer(
+    makeRequestListener(apollo, (req, res) => serveOps(req, res, opsOptions)),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.httpPort ?? 0, host, () => resolve());
@@ -166,7 +177,7 @@ export async function startPeerNode(opts: PeerNodeOptions): Promise<PeerNode> {
       await node.stop();
       logger.debug('stop: dht node stopped');
       phase = 'stopped';
-      logger.info({ name }, 'peer node stopped');
+      logger.info('peer node stopped');
     })());
 
   return { url, dhtAddress: node.address, node, phase: () => phase, stop };

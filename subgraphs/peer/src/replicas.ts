@@ -34,7 +34,8 @@ export async function holdsVerified(node: KademliaNode, keyHex: string): Promise
 export function installHasHandler(node: KademliaNode): void {
   node.handleApp(HAS_METHOD, async (payload) => {
     const keys = payload.keys;
-    if (!Array.isArray(keys) || keys.length > MAX_HAS_KEYS) throw new Error(`keys must be a list of at most ${MAX_HAS_KEYS}`);
+    if (!Array.isArray(keys) || keys.length > MAX_HAS_KEYS)
+      throw new Error(`keys must be a list of at most ${MAX_HAS_KEYS}`);
     const has: boolean[] = [];
     for (const k of keys) has.push(typeof k === 'string' && isHexHash(k) && (await holdsVerified(node, k)));
     return { has };
@@ -52,7 +53,11 @@ export interface ProbeOptions {
  * How many live nodes (this one included) hold each key now. A node that does not answer counts as
  * not holding anything: an unreachable replica is no replica.
  */
-export async function probeReplicas(node: KademliaNode, keysHex: string[], opts: ProbeOptions = {}): Promise<number[]> {
+export async function probeReplicas(
+  node: KademliaNode,
+  keysHex: string[],
+  opts: ProbeOptions = {},
+): Promise<number[]> {
   const width = opts.width ?? REPLICA_PROBE_WIDTH;
   const concurrency = opts.concurrency ?? PROBE_CONCURRENCY;
   const self = toHex(node.id);
@@ -71,7 +76,8 @@ export async function probeReplicas(node: KademliaNode, keysHex: string[], opts:
 
   const batches: { contact: Contact; indexes: number[] }[] = [];
   for (const { contact, indexes } of asks.values()) {
-    for (let i = 0; i < indexes.length; i += MAX_HAS_KEYS) batches.push({ contact, indexes: indexes.slice(i, i + MAX_HAS_KEYS) });
+    for (let i = 0; i < indexes.length; i += MAX_HAS_KEYS)
+      batches.push({ contact, indexes: indexes.slice(i, i + MAX_HAS_KEYS) });
   }
   await mapLimit(batches, concurrency, async ({ contact, indexes }) => {
     try {

@@ -66,7 +66,14 @@ export function makePeerResolvers(audio: AudioService, node: KademliaNode) {
       },
       async peerStatus() {
         const s = await node.status();
-        return { nodeId: s.id, address: s.address, phase: s.phase, contacts: s.contacts, keys: s.keys, bytes: s.bytes };
+        return {
+          nodeId: s.id,
+          address: s.address,
+          phase: s.phase,
+          contacts: s.contacts,
+          keys: s.keys,
+          bytes: s.bytes,
+        };
       },
     },
     Mutation: {
@@ -82,7 +89,8 @@ export function makePeerResolvers(audio: AudioService, node: KademliaNode) {
         return { id: ref.id };
       },
       async audio(song: SongParent) {
-        const m = song.manifest !== undefined ? song.manifest : await audio.getManifest(song.id.toLowerCase());
+        const m =
+          song.manifest !== undefined ? song.manifest : await audio.getManifest(song.id.toLowerCase());
         return m ? audioOf(m) : null;
       },
     },

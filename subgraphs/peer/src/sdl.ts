@@ -1,10 +1,10 @@
 /**
- * The Peer subgraph SDL (schema/peer.graphql, owned by @gotify/schema), parsed once.
+ * The Peer subgraph SDL, owned by @gotify/schema (schema/peer.graphql), parsed once.
  */
-import { readFileSync } from 'node:fs';
+import { peerSdl } from '@gotify/schema';
 import { parse, type DocumentNode } from 'graphql';
 
 /** The SDL text of schema/peer.graphql. */
-export const PEER_SDL: string = readFileSync(new URL('../../../schema/peer.graphql', import.meta.url), 'utf8');
+export const PEER_SDL: string = peerSdl;
 
 export const peerTypeDefs: DocumentNode = parse(PEER_SDL);

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import {
   makeDhtMetrics,
   makeKademliaNode,
@@ -22,7 +22,7 @@ import {
   type ShardStore,
 } from '@gotify/dht';
 import { makeAnnouncer } from '@gotify/dns';
-import { makeTrackerServer, makeTrackerService } from './schema.js';
+import { makeTrackerServer, makeTrackerService, type TrackerService } from './schema.js';
 import { makeHttpServer, GRAPHQL_PATH } from './http.js';
 import { loadOrCreateNodeId } from './node-id.js';
 import { RECORD_REPLICATION, SET_REPLICATION } from './limits.js';
@@ -67,6 +67,10 @@ export interface TrackerNodeHandle {
   /** DHT `host:port`. */
   dhtAddress: string;
   node: KademliaNode;
+  /** The started Apollo Server behind /graphql (executeOperation works on it too). */
+  apollo: ApolloServer;
+  /** Catalogue, read and write paths of this tracker. */
+  service: TrackerService;
   /** Drain: withdraw from DNS, close HTTP, stop Apollo, stop the DHT node (persists contacts, closes store). */
   stop(): Promise<void>;
 }
@@ -137,6 +141,8 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
     url,
     dhtAddress: node.address,
     node,
+    apollo,
+    service,
     async stop() {
       if (phase === 'draining' || phase === 'stopped') return;
       phase = 'draining';

@@ -15,7 +15,7 @@
 import type { KademliaNode } from '@gotify/dht';
 import { indexKey, indexNames, searchKey, searchNames, songKey } from './keys.js';
 import { applyPatch, decodeSong, encodeSong, encodeTombstone, validateId, validateMetadata, type SongMetadata, type SongPatch, type SongRecord, type VersionedSong } from './record.js';
-import { DHT_CONCURRENCY, MAX_IMPORT_BATCH } from './limits.js';
+import { DHT_CONCURRENCY, MAX_IMPORT_BATCH, MAX_POSTINGS_PER_CALL, POSTING_CALLS_IN_FLIGHT } from './limits.js';
 import { badInput, notFound } from './errors.js';
 import { mapPool } from './pool.js';
 import type { Catalogue } from './catalogue.js';
@@ -26,6 +26,27 @@ export function postingNames(song: SongRecord): string[] {
 }
 function postingKey(name: string): Uint8Array {
   return name.startsWith('idx|') ? indexKey(name.slice(4)) : searchKey(name.slice(5));
+}
+
+/** Groups postings into addToSetMany calls of at most MAX_POSTINGS_PER_CALL members (a big key is split). */
+function chunkPostings(postings: Map<string, string[]>): { key: Uint8Array; members: string[] }[][] {
+  const calls: { key: Uint8Array; members: string[] }[][] = [];
+  let cur: { key: Uint8Array; members: string[] }[] = [];
+  let size = 0;
+  for (const [n, members] of postings) {
+    for (let i = 0; i < members.length; i += MAX_POSTINGS_PER_CALL) {
+      const part = members.slice(i, i + MAX_POSTINGS_PER_CALL);
+      if (size + part.length > MAX_POSTINGS_PER_CALL && cur.length > 0) {
+        calls.push(cur);
+        cur = [];
+        size = 0;
+      }
+      cur.push({ key: postingKey(n), members: part });
+      size += part.length;
+    }
+  }
+  if (cur.length > 0) calls.push(cur);
+  return calls;
 }
 
 const canon = (s: SongRecord | undefined): string => (s ? JSON.stringify(Object.entries(s).sort(([a], [b]) => (a < b ? -1 : 1))) : 'null');
@@ -115,7 +136,7 @@ export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => 
     }
     await Promise.all([
       mapPool(songs, DHT_CONCURRENCY, (s) => node.putRecord(songKey(s.id), encodeSong(s))),
-      node.addToSetMany([...postings].map(([n, members]) => ({ key: postingKey(n), members }))),
+      mapPool(chunkPostings(postings), POSTING_CALLS_IN_FLIGHT, (ops) => node.addToSetMany(ops)),
       mapPool(stale, 4, ([id, names]) => removeNames(id, names)),
     ]);
     return songs.length;

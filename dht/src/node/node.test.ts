@@ -1,0 +1,158 @@
+import { compareDistance, keyOf, randomId, sha256, toHex } from '../id.js';
+import { makeTestCluster, type TestCluster } from '../sim/cluster.js';
+import { makeMemoryStore } from '../store/memory.js';
+import { makeMemoryNetwork } from '../transport/memory.js';
+import { QuorumError, makeKademliaNode } from './index.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array | undefined) => (b ? new TextDecoder().decode(b) : undefined);
+
+describe('kademlia node on the memory network', () => {
+  let c: TestCluster;
+  beforeAll(async () => {
+    c = await makeTestCluster(30, { k: 8, timers: { rpcTimeout: 200 } });
+  });
+  afterAll(() => c.stop());
+
+  test('findNode returns the true k closest nodes', async () => {
+    for (let i = 0; i < 5; i++) {
+      const target = randomId();
+      const from = c.nodes[i * 5]!;
+      const found = await from.findNode(target);
+      const truth = c.nodes
+        .filter((n) => n !== from)
+        .sort((a, b) => compareDistance(target, a.id, b.id))
+        .slice(0, 8)
+        .map((n) => toHex(n.id));
+      expect(found.map((x) => toHex(x.id))).toEqual(truth);
+    }
+  });
+
+  test('blobs: put on one node, verified get on another', async () => {
+    const bytes = enc('chunk of a song');
+    const res = await c.nodes[3]!.putBlob(bytes);
+    expect(toHex(res.key)).toBe(toHex(sha256(bytes)));
+    expect(res.acks).toBeGreaterThanOrEqual(2);
+    expect(dec(await c.nodes[17]!.getBlob(res.key))).toBe('chunk of a song');
+    expect(await c.nodes[17]!.getBlob(sha256('absent'))).toBeUndefined();
+  });
+
+  test('records: later writes win, tombstones delete, every node reads the same', async () => {
+    const key = keyOf('test', 'record');
+    await c.nodes[1]!.putRecord(key, enc('v1'));
+    await c.nodes[2]!.putRecord(key, enc('v2'));
+    expect(dec((await c.nodes[9]!.getRecord(key))?.bytes)).toBe('v2');
+    await c.nodes[4]!.putRecord(key, enc(''), { deleted: true });
+    const r = await c.nodes[20]!.getRecord(key);
+    expect(r?.deleted).toBe(true);
+  });
+
+  test('concurrent record writes converge to one winner on every reader', async () => {
+    const key = keyOf('test', 'concurrent');
+    await Promise.all(c.nodes.slice(0, 6).map((n, i) => n.putRecord(key, enc(`w${i}`))));
+    const reads = await Promise.all(c.nodes.slice(10, 20).map((n) => n.getRecord(key)));
+    const values = new Set(reads.map((x) => dec(x?.bytes)));
+    expect(values.size).toBe(1);
+    expect([...values][0]).toMatch(/^w[0-5]$/);
+  });
+
+  test('sets: adds from many nodes merge, removes win over the adds they saw', async () => {
+    const key = keyOf('test', 'set');
+    await Promise.all(c.nodes.slice(0, 5).map((n, i) => n.addToSet(key, [`m${i}`, 'shared'])));
+    expect(await c.nodes[25]!.getSet(key)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'shared']);
+    await c.nodes[7]!.removeFromSet(key, ['shared', 'm0']);
+    expect(await c.nodes[26]!.getSet(key)).toEqual(['m1', 'm2', 'm3', 'm4']);
+    await c.nodes[8]!.addToSet(key, ['m0']);
+    expect(await c.nodes[27]!.getSet(key)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+
+  test('addToSetMany batches keys per node and every key is readable', async () => {
+    const ops = Array.from({ length: 60 }, (_, i) => ({ key: keyOf('idx', `t${i}`), members: [`song-${i}`] }));
+    await c.nodes[11]!.addToSetMany(ops);
+    for (const i of [0, 17, 59]) expect(await c.nodes[12]!.getSet(keyOf('idx', `t${i}`))).toEqual([`song-${i}`]);
+  });
+
+  test('a put below its write quorum fails with QuorumError naming the key', async () => {
+    const err = await c.nodes[5]!.putBlob(enc('needs 40 acks'), { policy: { r: 40, w: 40 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QuorumError);
+    expect((err as QuorumError).keys).toEqual([toHex(sha256(enc('needs 40 acks')))]);
+    expect((err as QuorumError).acks).toBeLessThan(40);
+  });
+
+  test('application RPCs: registered method answers, unknown method is an error', async () => {
+    c.nodes[2]!.handleApp('echo', async (p, from) => ({ echoed: p.x, from: from.address }));
+    const target = { id: c.nodes[2]!.id, address: c.nodes[2]!.address };
+    expect(await c.nodes[6]!.callApp(target, 'echo', { x: 42 })).toEqual({ echoed: 42, from: c.nodes[6]!.address });
+    await expect(c.nodes[6]!.callApp(target, 'nope', {})).rejects.toThrow(/no application method/);
+    expect(() => c.nodes[2]!.handleApp('STORE', async () => ({}))).toThrow(/reserved/);
+  });
+
+  test('garbage payloads get an error reply, never a crash', async () => {
+    const probe = c.net.makeTransport('probe');
+    const to = c.nodes[0]!.address;
+    for (const junk of [{}, { t: 'PING' }, { t: 'PING', rpc: 'x', from: { id: 'zz', addr: 'a' } }, { t: 'NOPE', rpc: 'x', from: { id: toHex(randomId()), addr: 'p' } }, { t: 'STORE', rpc: 'x', from: { id: toHex(randomId()), addr: 'p' }, items: 'no' }, { t: 'FIND_NODE', rpc: 'y', from: { id: toHex(randomId()), addr: 'p' }, target: 7 }]) {
+      const res = await probe.request(to, junk as Record<string, unknown>, 500);
+      expect(res.t).toBe('ERR');
+    }
+    await probe.close();
+    expect((await c.nodes[0]!.status()).phase).toBe('serving');
+  });
+
+  test('onLocalChange fires for merges into the local shard', async () => {
+    const changes: string[] = [];
+    const offs = c.nodes.map((n) => n.onLocalChange((ch) => changes.push(`${ch.type}:${toHex(ch.entry.key)}`)));
+    const key = keyOf('test', 'watch');
+    await c.nodes[0]!.addToSet(key, ['a']);
+    offs.forEach((off) => off());
+    expect(changes.filter((x) => x === `put:${toHex(key)}`).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('status reports buckets, keys and bytes', async () => {
+    const s = await c.nodes[0]!.status();
+    expect(s.contacts).toBeGreaterThan(5);
+    expect(s.buckets.reduce((a, b) => a + b.contacts, 0)).toBe(s.contacts);
+    expect(s.keys).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('node lifecycle and timers', () => {
+  test('values expire after tExpire unless refreshed; tExpire must exceed tRepublish', async () => {
+    expect(() => makeKademliaNode({ transport: makeMemoryNetwork().makeTransport(), store: makeMemoryStore(), timers: { tExpire: 10, tRepublish: 20 } })).toThrow(/tExpire/);
+    const c = await makeTestCluster(4, { timers: { tExpire: 300, tRepublish: 200, tReplicate: 250, rpcTimeout: 200 } });
+    try {
+      const key = keyOf('test', 'expiring');
+      // Once every node stops, nothing republishes or re-replicates: the entry must lapse.
+      const publisher = c.nodes[0]!;
+      await publisher.putRecord(key, enc('x'), { policy: { r: 1, w: 1 } });
+      const holder = (await Promise.all(c.nodes.map(async (n) => ((await n.getLocal(key)) ? n : undefined)))).find((n) => n && n !== publisher);
+      const anyHolder = holder ?? publisher;
+      expect(await anyHolder.getLocal(key)).toBeDefined();
+      await Promise.all(c.nodes.map((n) => n.stop()));
+      await new Promise((r) => setTimeout(r, 350));
+      expect(await anyHolder.getLocal(key)).toBeUndefined();
+    } finally {
+      await c.stop();
+    }
+  });
+
+  test('a restarted node rejoins from persisted contacts without bootstrap', async () => {
+    const net = makeMemoryNetwork();
+    const mk = (addr: string, store = makeMemoryStore(), bootstrap: string[] = []) =>
+      makeKademliaNode({ transport: net.makeTransport(addr), store, bootstrap, timers: { rpcTimeout: 200 } });
+    const a = mk('a');
+    await a.start();
+    const others = [mk('b', undefined, ['a']), mk('c', undefined, ['a'])];
+    for (const o of others) await o.start();
+    const store = makeMemoryStore();
+    const close = store.close;
+    store.close = async () => {}; // keep the in-memory contacts across the restart
+    const d = mk('d', store, ['a']);
+    await d.start();
+    await d.stop();
+    store.close = close;
+    const d2 = makeKademliaNode({ id: d.id, transport: net.makeTransport('d'), store, timers: { rpcTimeout: 200 } });
+    await d2.start();
+    expect(d2.contacts().length).toBeGreaterThanOrEqual(3);
+    await Promise.all([a, ...others, d2].map((n) => n.stop()));
+  });
+});
