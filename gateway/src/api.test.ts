@@ -46,13 +46,23 @@ interface Chunk {
   durationSeconds: number | null;
 }
 
-async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
-  const res = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+async function gql<T>(
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
+  const res = await fetch(api.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   return (await res.json()) as never;
 }
 
 /** Stream a whole song over graphql-ws; `onChunk` may act mid-stream. */
-async function stream(variables: { songId: string; fromIndex?: number }, onChunk?: (c: Chunk) => Promise<void> | void): Promise<Chunk[]> {
+async function stream(
+  variables: { songId: string; fromIndex?: number },
+  onChunk?: (c: Chunk) => Promise<void> | void,
+): Promise<Chunk[]> {
   const client = createClient({ url: api.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
   const chunks: Chunk[] = [];
   try {
@@ -62,7 +72,8 @@ async function stream(variables: { songId: string; fromIndex?: number }, onChunk
         { query: publicOperations.StreamSong, variables },
         {
           next: (r: ExecutionResult<{ songChunks: Chunk }>) => {
-            if (r.errors?.length) return reject(Object.assign(new Error(r.errors[0]!.message), { errors: r.errors }));
+            if (r.errors?.length)
+              return reject(Object.assign(new Error(r.errors[0]!.message), { errors: r.errors }));
             const c = r.data!.songChunks;
             chunks.push(c);
             pending = pending.then(() => onChunk?.(c));
@@ -84,18 +95,39 @@ function sha256(b: Uint8Array): string {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gotify-api-test-'));
-  const song = (await makeTestMp3({ seconds: 20, seed: SEED % 1000, title: TITLE, artist: 'Gateway Artist', album: 'Gateway Album', genre: 'Jazz' })) as unknown as
-    | Buffer
-    | { bytes: Buffer };
+  const song = (await makeTestMp3({
+    seconds: 20,
+    seed: SEED % 1000,
+    title: TITLE,
+    artist: 'Gateway Artist',
+    album: 'Gateway Album',
+    genre: 'Jazz',
+  })) as unknown as Buffer | { bytes: Buffer };
   mp3 = Buffer.isBuffer(song) ? song : song.bytes;
 
   const first = await startPeerNode({ name: 'gw-peer-1', clusterKey: CLUSTER_KEY });
   peers = [first];
-  for (let i = 2; i <= 3; i++) peers.push(await startPeerNode({ name: `gw-peer-${i}`, clusterKey: CLUSTER_KEY, bootstrap: [first.dhtAddress] }));
-  const t1 = await startTrackerNode({ name: 'gw-tracker-1', clusterKey: CLUSTER_KEY, dataDir: join(dataDir, 't1'), store: makeMemoryStore() });
+  for (let i = 2; i <= 3; i++)
+    peers.push(
+      await startPeerNode({ name: `gw-peer-${i}`, clusterKey: CLUSTER_KEY, bootstrap: [first.dhtAddress] }),
+    );
+  const t1 = await startTrackerNode({
+    name: 'gw-tracker-1',
+    clusterKey: CLUSTER_KEY,
+    dataDir: join(dataDir, 't1'),
+    store: makeMemoryStore(),
+  });
   trackers.push(t1);
   for (let i = 2; i <= 3; i++) {
-    trackers.push(await startTrackerNode({ name: `gw-tracker-${i}`, clusterKey: CLUSTER_KEY, dataDir: join(dataDir, `t${i}`), store: makeMemoryStore(), bootstrap: [t1.dhtAddress] }));
+    trackers.push(
+      await startTrackerNode({
+        name: `gw-tracker-${i}`,
+        clusterKey: CLUSTER_KEY,
+        dataDir: join(dataDir, `t${i}`),
+        store: makeMemoryStore(),
+        bootstrap: [t1.dhtAddress],
+      }),
+    );
   }
   api = await startApiNode({
     name: 'gw-api',
@@ -116,24 +148,53 @@ afterAll(async () => {
 
 describe('API node over real subgraphs', () => {
   it('inspects tags without storing', async () => {
-    const res = await fetch(`${base}/upload/inspect?genre=Override`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'x-filename': 'x.mp3' }, body: new Uint8Array(mp3) });
+    const res = await fetch(`${base}/upload/inspect?genre=Override`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'x-filename': 'x.mp3' },
+      body: new Uint8Array(mp3),
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ title: TITLE, artist: 'Gateway Artist', album: 'Gateway Album', genre: 'Override', mimeType: 'audio/mpeg', size: mp3.length });
+    expect(body).toMatchObject({
+      title: TITLE,
+      artist: 'Gateway Artist',
+      album: 'Gateway Album',
+      genre: 'Override',
+      mimeType: 'audio/mpeg',
+      size: mp3.length,
+    });
     expect(body.duration as number).toBeGreaterThan(19);
     expect(String(body.cover)).toMatch(/^data:image\/png;base64,/);
-    const bad = await fetch(`${base}/upload/inspect?year=soon`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: new Uint8Array(mp3) });
+    const bad = await fetch(`${base}/upload/inspect?year=soon`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: new Uint8Array(mp3),
+    });
     expect(bad.status).toBe(400);
   });
 
   it('uploads an MP3 with NDJSON progress and answers once durable', async () => {
     const res = await fetch(`${base}/upload?year=2001`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'x-filename': 'gateway.mp3', accept: 'application/x-ndjson', 'content-type': 'audio/mpeg' },
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        'x-filename': 'gateway.mp3',
+        accept: 'application/x-ndjson',
+        'content-type': 'audio/mpeg',
+      },
       body: new Uint8Array(mp3),
     });
     expect(res.status).toBe(200);
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { phase: string; song?: { id: string; title: string; year: number; coverArt: string } });
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            phase: string;
+            song?: { id: string; title: string; year: number; coverArt: string };
+          },
+      );
     const phases = [...new Set(lines.map((l) => l.phase))];
     expect(phases).toEqual(['receiving', 'parsing', 'storing', 'publishing', 'indexing', 'done']);
     const song = lines.at(-1)!.song!;
@@ -143,16 +204,21 @@ describe('API node over real subgraphs', () => {
   }, 60_000);
 
   it('finds the song by tag with FilterSongs and reads it with GetSongByID', async () => {
-    const found = await gql<{ songs: { totalCount: number; edges: { node: { id: string; title: string } }[] }; facets: { genres: { value: string }[] } }>(
-      publicOperations.FilterSongs,
-      { filter: { artist: 'Gateway Artist', genre: 'Jazz' } },
-    );
+    const found = await gql<{
+      songs: { totalCount: number; edges: { node: { id: string; title: string } }[] };
+      facets: { genres: { value: string }[] };
+    }>(publicOperations.FilterSongs, { filter: { artist: 'Gateway Artist', genre: 'Jazz' } });
     expect(found.errors).toBeUndefined();
     expect(found.data!.songs.edges.map((e) => e.node.id)).toContain(songId);
     expect(found.data!.facets.genres.map((g) => g.value)).toContain('Jazz');
-    const byId = await gql<{ song: { title: string; audio: { size: number; mimeType: string; chunkCount: number } } }>(publicOperations.GetSongByID, { id: songId });
+    const byId = await gql<{
+      song: { title: string; audio: { size: number; mimeType: string; chunkCount: number } };
+    }>(publicOperations.GetSongByID, { id: songId });
     expect(byId.errors).toBeUndefined();
-    expect(byId.data!.song).toMatchObject({ title: TITLE, audio: { size: mp3.length, mimeType: 'audio/mpeg' } });
+    expect(byId.data!.song).toMatchObject({
+      title: TITLE,
+      audio: { size: mp3.length, mimeType: 'audio/mpeg' },
+    });
   });
 
   it('serves the cover art with a long cache', async () => {
@@ -187,7 +253,11 @@ describe('API node over real subgraphs', () => {
 
   it('stores nothing for a non-audio upload', async () => {
     const before = await gql<{ songs: { totalCount: number } }>('{ songs { totalCount } }');
-    const res = await fetch(`${base}/upload`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: Buffer.from('GIF89a definitely not a song '.repeat(40)) });
+    const res = await fetch(`${base}/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: Buffer.from('GIF89a definitely not a song '.repeat(40)),
+    });
     expect(res.status).toBe(415);
     const after = await gql<{ songs: { totalCount: number } }>('{ songs { totalCount } }');
     expect(after.data!.songs.totalCount).toBe(before.data!.songs.totalCount);
@@ -223,5 +293,4 @@ describe('API node over real subgraphs', () => {
     expect(sha256(Buffer.concat(parts))).toBe(sha256(mp3));
     expect(pool.snapshot().find((r) => r.url === victim.url)?.health).toBe('down');
   }, 60_000);
-
 });

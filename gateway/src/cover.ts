@@ -35,7 +35,11 @@ function plain(res: ServerResponse, status: number, text: string): void {
 }
 
 /** Handle GET/HEAD /cover/{hash}. */
-export async function handleCover(req: IncomingMessage, res: ServerResponse, peer: SubgraphClient): Promise<void> {
+export async function handleCover(
+  req: IncomingMessage,
+  res: ServerResponse,
+  peer: SubgraphClient,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' });
     res.end();
@@ -50,12 +54,18 @@ export async function handleCover(req: IncomingMessage, res: ServerResponse, pee
   }
   let bytes: Buffer;
   try {
-    const data = await peer.request<{ blob: { data: string } }>(peerOperations.CoverBlob, { hash }, {
-      validate: (d) => {
-        const got = createHash('sha256').update(Buffer.from((d as { blob: { data: string } }).blob.data, 'base64')).digest('hex');
-        if (got !== hash) throw new IntegrityError(`blob hash ${got} != ${hash}`);
+    const data = await peer.request<{ blob: { data: string } }>(
+      peerOperations.CoverBlob,
+      { hash },
+      {
+        validate: (d) => {
+          const got = createHash('sha256')
+            .update(Buffer.from((d as { blob: { data: string } }).blob.data, 'base64'))
+            .digest('hex');
+          if (got !== hash) throw new IntegrityError(`blob hash ${got} != ${hash}`);
+        },
       },
-    });
+    );
     bytes = Buffer.from(data.blob.data, 'base64');
   } catch (err) {
     if (err instanceof SubgraphError && err.code === 'NOT_FOUND') return plain(res, 404, 'no such cover');

@@ -69,7 +69,11 @@ async function replica(behaviour: Behaviour, tag: string): Promise<FakeReplica> 
     set behaviour(b: Behaviour) {
       state.behaviour = b;
     },
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -82,8 +86,16 @@ async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/graphql`;
 }
 
-const QUERY = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query Q { who }' }) };
-const MUTATION = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation M { who }' }) };
+const QUERY = {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ query: 'query Q { who }' }),
+};
+const MUTATION = {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ query: 'mutation M { who }' }),
+};
 
 describe('operationKindOf', () => {
   it('reads the operation type from the gateway request body', () => {
@@ -101,7 +113,14 @@ describe('retry policy table', () => {
       expect(mayRetry(kind, 'mutation')).toBe(true);
       expect(mayRetry(kind, 'query')).toBe(true);
     }
-    for (const kind of ['connection-reset', 'timeout', 'http-5xx', 'http-429', 'bad-response', 'integrity'] as const) {
+    for (const kind of [
+      'connection-reset',
+      'timeout',
+      'http-5xx',
+      'http-429',
+      'bad-response',
+      'integrity',
+    ] as const) {
       expect(mayRetry(kind, 'query')).toBe(true);
       expect(mayRetry(kind, 'mutation')).toBe(false);
       expect(mayRetry(kind, 'mutation', true)).toBe(true);
@@ -111,9 +130,15 @@ describe('retry policy table', () => {
   });
 
   it('classifies undici errors', () => {
-    expect(classifyFetchError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))).toBe('connect-refused');
-    expect(classifyFetchError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } }))).toBe('dns-failure');
-    expect(classifyFetchError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'UND_ERR_SOCKET' } }))).toBe('connection-reset');
+    expect(
+      classifyFetchError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } })),
+    ).toBe('connect-refused');
+    expect(
+      classifyFetchError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } })),
+    ).toBe('dns-failure');
+    expect(
+      classifyFetchError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'UND_ERR_SOCKET' } })),
+    ).toBe('connection-reset');
     expect(classifyFetchError(Object.assign(new Error('t'), { name: 'TimeoutError' }))).toBe('timeout');
   });
 });
@@ -125,7 +150,12 @@ describe('replica pool failover', () => {
     await pool.probeAll();
     expect(pool.liveCount()).toBe(1);
     expect(pool.candidates()[0]).toBe(a.url);
-    expect(pool.snapshot().map((r) => r.health).sort()).toEqual(['down', 'up']);
+    expect(
+      pool
+        .snapshot()
+        .map((r) => r.health)
+        .sort(),
+    ).toEqual(['down', 'up']);
   });
 
   it('spreads queries over live replicas round-robin', async () => {
@@ -137,32 +167,38 @@ describe('replica pool failover', () => {
     expect([a.hits, b.hits]).toEqual([2, 2]);
   });
 
-  it.each(['500', 'reset', 'hang'] as const)('retries a query on the next replica after %s', async (failure) => {
-    const bad = await replica(failure, 'bad');
-    const good = await replica('ok', 'good');
-    const pool = makeReplicaPool({ name: 't', replicas: [bad.url, good.url] });
-    const fetcher = makeFailoverFetcher(pool, { timeoutMs: 300 });
-    const res = await fetcher('http://peer.gotify.internal/graphql', QUERY);
-    expect(await res.json()).toEqual({ data: { who: 'good' } });
-    expect(bad.hits).toBe(1);
-    expect(good.hits).toBe(1);
-  });
+  it.each(['500', 'reset', 'hang'] as const)(
+    'retries a query on the next replica after %s',
+    async (failure) => {
+      const bad = await replica(failure, 'bad');
+      const good = await replica('ok', 'good');
+      const pool = makeReplicaPool({ name: 't', replicas: [bad.url, good.url] });
+      const fetcher = makeFailoverFetcher(pool, { timeoutMs: 300 });
+      const res = await fetcher('http://peer.gotify.internal/graphql', QUERY);
+      expect(await res.json()).toEqual({ data: { who: 'good' } });
+      expect(bad.hits).toBe(1);
+      expect(good.hits).toBe(1);
+    },
+  );
 
-  it.each(['500', 'reset', 'hang'] as const)('does not replay a mutation that reached a replica (%s)', async (failure) => {
-    const bad = await replica(failure, 'bad');
-    const good = await replica('ok', 'good');
-    const pool = makeReplicaPool({ name: 't', replicas: [bad.url, good.url] });
-    const fetcher = makeFailoverFetcher(pool, { timeoutMs: 300 });
-    if (failure === '500') {
-      // The 500 is handed to Apollo as the answer: the mutation is not tried elsewhere.
-      const res = await fetcher('http://x/graphql', MUTATION);
-      expect(res.status).toBe(500);
-    } else {
-      await expect(fetcher('http://x/graphql', MUTATION)).rejects.toThrow(FailoverError);
-    }
-    expect(bad.hits).toBe(1);
-    expect(good.hits).toBe(0);
-  });
+  it.each(['500', 'reset', 'hang'] as const)(
+    'does not replay a mutation that reached a replica (%s)',
+    async (failure) => {
+      const bad = await replica(failure, 'bad');
+      const good = await replica('ok', 'good');
+      const pool = makeReplicaPool({ name: 't', replicas: [bad.url, good.url] });
+      const fetcher = makeFailoverFetcher(pool, { timeoutMs: 300 });
+      if (failure === '500') {
+        // The 500 is handed to Apollo as the answer: the mutation is not tried elsewhere.
+        const res = await fetcher('http://x/graphql', MUTATION);
+        expect(res.status).toBe(500);
+      } else {
+        await expect(fetcher('http://x/graphql', MUTATION)).rejects.toThrow(FailoverError);
+      }
+      expect(bad.hits).toBe(1);
+      expect(good.hits).toBe(0);
+    },
+  );
 
   it('retries a mutation when the first replica refused the connection', async () => {
     const dead = await deadUrl();
@@ -199,13 +235,20 @@ describe('replica pool failover', () => {
 
   it('fails clearly when the pool is empty', async () => {
     const pool = makeReplicaPool({ name: 'empty' });
-    await expect(sendWithFailover(pool, QUERY, { op: 'query' })).rejects.toMatchObject({ kind: 'no-replica' });
+    await expect(sendWithFailover(pool, QUERY, { op: 'query' })).rejects.toMatchObject({
+      kind: 'no-replica',
+    });
   });
 
   it('keeps static replicas when discovery changes', async () => {
     const pool = makeReplicaPool({ name: 't', replicas: ['http://s/graphql'] });
     pool.setDiscovered(['http://d1/graphql', 'http://d2/graphql']);
     pool.setDiscovered(['http://d2/graphql']);
-    expect(pool.snapshot().map((r) => r.url).sort()).toEqual(['http://d2/graphql', 'http://s/graphql']);
+    expect(
+      pool
+        .snapshot()
+        .map((r) => r.url)
+        .sort(),
+    ).toEqual(['http://d2/graphql', 'http://s/graphql']);
   });
 });

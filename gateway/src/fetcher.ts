@@ -9,7 +9,13 @@
  */
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import type { ReplicaPool } from './replica-pool.js';
-import { classifyFetchError, classifyStatus, mayRetry, RETRY_POLICY, type FailureKind } from './retry-policy.js';
+import {
+  classifyFetchError,
+  classifyStatus,
+  mayRetry,
+  RETRY_POLICY,
+  type FailureKind,
+} from './retry-policy.js';
 import { MAX_FAILOVER_ATTEMPTS, SUBGRAPH_TIMEOUT_MS } from './policy.js';
 
 /** Kind of operation, for the retry table. Subscriptions never reach a subgraph. */
@@ -73,7 +79,11 @@ export function operationKindOf(body: string | Buffer | undefined): OperationKin
  * with the last replica's HTTP error answer when retries end on one; throws FailoverError when
  * the last attempt got no HTTP answer at all.
  */
-export async function sendWithFailover(pool: ReplicaPool, init: FetcherRequestInit, opts: FailoverOptions): Promise<FailoverAnswer> {
+export async function sendWithFailover(
+  pool: ReplicaPool,
+  init: FetcherRequestInit,
+  opts: FailoverOptions,
+): Promise<FailoverAnswer> {
   const doFetch = opts.fetch ?? globalThis.fetch;
   const maxAttempts = opts.maxAttempts ?? MAX_FAILOVER_ATTEMPTS;
   const attempts: FailoverError['attempts'] = [];
@@ -90,7 +100,13 @@ export async function sendWithFailover(pool: ReplicaPool, init: FetcherRequestIn
     let kind: FailureKind | undefined;
     let error = '';
     try {
-      const res = await doFetch(url, { method: init.method ?? 'POST', headers: init.headers, body: typeof init.body === 'string' || init.body === undefined ? init.body : new Uint8Array(init.body), signal });
+      const res = await doFetch(url, {
+        method: init.method ?? 'POST',
+        headers: init.headers,
+        body:
+          typeof init.body === 'string' || init.body === undefined ? init.body : new Uint8Array(init.body),
+        signal,
+      });
       const text = await res.text();
       kind = classifyStatus(res.status);
       if (kind === undefined) {
@@ -105,7 +121,9 @@ export async function sendWithFailover(pool: ReplicaPool, init: FetcherRequestIn
       lastAnswer = { url, status: res.status, headers: res.headers, text };
     } catch (err) {
       kind = err instanceof IntegrityError ? 'integrity' : classifyFetchError(err);
-      error = (err as Error).message + ((err as { cause?: Error }).cause ? `: ${(err as { cause: Error }).cause.message}` : '');
+      error =
+        (err as Error).message +
+        ((err as { cause?: Error }).cause ? `: ${(err as { cause: Error }).cause.message}` : '');
     }
     if (kind !== 'http-5xx' && kind !== 'http-429' && kind !== 'http-4xx') lastAnswer = undefined;
     attempts.push({ url, kind, error });
@@ -116,7 +134,11 @@ export async function sendWithFailover(pool: ReplicaPool, init: FetcherRequestIn
   if (lastAnswer) return lastAnswer;
   const last = attempts[attempts.length - 1];
   const detail = attempts.map((a) => `${a.url}: ${a.kind} (${a.error})`).join('; ');
-  throw new FailoverError(`subgraph ${pool.name} failed: ${detail || 'aborted'}`, last?.kind ?? 'timeout', attempts);
+  throw new FailoverError(
+    `subgraph ${pool.name} failed: ${detail || 'aborted'}`,
+    last?.kind ?? 'timeout',
+    attempts,
+  );
 }
 
 /** Apollo `fetcher` that routes every subgraph request through the pool with failover. */
@@ -124,7 +146,11 @@ export function makeFailoverFetcher(pool: ReplicaPool, base: Omit<FailoverOption
   return async (_logicalUrl: string, init?: FetcherRequestInit): Promise<FetcherResponse> => {
     const req = init ?? {};
     const op = operationKindOf(req.body);
-    const answer = await sendWithFailover(pool, req, { ...base, op, signal: req.signal as AbortSignal | undefined });
+    const answer = await sendWithFailover(pool, req, {
+      ...base,
+      op,
+      signal: req.signal as AbortSignal | undefined,
+    });
     const headers = new Headers(answer.headers);
     // fetch already decoded the body: these would describe bytes that no longer exist.
     headers.delete('content-encoding');

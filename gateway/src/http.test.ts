@@ -16,7 +16,12 @@ const TOKEN = 'test-upload-token';
 const MAX_UPLOAD = 64 * 1024;
 
 beforeAll(async () => {
-  api = await startApiNode({ name: 'api-http-test', uploadToken: TOKEN, maxUploadBytes: MAX_UPLOAD, corsOrigins: ['http://web.example'] });
+  api = await startApiNode({
+    name: 'api-http-test',
+    uploadToken: TOKEN,
+    maxUploadBytes: MAX_UPLOAD,
+    corsOrigins: ['http://web.example'],
+  });
   base = api.url.replace(/\/graphql$/, '');
 });
 afterAll(async () => {
@@ -33,7 +38,10 @@ describe('GraphQL over HTTP audits (graphql-http)', () => {
     }
     const must = failures.filter((f) => f.name.startsWith('MUST'));
     const should = failures.filter((f) => !f.name.startsWith('MUST'));
-    if (should.length) console.warn(`graphql-http SHOULD/MAY audits not passed:\n${should.map((f) => `- ${f.name}: ${f.reason}`).join('\n')}`);
+    if (should.length)
+      console.warn(
+        `graphql-http SHOULD/MAY audits not passed:\n${should.map((f) => `- ${f.name}: ${f.reason}`).join('\n')}`,
+      );
     expect(must).toEqual([]);
     expect(audits.length).toBeGreaterThan(20);
   });
@@ -45,14 +53,22 @@ describe('HTTP surface', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/sandbox|apollo/i);
     const health = await fetch(`${base}/healthz`);
-    expect(await health.json()).toMatchObject({ ok: true, role: 'api', name: 'api-http-test', phase: 'serving', pools: { peer: 0, tracker: 0 } });
+    expect(await health.json()).toMatchObject({
+      ok: true,
+      role: 'api',
+      name: 'api-http-test',
+      phase: 'serving',
+      pools: { peer: 0, tracker: 0 },
+    });
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('gotify_api_ws_connections');
   });
 
   it('keeps CSRF prevention on: a simple GET query without a preflight header is refused', async () => {
     const res = await fetch(`${api.url}?query=${encodeURIComponent('{__typename}')}`);
     expect(res.status).toBe(400);
-    const ok = await fetch(`${api.url}?query=${encodeURIComponent('{__typename}')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const ok = await fetch(`${api.url}?query=${encodeURIComponent('{__typename}')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(await ok.json()).toEqual({ data: { __typename: 'Query' } });
   });
 
@@ -60,7 +76,11 @@ describe('HTTP surface', () => {
     const pre = (origin: string) =>
       fetch(`${base}/upload`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, x-filename' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, x-filename',
+        },
       });
     const ok = await pre('http://web.example');
     expect(ok.status).toBe(204);
@@ -84,7 +104,11 @@ describe('HTTP surface', () => {
   it('rejects costly operations with QUERY_TOO_COSTLY', async () => {
     const fields = 'id title artist album genre year trackNumber duration coverArt uploadedAt version';
     const query = `{ a: songs(first: 200) { edges { node { ${fields} } } } b: songs(first: 200) { edges { node { ${fields} } } } }`;
-    const res = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: JSON.stringify({ query }) });
+    const res = await fetch(api.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({ query }),
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
     // Apollo files every validation rule's error under GRAPHQL_VALIDATION_FAILED; the message says which.
@@ -100,22 +124,38 @@ describe('upload refusals', () => {
     const res = await fetch(`${base}/upload`, { method: 'POST', body: Buffer.from('whatever') });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
-    const wrong = await fetch(`${base}/upload`, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: Buffer.from('x') });
+    const wrong = await fetch(`${base}/upload`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope' },
+      body: Buffer.from('x'),
+    });
     expect(wrong.status).toBe(401);
   });
 
   it('415 for a file that is not audio, with a clear message', async () => {
-    const res = await fetch(`${base}/upload`, { method: 'POST', headers: { ...auth, 'x-filename': 'notes.txt' }, body: Buffer.from('hello, not audio at all '.repeat(50)) });
+    const res = await fetch(`${base}/upload`, {
+      method: 'POST',
+      headers: { ...auth, 'x-filename': 'notes.txt' },
+      body: Buffer.from('hello, not audio at all '.repeat(50)),
+    });
     expect(res.status).toBe(415);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     expect(body.error.message).toMatch(/audio/i);
-    const inspect = await fetch(`${base}/upload/inspect`, { method: 'POST', headers: auth, body: Buffer.from('%PDF-1.7 not audio') });
+    const inspect = await fetch(`${base}/upload/inspect`, {
+      method: 'POST',
+      headers: auth,
+      body: Buffer.from('%PDF-1.7 not audio'),
+    });
     expect(inspect.status).toBe(415);
   });
 
   it('413 when Content-Length is over the cap', async () => {
-    const res = await fetch(`${base}/upload`, { method: 'POST', headers: auth, body: Buffer.alloc(MAX_UPLOAD + 1) });
+    const res = await fetch(`${base}/upload`, {
+      method: 'POST',
+      headers: auth,
+      body: Buffer.alloc(MAX_UPLOAD + 1),
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
@@ -130,7 +170,12 @@ describe('upload refusals', () => {
         },
       });
     };
-    const res = await fetch(`${base}/upload`, { method: 'POST', headers: auth, body: stream(), duplex: 'half' } as RequestInit);
+    const res = await fetch(`${base}/upload`, {
+      method: 'POST',
+      headers: auth,
+      body: stream(),
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     const progress = await fetch(`${base}/upload`, {
       method: 'POST',
@@ -139,7 +184,10 @@ describe('upload refusals', () => {
       duplex: 'half',
     } as RequestInit);
     expect(progress.status).toBe(200);
-    const lines = (await progress.text()).trim().split('\n').map((l) => JSON.parse(l) as { phase: string; error?: { code: string } });
+    const lines = (await progress.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { phase: string; error?: { code: string } });
     expect(lines[0]!.phase).toBe('receiving');
     expect(lines.at(-1)).toMatchObject({ phase: 'error', error: { code: 'PAYLOAD_TOO_LARGE' } });
   });

@@ -12,7 +12,14 @@ import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/s
 import { serveOps, type OpsOptions } from '@gotify/dht';
 import { applyCors, type CorsOrigins } from './cors.js';
 import { handleCover } from './cover.js';
-import { COVER_PREFIX, GRAPHQL_PATH, INSPECT_PATH, MAX_GRAPHQL_BODY_BYTES, STREAM_PATH, UPLOAD_PATH } from './policy.js';
+import {
+  COVER_PREFIX,
+  GRAPHQL_PATH,
+  INSPECT_PATH,
+  MAX_GRAPHQL_BODY_BYTES,
+  STREAM_PATH,
+  UPLOAD_PATH,
+} from './policy.js';
 import type { SubgraphClient } from './subgraph-client.js';
 import { handleUpload, type UploadDeps } from './upload.js';
 
@@ -54,7 +61,13 @@ function readSmallBody(req: IncomingMessage, max: number): Promise<string | unde
 }
 
 /** Error codes of a well-formed request whose document or variables are wrong. */
-const DOCUMENT_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'QUERY_TOO_DEEP', 'QUERY_TOO_COSTLY']);
+const DOCUMENT_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'QUERY_TOO_DEEP',
+  'QUERY_TOO_COSTLY',
+]);
 
 /**
  * GraphQL over HTTP: with the legacy `application/json` response type, document parse and
@@ -65,7 +78,11 @@ function legacyDocumentError(contentType: string | undefined, body: string): boo
   if (!contentType?.startsWith('application/json')) return false;
   try {
     const parsed = JSON.parse(body) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
-    return !('data' in parsed) && !!parsed.errors?.length && parsed.errors.every((e) => DOCUMENT_ERROR_CODES.has(e.extensions?.code ?? ''));
+    return (
+      !('data' in parsed) &&
+      !!parsed.errors?.length &&
+      parsed.errors.every((e) => DOCUMENT_ERROR_CODES.has(e.extensions?.code ?? ''))
+    );
   } catch {
     return false;
   }
@@ -81,22 +98,30 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, deps: Ht
   let body: unknown;
   if (method === 'POST') {
     if (Number(req.headers['content-length']) > max) {
-      return sendJson(res, 413, { errors: [{ message: `Request body over ${max} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      return sendJson(res, 413, {
+        errors: [{ message: `Request body over ${max} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+      });
     }
     const text = await readSmallBody(req, max);
     if (text === undefined) {
-      return sendJson(res, 413, { errors: [{ message: `Request body over ${max} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      return sendJson(res, 413, {
+        errors: [{ message: `Request body over ${max} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+      });
     }
     const type = (req.headers['content-type'] ?? '').toLowerCase();
     if (type.startsWith('application/json')) {
       const charset = /charset=([^;]+)/.exec(type)?.[1]?.trim();
       if (charset && !/^utf-?8$/.test(charset)) {
-        return sendJson(res, 415, { errors: [{ message: `Unsupported charset ${charset}.`, extensions: { code: 'BAD_REQUEST' } }] });
+        return sendJson(res, 415, {
+          errors: [{ message: `Unsupported charset ${charset}.`, extensions: { code: 'BAD_REQUEST' } }],
+        });
       }
       try {
         body = JSON.parse(text);
       } catch {
-        return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+        return sendJson(res, 400, {
+          errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+        });
       }
     } else {
       body = text;
@@ -104,11 +129,18 @@ async function handleGraphQL(req: IncomingMessage, res: ServerResponse, deps: Ht
   }
   const url = new URL(req.url ?? '/', 'http://api.local');
   const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search: url.search, body };
-  const response = await deps.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: async () => ({}) });
+  const response = await deps.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest,
+    context: async () => ({}),
+  });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
-    if (res.statusCode === 400 && legacyDocumentError(response.headers.get('content-type'), response.body.string)) res.statusCode = 200;
+    if (
+      res.statusCode === 400 &&
+      legacyDocumentError(response.headers.get('content-type'), response.body.string)
+    )
+      res.statusCode = 200;
     res.end(response.body.string);
     return;
   }
@@ -134,14 +166,22 @@ export function makeRequestListener(deps: HttpDeps): (req: IncomingMessage, res:
     }
     if (path.startsWith(COVER_PREFIX)) return handleCover(req, res, deps.peer);
     if (path === '/' && req.method === 'GET') {
-      return sendJson(res, 200, { role: 'api', graphql: GRAPHQL_PATH, stream: STREAM_PATH, upload: UPLOAD_PATH, inspect: INSPECT_PATH, cover: `${COVER_PREFIX}{hash}` });
+      return sendJson(res, 200, {
+        role: 'api',
+        graphql: GRAPHQL_PATH,
+        stream: STREAM_PATH,
+        upload: UPLOAD_PATH,
+        inspect: INSPECT_PATH,
+        cover: `${COVER_PREFIX}{hash}`,
+      });
     }
     sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `No route ${req.method} ${path}.` } });
   };
   return (req, res) => {
     route(req, res).catch((err: unknown) => {
       deps.logger?.error({ err: (err as Error).message, url: req.url }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal error.' } });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal error.' } });
       else res.destroy();
     });
   };

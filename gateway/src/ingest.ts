@@ -19,9 +19,7 @@ export const STORE_RETRY_PAUSE_MS = 300;
 
 /** Progress of one ingest, reported as it goes. */
 export type IngestProgress =
-  | { phase: 'storing'; done: number; total: number }
-  | { phase: 'publishing' }
-  | { phase: 'indexing' };
+  { phase: 'storing'; done: number; total: number } | { phase: 'publishing' } | { phase: 'indexing' };
 
 /** A stored song as the tracker answers it. */
 export interface StoredSong {
@@ -64,30 +62,45 @@ async function withAttempts<T>(fn: () => Promise<T>): Promise<T> {
     } catch (err) {
       last = err;
       // A refusal (bad input, too large) is the same on every replica: do not insist.
-      if (err instanceof SubgraphError && err.code !== 'UNAVAILABLE' && err.code !== 'INTERNAL_SERVER_ERROR') break;
+      if (err instanceof SubgraphError && err.code !== 'UNAVAILABLE' && err.code !== 'INTERNAL_SERVER_ERROR')
+        break;
     }
   }
   throw last;
 }
 
-async function storeBytes(peer: SubgraphClient, doc: string, field: 'storeChunk' | 'storeBlob', bytes: Uint8Array): Promise<string> {
+async function storeBytes(
+  peer: SubgraphClient,
+  doc: string,
+  field: 'storeChunk' | 'storeBlob',
+  bytes: Uint8Array,
+): Promise<string> {
   const want = sha256Hex(bytes);
   const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   const res = await withAttempts(() =>
-    peer.request<Record<string, { hash: string; acks: number }>>(doc, { data }, {
-      op: 'mutation',
-      idempotent: true,
-      validate: (d) => {
-        const got = (d as Record<string, { hash: string }>)[field]!.hash;
-        if (got !== want) throw new IntegrityError(`peer stored hash ${got}, expected ${want}`);
+    peer.request<Record<string, { hash: string; acks: number }>>(
+      doc,
+      { data },
+      {
+        op: 'mutation',
+        idempotent: true,
+        validate: (d) => {
+          const got = (d as Record<string, { hash: string }>)[field]!.hash;
+          if (got !== want) throw new IntegrityError(`peer stored hash ${got}, expected ${want}`);
+        },
       },
-    }),
+    ),
   );
   return res[field]!.hash;
 }
 
 /** Store audio, cover, manifest and metadata; resolves with the tracker's record once durable. */
-export async function ingest(deps: IngestDeps, audio: InspectedAudio, bytes: Uint8Array, onProgress: (p: IngestProgress) => void): Promise<StoredSong> {
+export async function ingest(
+  deps: IngestDeps,
+  audio: InspectedAudio,
+  bytes: Uint8Array,
+  onProgress: (p: IngestProgress) => void,
+): Promise<StoredSong> {
   const chunks = splitIntoChunks(bytes, CHUNK_SIZE, FIRST_CHUNK_SIZE);
   const hashes = chunks.map(sha256Hex);
   const songId = songIdOf(hashes);
@@ -103,7 +116,10 @@ export async function ingest(deps: IngestDeps, audio: InspectedAudio, bytes: Uin
     }
   };
   try {
-    const workers = Array.from({ length: Math.min(deps.concurrency ?? UPLOAD_STORE_CONCURRENCY, chunks.length) }, worker);
+    const workers = Array.from(
+      { length: Math.min(deps.concurrency ?? UPLOAD_STORE_CONCURRENCY, chunks.length) },
+      worker,
+    );
     await Promise.all(workers);
   } catch (err) {
     nextIndex = chunks.length; // stop the other workers
@@ -139,7 +155,8 @@ export async function ingest(deps: IngestDeps, audio: InspectedAudio, bytes: Uin
         { op: 'mutation', idempotent: true },
       ),
     );
-    if (res.publishManifest.id !== songId) throw new Error(`peer answered song id ${res.publishManifest.id}, expected ${songId}`);
+    if (res.publishManifest.id !== songId)
+      throw new Error(`peer answered song id ${res.publishManifest.id}, expected ${songId}`);
   } catch (err) {
     throw upstream('publish the song manifest', err);
   }

@@ -3,17 +3,26 @@
  * gateway/src/operations validate against the schemas they are sent to.
  */
 import { describe, expect, it } from '@jest/globals';
-import { buildSchema, parse, specifiedRules, validate, getIntrospectionQuery, type GraphQLSchema } from 'graphql';
+import {
+  buildSchema,
+  parse,
+  specifiedRules,
+  validate,
+  getIntrospectionQuery,
+  type GraphQLSchema,
+} from 'graphql';
 import { Supergraph } from '@apollo/federation-internals';
 import { apiStreamSdl, peerSdl, supergraphSdl, trackerSdl } from '@gotify/schema';
 import { costLimit, depthLimit } from './limits.js';
 import { peerOperations, publicOperations, trackerOperations } from './operations.js';
 import { MAX_QUERY_COST, MAX_QUERY_DEPTH } from './policy.js';
 
-
 const apiSchema: GraphQLSchema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
 
-function check(query: string, schema = apiSchema): readonly { message: string; extensions: Record<string, unknown> }[] {
+function check(
+  query: string,
+  schema = apiSchema,
+): readonly { message: string; extensions: Record<string, unknown> }[] {
   return validate(schema, parse(query), [...specifiedRules, depthLimit(), costLimit()]) as never;
 }
 
@@ -40,17 +49,23 @@ describe('query limits', () => {
   it('rejects a query nested too deeply, fragments included', () => {
     const deep = 'query { songs { edges { node { audio { replicas { min } } } } } }';
     expect(check(deep)).toEqual([]);
-    const ok = check(`fragment F on Song { audio { replicas { perChunk } } } query { songs { edges { node { ...F } } } }`);
+    const ok = check(
+      `fragment F on Song { audio { replicas { perChunk } } } query { songs { edges { node { ...F } } } }`,
+    );
     expect(ok).toEqual([]);
     // Our API schema cannot nest deeper than 6; a recursive schema shows the rule itself.
     const recursive = buildSchema('type Query { node: Node } type Node { id: ID child: Node }');
     const nest = (n: number): string => (n === 0 ? 'id' : `child { ${nest(n - 1)} }`);
     expect(check(`query { node { ${nest(MAX_QUERY_DEPTH - 2)} } }`, recursive)).toEqual([]);
-    expect(check(`query { node { ${nest(MAX_QUERY_DEPTH)} } }`, recursive).map((e) => e.extensions.code)).toEqual(['QUERY_TOO_DEEP']);
+    expect(
+      check(`query { node { ${nest(MAX_QUERY_DEPTH)} } }`, recursive).map((e) => e.extensions.code),
+    ).toEqual(['QUERY_TOO_DEEP']);
     // Introspection has its own, higher cap (ofType chains are not limited by graphql-js's own rule).
     const ofType = (n: number): string => (n === 0 ? 'name' : `ofType { ${ofType(n - 1)} }`);
     expect(check(`query { __type(name: "Song") { ${ofType(10)} } }`)).toEqual([]);
-    expect(check(`query { __type(name: "Song") { ${ofType(20)} } }`).map((e) => e.extensions.code)).toEqual(['QUERY_TOO_DEEP']);
+    expect(check(`query { __type(name: "Song") { ${ofType(20)} } }`).map((e) => e.extensions.code)).toEqual([
+      'QUERY_TOO_DEEP',
+    ]);
     expect(MAX_QUERY_DEPTH).toBeGreaterThanOrEqual(5);
   });
 
@@ -69,7 +84,8 @@ describe('query limits', () => {
 
   it('rejects fragment bombs without exploding', () => {
     const frags = ['fragment F0 on Song { id title }'];
-    for (let i = 1; i < 30; i++) frags.push(`fragment F${i} on Song { ...F${i - 1} a${i}: title ...F${i - 1} }`);
+    for (let i = 1; i < 30; i++)
+      frags.push(`fragment F${i} on Song { ...F${i - 1} a${i}: title ...F${i - 1} }`);
     const bomb = `query { song(id: "x") { ...F29 } } ${frags.join(' ')}`;
     const started = Date.now();
     const errs = check(bomb);

@@ -30,7 +30,13 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import { ASSUMED_LIST_SIZE, MAX_INTROSPECTION_DEPTH, MAX_PAGE_SIZE, MAX_QUERY_COST, MAX_QUERY_DEPTH } from './policy.js';
+import {
+  ASSUMED_LIST_SIZE,
+  MAX_INTROSPECTION_DEPTH,
+  MAX_PAGE_SIZE,
+  MAX_QUERY_COST,
+  MAX_QUERY_DEPTH,
+} from './policy.js';
 
 type Fragments = Map<string, FragmentDefinitionNode>;
 
@@ -50,7 +56,11 @@ function fragmentsOf(context: ValidationContext): Fragments {
 }
 
 /** Every field reachable in a selection set, with inline and named fragments flattened. */
-function fieldsOf(set: SelectionSetNode | undefined, fragments: Fragments, seen: Set<string> = new Set()): FieldNode[] {
+function fieldsOf(
+  set: SelectionSetNode | undefined,
+  fragments: Fragments,
+  seen: Set<string> = new Set(),
+): FieldNode[] {
   const out: FieldNode[] = [];
   for (const sel of set?.selections ?? []) {
     if (++work > MAX_VALIDATION_WORK) throw new WorkExceeded();
@@ -65,13 +75,20 @@ function fieldsOf(set: SelectionSetNode | undefined, fragments: Fragments, seen:
   return out;
 }
 
-function depthOf(set: SelectionSetNode | undefined, fragments: Fragments, introspection: boolean, guard: number): { depth: number; introspectionDepth: number } {
+function depthOf(
+  set: SelectionSetNode | undefined,
+  fragments: Fragments,
+  introspection: boolean,
+  guard: number,
+): { depth: number; introspectionDepth: number } {
   let depth = 0;
   let introspectionDepth = 0;
   if (guard > MAX_INTROSPECTION_DEPTH + 2) return { depth: guard, introspectionDepth: guard };
   for (const field of fieldsOf(set, fragments)) {
     const isIntro = introspection || field.name.value === '__schema' || field.name.value === '__type';
-    const below = field.selectionSet ? depthOf(field.selectionSet, fragments, isIntro, guard + 1) : { depth: 0, introspectionDepth: 0 };
+    const below = field.selectionSet
+      ? depthOf(field.selectionSet, fragments, isIntro, guard + 1)
+      : { depth: 0, introspectionDepth: 0 };
     if (isIntro) introspectionDepth = Math.max(introspectionDepth, 1 + below.introspectionDepth);
     else depth = Math.max(depth, 1 + below.depth);
     introspectionDepth = Math.max(introspectionDepth, below.introspectionDepth);
@@ -100,7 +117,10 @@ function tooComplex(context: ValidationContext, op: OperationDefinitionNode): vo
 }
 
 /** Reject operations nested deeper than `max` (introspection: `maxIntrospection`). */
-export function depthLimit(max = MAX_QUERY_DEPTH, maxIntrospection = MAX_INTROSPECTION_DEPTH): ValidationRule {
+export function depthLimit(
+  max = MAX_QUERY_DEPTH,
+  maxIntrospection = MAX_INTROSPECTION_DEPTH,
+): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = fragmentsOf(context);
     return {
@@ -110,10 +130,13 @@ export function depthLimit(max = MAX_QUERY_DEPTH, maxIntrospection = MAX_INTROSP
         const { depth, introspectionDepth } = measured;
         if (depth > max || introspectionDepth > maxIntrospection) {
           context.reportError(
-            new GraphQLError(`Operation is nested too deeply (${Math.max(depth, introspectionDepth)} levels; limit ${max}).`, {
-              nodes: [op],
-              extensions: { code: 'QUERY_TOO_DEEP', limit: max },
-            }),
+            new GraphQLError(
+              `Operation is nested too deeply (${Math.max(depth, introspectionDepth)} levels; limit ${max}).`,
+              {
+                nodes: [op],
+                extensions: { code: 'QUERY_TOO_DEEP', limit: max },
+              },
+            ),
           );
         }
       },
@@ -121,30 +144,49 @@ export function depthLimit(max = MAX_QUERY_DEPTH, maxIntrospection = MAX_INTROSP
   };
 }
 
-function multiplierOf(field: FieldNode, def: GraphQLField<unknown, unknown> | undefined, paged: boolean): { factor: number; paged: boolean } {
+function multiplierOf(
+  field: FieldNode,
+  def: GraphQLField<unknown, unknown> | undefined,
+  paged: boolean,
+): { factor: number; paged: boolean } {
   const first = field.arguments?.find((a) => a.name.value === 'first');
   if (first) {
-    if (first.value.kind === Kind.INT) return { factor: Math.max(0, Math.min(Number(first.value.value), MAX_PAGE_SIZE)), paged: true };
+    if (first.value.kind === Kind.INT)
+      return { factor: Math.max(0, Math.min(Number(first.value.value), MAX_PAGE_SIZE)), paged: true };
     return { factor: MAX_PAGE_SIZE, paged: true };
   }
   const firstDef = def?.args.find((a) => a.name === 'first');
-  if (firstDef) return { factor: Math.min(Number(firstDef.defaultValue ?? MAX_PAGE_SIZE), MAX_PAGE_SIZE), paged: true };
+  if (firstDef)
+    return { factor: Math.min(Number(firstDef.defaultValue ?? MAX_PAGE_SIZE), MAX_PAGE_SIZE), paged: true };
   if (def && !paged && isListType(getNullableType(def.type)) && isCompositeType(getNamedType(def.type))) {
     return { factor: ASSUMED_LIST_SIZE, paged };
   }
   return { factor: 1, paged };
 }
 
-function costOf(set: SelectionSetNode | undefined, type: GraphQLCompositeType | undefined, fragments: Fragments, paged: boolean, depth: number): number {
+function costOf(
+  set: SelectionSetNode | undefined,
+  type: GraphQLCompositeType | undefined,
+  fragments: Fragments,
+  paged: boolean,
+  depth: number,
+): number {
   if (depth > MAX_QUERY_DEPTH + MAX_INTROSPECTION_DEPTH) return 0; // depthLimit reports it
   let cost = 0;
   for (const field of fieldsOf(set, fragments)) {
     if (field.name.value.startsWith('__')) continue;
-    const def = type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[field.name.value] : undefined;
+    const def =
+      type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[field.name.value] : undefined;
     const { factor, paged: nowPaged } = multiplierOf(field, def, paged);
     const childType = def ? getNamedType(def.type) : undefined;
     const inner = field.selectionSet
-      ? costOf(field.selectionSet, childType && isCompositeType(childType) ? childType : undefined, fragments, nowPaged, depth + 1)
+      ? costOf(
+          field.selectionSet,
+          childType && isCompositeType(childType) ? childType : undefined,
+          fragments,
+          nowPaged,
+          depth + 1,
+        )
       : 0;
     cost += 1 + factor * inner;
   }
@@ -176,10 +218,13 @@ export function costLimit(max = MAX_QUERY_COST): ValidationRule {
         if (cost === undefined) return tooComplex(context, op);
         if (cost > max) {
           context.reportError(
-            new GraphQLError(`Operation is too expensive (cost ${cost}; limit ${max}). Ask for fewer items or fields.`, {
-              nodes: [op],
-              extensions: { code: 'QUERY_TOO_COSTLY', cost, limit: max },
-            }),
+            new GraphQLError(
+              `Operation is too expensive (cost ${cost}; limit ${max}). Ask for fewer items or fields.`,
+              {
+                nodes: [op],
+                extensions: { code: 'QUERY_TOO_COSTLY', cost, limit: max },
+              },
+            ),
           );
         }
       },

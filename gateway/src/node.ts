@@ -77,8 +77,19 @@ export async function startApiNode(opts: ApiNodeOptions = {}): Promise<ApiNode> 
   let phase: ApiPhase = 'starting';
 
   const pools = new Map<string, ReplicaPool>();
-  for (const [sub, urls] of [[PEER_SUBGRAPH, opts.replicas?.peer], [TRACKER_SUBGRAPH, opts.replicas?.tracker]] as const) {
-    pools.set(sub, makeReplicaPool({ name: sub, replicas: urls ?? [], probeIntervalMs: opts.probeIntervalMs, logger: logger.child({ component: 'pool' }) }));
+  for (const [sub, urls] of [
+    [PEER_SUBGRAPH, opts.replicas?.peer],
+    [TRACKER_SUBGRAPH, opts.replicas?.tracker],
+  ] as const) {
+    pools.set(
+      sub,
+      makeReplicaPool({
+        name: sub,
+        replicas: urls ?? [],
+        probeIntervalMs: opts.probeIntervalMs,
+        logger: logger.child({ component: 'pool' }),
+      }),
+    );
   }
   const peer = makeSubgraphClient(pools.get(PEER_SUBGRAPH)!);
   const tracker = makeSubgraphClient(pools.get(TRACKER_SUBGRAPH)!);
@@ -90,7 +101,10 @@ export async function startApiNode(opts: ApiNodeOptions = {}): Promise<ApiNode> 
     buildService: ({ name: subgraph }) => {
       const pool = pools.get(subgraph);
       if (!pool) throw new Error(`no replica pool for subgraph ${subgraph}`);
-      return new RemoteGraphQLDataSource({ url: `http://${subgraph}.gotify.internal${GRAPHQL_PATH}`, fetcher: makeFailoverFetcher(pool) });
+      return new RemoteGraphQLDataSource({
+        url: `http://${subgraph}.gotify.internal${GRAPHQL_PATH}`,
+        fetcher: makeFailoverFetcher(pool),
+      });
     },
   });
   const apollo = new ApolloServer({
@@ -99,7 +113,10 @@ export async function startApiNode(opts: ApiNodeOptions = {}): Promise<ApiNode> 
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageLocalDefault({ embed: true })],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+    ],
     logger,
   });
   await apollo.start();
@@ -134,7 +151,12 @@ export async function startApiNode(opts: ApiNodeOptions = {}): Promise<ApiNode> 
   );
   const stream = attachStreamServer({
     server,
-    schema: makeStreamSchema({ peer, tracker, onChunk: metrics.chunkSent, logger: logger.child({ component: 'stream' }) }),
+    schema: makeStreamSchema({
+      peer,
+      tracker,
+      onChunk: metrics.chunkSent,
+      logger: logger.child({ component: 'stream' }),
+    }),
     corsOrigins: opts.corsOrigins,
     logger: logger.child({ component: 'ws' }),
     onConnections: metrics.wsConnections,
@@ -147,7 +169,11 @@ export async function startApiNode(opts: ApiNodeOptions = {}): Promise<ApiNode> 
   const port = (server.address() as AddressInfo).port;
   for (const pool of pools.values()) pool.start();
   const stopDiscovery = opts.dnsServers?.length
-    ? watchSubgraphReplicas({ servers: opts.dnsServers, pools, logger: logger.child({ component: 'discovery' }) })
+    ? watchSubgraphReplicas({
+        servers: opts.dnsServers,
+        pools,
+        logger: logger.child({ component: 'discovery' }),
+      })
     : () => undefined;
 
   let announcer: Announcer | undefined;
@@ -167,7 +193,14 @@ export async function startApiNode(opts: ApiNodeOptions = {}): Promise<ApiNode> 
   phase = 'serving';
   const url = `http://${host}:${port}${GRAPHQL_PATH}`;
   const wsUrl = `ws://${host}:${port}${STREAM_PATH}`;
-  logger.info({ url, wsUrl, replicas: Object.fromEntries([...pools].map(([n, p]) => [n, p.snapshot().map((r) => r.url)])) }, 'api node serving');
+  logger.info(
+    {
+      url,
+      wsUrl,
+      replicas: Object.fromEntries([...pools].map(([n, p]) => [n, p.snapshot().map((r) => r.url)])),
+    },
+    'api node serving',
+  );
 
   let stopping: Promise<void> | undefined;
   return {
@@ -184,7 +217,7 @@ export async function startApiNode(opts: ApiNodeOptions = {}): Promise<ApiNode> 
         stopDiscovery();
         for (const pool of pools.values()) pool.stop();
         phase = 'stopped';
-        logger.info({ name }, 'api node stopped');
+        logger.info('api node stopped');
       })();
       return stopping;
     },

@@ -66,7 +66,8 @@ export const MAX_COVER_BYTES = 4 * 1024 * 1024;
 /** Cache lifetime of /cover/{hash}: content-addressed, so it never changes. */
 export const COVER_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 /** Headers browsers may send to the API node (CORS preflight answer). */
-export const CORS_ALLOWED_HEADERS = 'content-type, apollo-require-preflight, authorization, x-filename, accept';
+export const CORS_ALLOWED_HEADERS =
+  'content-type, apollo-require-preflight, authorization, x-filename, accept';
 /** Methods browsers may use on the API node. */
 export const CORS_ALLOWED_METHODS = 'GET, POST, OPTIONS';
 /** Preflight cache: one day spares the browser a round trip per upload. */

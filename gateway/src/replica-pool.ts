@@ -138,7 +138,9 @@ export function makeReplicaPool(opts: ReplicaPoolOptions): ReplicaPool {
       const rotated = up.length ? [...up.slice(cursor % up.length), ...up.slice(0, cursor % up.length)] : [];
       cursor = (cursor + 1) % 1_000_000;
       const unknown = all.filter((r) => r.health === 'unknown');
-      const down = all.filter((r) => r.health === 'down').sort((a, b) => a.consecutiveFailures - b.consecutiveFailures);
+      const down = all
+        .filter((r) => r.health === 'down')
+        .sort((a, b) => a.consecutiveFailures - b.consecutiveFailures);
       return [...rotated, ...unknown, ...down].map((r) => r.url);
     },
     reportSuccess(url, latencyMs) {

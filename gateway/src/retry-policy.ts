@@ -39,47 +39,69 @@ export interface RetryRule {
 /** The retry table. */
 export const RETRY_POLICY: Readonly<Record<FailureKind, RetryRule>> = {
   'connect-refused': {
-    query: true, mutation: true, markDown: true,
+    query: true,
+    mutation: true,
+    markDown: true,
     reason: 'nothing listens there: the request never left this node',
   },
   'dns-failure': {
-    query: true, mutation: true, markDown: true,
+    query: true,
+    mutation: true,
+    markDown: true,
     reason: 'the replica name did not resolve: nothing was sent',
   },
   'connect-timeout': {
-    query: true, mutation: true, markDown: true,
+    query: true,
+    mutation: true,
+    markDown: true,
     reason: 'the TCP handshake never completed: nothing was sent',
   },
   'no-replica': {
-    query: false, mutation: false, markDown: false,
+    query: false,
+    mutation: false,
+    markDown: false,
     reason: 'the pool is empty: there is no other replica to try',
   },
   'connection-reset': {
-    query: true, mutation: false, markDown: true,
+    query: true,
+    mutation: false,
+    markDown: true,
     reason: 'the replica died with the request in flight: a mutation may have applied',
   },
   timeout: {
-    query: true, mutation: false, markDown: true,
+    query: true,
+    mutation: false,
+    markDown: true,
     reason: 'no answer in time: a mutation may still be running on that replica',
   },
   'http-5xx': {
-    query: true, mutation: false, markDown: false,
+    query: true,
+    mutation: false,
+    markDown: false,
     reason: 'the replica failed after receiving the request: a mutation may have partly applied',
   },
   'http-429': {
-    query: true, mutation: false, markDown: false,
+    query: true,
+    mutation: false,
+    markDown: false,
     reason: 'that replica is overloaded; another may not be (a mutation may have been queued)',
   },
   'bad-response': {
-    query: true, mutation: false, markDown: false,
+    query: true,
+    mutation: false,
+    markDown: false,
     reason: 'the answer was not GraphQL JSON (proxy page, truncated body): replica is misbehaving',
   },
   'http-4xx': {
-    query: false, mutation: false, markDown: false,
+    query: false,
+    mutation: false,
+    markDown: false,
     reason: 'the request itself is wrong: every replica would refuse it the same way',
   },
   integrity: {
-    query: true, mutation: false, markDown: false,
+    query: true,
+    mutation: false,
+    markDown: false,
     reason: 'the data failed its hash check: a corrupt or lying replica, ask another',
   },
 };
@@ -103,7 +125,11 @@ const NEVER_SENT_CODES: Readonly<Record<string, FailureKind>> = {
 
 /** Classify an error thrown by `fetch` (undici wraps the socket error in `cause`). */
 export function classifyFetchError(err: unknown): FailureKind {
-  const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string; errors?: { code?: string }[] } };
+  const e = err as {
+    name?: string;
+    code?: string;
+    cause?: { code?: string; name?: string; errors?: { code?: string }[] };
+  };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timeout';
   const codes = [e?.code, e?.cause?.code, ...(e?.cause?.errors ?? []).map((x) => x.code)];
   for (const code of codes) {

@@ -11,7 +11,12 @@ import type { Duplex } from 'node:stream';
 import type { GraphQLSchema } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { MAX_WS_CONNECTIONS, MAX_WS_CONNECTIONS_PER_IP, STREAM_PATH, WS_MAX_PAYLOAD_BYTES } from './policy.js';
+import {
+  MAX_WS_CONNECTIONS,
+  MAX_WS_CONNECTIONS_PER_IP,
+  STREAM_PATH,
+  WS_MAX_PAYLOAD_BYTES,
+} from './policy.js';
 import { originAllowed, type CorsOrigins } from './cors.js';
 
 export interface StreamServerOptions {
@@ -41,7 +46,9 @@ export interface StreamServer {
 export const WS_CLOSE_GRACE_MS = 1000;
 
 function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+  );
 }
 
 export function attachStreamServer(opts: StreamServerOptions): StreamServer {

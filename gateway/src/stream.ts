@@ -71,9 +71,12 @@ function userError(code: string, message: string): GraphQLError {
 }
 
 async function loadManifest(peer: SubgraphClient, songId: string): Promise<Manifest> {
-  if (!HEX_ID.test(songId)) throw userError('NOT_FOUND', `No song with id ${songId} (ids are 64 hex characters).`);
+  if (!HEX_ID.test(songId))
+    throw userError('NOT_FOUND', `No song with id ${songId} (ids are 64 hex characters).`);
   try {
-    const data = await peer.request<{ songAudio: { audio: Manifest | null } }>(peerOperations.SongManifest, { songId });
+    const data = await peer.request<{ songAudio: { audio: Manifest | null } }>(peerOperations.SongManifest, {
+      songId,
+    });
     if (!data.songAudio.audio) throw userError('NOT_FOUND', `Song ${songId} has no audio manifest.`);
     return data.songAudio.audio;
   } catch (err) {
@@ -82,52 +85,80 @@ async function loadManifest(peer: SubgraphClient, songId: string): Promise<Manif
       if (err.code === 'BAD_USER_INPUT') throw userError('BAD_USER_INPUT', err.message);
     }
     if (err instanceof GraphQLError) throw err;
-    throw userError('UNAVAILABLE', `Could not read the manifest of song ${songId}: ${(err as Error).message}`);
+    throw userError(
+      'UNAVAILABLE',
+      `Could not read the manifest of song ${songId}: ${(err as Error).message}`,
+    );
   }
 }
 
 async function loadDuration(tracker: SubgraphClient, songId: string): Promise<number | null> {
   try {
-    const data = await tracker.request<{ song: { duration: number | null } }>(trackerOperations.SongDuration, { id: songId }, {
-      timeoutMs: DURATION_LOOKUP_TIMEOUT_MS,
-      maxAttempts: 2,
-    });
+    const data = await tracker.request<{ song: { duration: number | null } }>(
+      trackerOperations.SongDuration,
+      { id: songId },
+      {
+        timeoutMs: DURATION_LOOKUP_TIMEOUT_MS,
+        maxAttempts: 2,
+      },
+    );
     return data.song.duration ?? null;
   } catch {
     return null; // metadata is optional for playback
   }
 }
 
-async function fetchChunk(deps: StreamDeps, songId: string, index: number, m: Manifest, signal: AbortSignal): Promise<{ data: string; size: number }> {
+async function fetchChunk(
+  deps: StreamDeps,
+  songId: string,
+  index: number,
+  m: Manifest,
+  signal: AbortSignal,
+): Promise<{ data: string; size: number }> {
   const want = m.chunkHashes[index]!;
   let lastError: unknown;
   for (let round = 0; round < CHUNK_FETCH_ROUNDS && !signal.aborted; round++) {
     if (round > 0) await new Promise((r) => setTimeout(r, CHUNK_ROUND_PAUSE_MS));
     try {
       let size = 0;
-      const data = await deps.peer.request<{ chunk: { data: string } }>(peerOperations.SongChunk, { songId, index }, {
-        timeoutMs: CHUNK_FETCH_TIMEOUT_MS,
-        signal,
-        validate: (d) => {
-          const bytes = Buffer.from((d as { chunk: { data: string } }).chunk.data, 'base64');
-          const got = createHash('sha256').update(bytes).digest('hex');
-          if (got !== want) throw new IntegrityError(`chunk ${index} hash ${got} != manifest ${want}`);
-          size = bytes.length;
+      const data = await deps.peer.request<{ chunk: { data: string } }>(
+        peerOperations.SongChunk,
+        { songId, index },
+        {
+          timeoutMs: CHUNK_FETCH_TIMEOUT_MS,
+          signal,
+          validate: (d) => {
+            const bytes = Buffer.from((d as { chunk: { data: string } }).chunk.data, 'base64');
+            const got = createHash('sha256').update(bytes).digest('hex');
+            if (got !== want) throw new IntegrityError(`chunk ${index} hash ${got} != manifest ${want}`);
+            size = bytes.length;
+          },
         },
-      });
+      );
       return { data: data.chunk.data, size };
     } catch (err) {
       lastError = err;
-      if (err instanceof SubgraphError && err.code !== 'UNAVAILABLE' && err.code !== 'INTERNAL_SERVER_ERROR') break;
+      if (err instanceof SubgraphError && err.code !== 'UNAVAILABLE' && err.code !== 'INTERNAL_SERVER_ERROR')
+        break;
       deps.logger?.warn({ songId, index, round, err: (err as Error).message }, 'chunk fetch round failed');
     }
   }
-  throw userError('UNAVAILABLE', `Chunk ${index} of song ${songId} is unavailable right now: ${(lastError as Error | undefined)?.message ?? 'aborted'}`);
+  throw userError(
+    'UNAVAILABLE',
+    `Chunk ${index} of song ${songId} is unavailable right now: ${(lastError as Error | undefined)?.message ?? 'aborted'}`,
+  );
 }
 
 /** The chunks of a song from `fromIndex`, verified, in order; fetches are pulled by the consumer. */
-export async function* songChunks(deps: StreamDeps, songId: string, fromIndex: number): AsyncGenerator<SongChunkMessage> {
-  const [manifest, duration] = await Promise.all([loadManifest(deps.peer, songId), loadDuration(deps.tracker, songId)]);
+export async function* songChunks(
+  deps: StreamDeps,
+  songId: string,
+  fromIndex: number,
+): AsyncGenerator<SongChunkMessage> {
+  const [manifest, duration] = await Promise.all([
+    loadManifest(deps.peer, songId),
+    loadDuration(deps.tracker, songId),
+  ]);
   const total = manifest.chunkCount;
   if (!Number.isInteger(fromIndex) || fromIndex < 0 || fromIndex >= total) {
     throw userError('BAD_USER_INPUT', `fromIndex ${fromIndex} is outside [0, ${total}) for song ${songId}.`);

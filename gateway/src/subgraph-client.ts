@@ -54,13 +54,20 @@ export interface SubgraphClient {
 export function makeSubgraphClient(pool: ReplicaPool, fetchImpl?: typeof fetch): SubgraphClient {
   return {
     pool,
-    async request<T>(query: string, variables: Record<string, unknown>, opts: RequestOptions = {}): Promise<T> {
+    async request<T>(
+      query: string,
+      variables: Record<string, unknown>,
+      opts: RequestOptions = {},
+    ): Promise<T> {
       let result: { data?: T | null; errors?: RemoteError[] } = {};
       const answer = await sendWithFailover(
         pool,
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/graphql-response+json, application/json',
+          },
           body: JSON.stringify({ query, variables }),
         },
         {
@@ -79,7 +86,8 @@ export function makeSubgraphClient(pool: ReplicaPool, fetchImpl?: typeof fetch):
             // Internal errors on one replica (its DHT lookup failed) are worth another replica.
             const code = result.errors?.[0]?.extensions?.code;
             if (code === 'INTERNAL_SERVER_ERROR' || code === 'UNAVAILABLE') {
-              if ((opts.op ?? 'query') === 'query' || opts.idempotent) throw new IntegrityError(result.errors![0]!.message);
+              if ((opts.op ?? 'query') === 'query' || opts.idempotent)
+                throw new IntegrityError(result.errors![0]!.message);
             }
             if (result.data && !result.errors?.length) opts.validate?.(result.data);
           },
@@ -92,13 +100,19 @@ export function makeSubgraphClient(pool: ReplicaPool, fetchImpl?: typeof fetch):
         } catch {
           result = {};
         }
-        if (!result.errors?.length) throw new SubgraphError('UNAVAILABLE', `subgraph ${pool.name} answered HTTP ${answer.status}`, []);
+        if (!result.errors?.length)
+          throw new SubgraphError('UNAVAILABLE', `subgraph ${pool.name} answered HTTP ${answer.status}`, []);
       }
       if (result.errors?.length) {
         const first = result.errors[0]!;
-        throw new SubgraphError(String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), first.message, result.errors);
+        throw new SubgraphError(
+          String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+          first.message,
+          result.errors,
+        );
       }
-      if (!result.data) throw new SubgraphError('INTERNAL_SERVER_ERROR', 'subgraph answered without data', []);
+      if (!result.data)
+        throw new SubgraphError('INTERNAL_SERVER_ERROR', 'subgraph answered without data', []);
       return result.data;
     },
   };

@@ -10,7 +10,12 @@ import { parseBuffer, type IAudioMetadata } from 'music-metadata';
 import { UploadError } from './upload-errors.js';
 
 /** Fallbacks for tags a file lacks, so every song is listable and filterable. */
-export const UNKNOWN = { title: 'Untitled', artist: 'Unknown Artist', album: 'Unknown Album', genre: 'Unknown Genre' } as const;
+export const UNKNOWN = {
+  title: 'Untitled',
+  artist: 'Unknown Artist',
+  album: 'Unknown Album',
+  genre: 'Unknown Genre',
+} as const;
 
 /** MIME type per music-metadata container name; what browsers' MediaSource/<audio> expect. */
 export const CONTAINER_MIME: Readonly<Record<string, string>> = {
@@ -70,7 +75,10 @@ function intOverride(name: string, value: string | undefined, min: number, max: 
   if (value === undefined || value.trim() === '') return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UploadError('BAD_USER_INPUT', `Override ${name}=${JSON.stringify(value)} must be an integer in [${min}, ${max}].`);
+    throw new UploadError(
+      'BAD_USER_INPUT',
+      `Override ${name}=${JSON.stringify(value)} must be an integer in [${min}, ${max}].`,
+    );
   }
   return n;
 }
@@ -87,29 +95,43 @@ async function parse(bytes: Uint8Array, hint: string | undefined): Promise<IAudi
     return await parseBuffer(bytes, { size: bytes.length }, { duration: true });
   } catch (first) {
     // Some bare streams (e.g. MP3 without ID3) need a hint; only audio/* hints are tried.
-    if (hint?.startsWith('audio/')) return parseBuffer(bytes, { size: bytes.length, mimeType: hint }, { duration: true });
+    if (hint?.startsWith('audio/'))
+      return parseBuffer(bytes, { size: bytes.length, mimeType: hint }, { duration: true });
     throw first;
   }
 }
 
 /** Read format and tags; throws UploadError UNSUPPORTED_MEDIA_TYPE when it is not playable audio. */
-export async function inspectAudio(bytes: Uint8Array, opts: { filename?: string; contentType?: string; overrides?: Overrides } = {}): Promise<InspectedAudio> {
+export async function inspectAudio(
+  bytes: Uint8Array,
+  opts: { filename?: string; contentType?: string; overrides?: Overrides } = {},
+): Promise<InspectedAudio> {
   let meta: IAudioMetadata;
   try {
     meta = await parse(bytes, opts.contentType?.split(';')[0]?.trim().toLowerCase());
   } catch (err) {
-    throw new UploadError('UNSUPPORTED_MEDIA_TYPE', `Not an audio file we can read (${(err as Error).message}). Upload MP3, FLAC, Ogg, M4A or WAV.`);
+    throw new UploadError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Not an audio file we can read (${(err as Error).message}). Upload MP3, FLAC, Ogg, M4A or WAV.`,
+    );
   }
   const { format, common } = meta;
   const container = format.container ?? '';
   const duration = format.duration;
-  if (!format.codec && !container) throw new UploadError('UNSUPPORTED_MEDIA_TYPE', 'Not an audio file: no audio format found.');
-  if (!duration || !Number.isFinite(duration) || duration <= 0 || (format.numberOfChannels === 0)) {
-    throw new UploadError('UNSUPPORTED_MEDIA_TYPE', `Not playable audio: the ${container || 'file'} has no audio duration.`);
+  if (!format.codec && !container)
+    throw new UploadError('UNSUPPORTED_MEDIA_TYPE', 'Not an audio file: no audio format found.');
+  if (!duration || !Number.isFinite(duration) || duration <= 0 || format.numberOfChannels === 0) {
+    throw new UploadError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Not playable audio: the ${container || 'file'} has no audio duration.`,
+    );
   }
-  if (meta.format.hasVideo && !meta.format.hasAudio) throw new UploadError('UNSUPPORTED_MEDIA_TYPE', 'Video without audio is not a song.');
+  if (meta.format.hasVideo && !meta.format.hasAudio)
+    throw new UploadError('UNSUPPORTED_MEDIA_TYPE', 'Video without audio is not a song.');
   const o = opts.overrides ?? {};
-  const year = intOverride('year', o.year, 0, 9999) ?? (common.year && Number.isInteger(common.year) ? common.year : null);
+  const year =
+    intOverride('year', o.year, 0, 9999) ??
+    (common.year && Number.isInteger(common.year) ? common.year : null);
   const trackNumber = intOverride('track', o.track, 0, 9999) ?? common.track?.no ?? null;
   const picture = common.picture?.[0];
   return {
@@ -125,8 +147,17 @@ export async function inspectAudio(bytes: Uint8Array, opts: { filename?: string;
     bitrate: format.bitrate ? Math.round(format.bitrate) : null,
     codec: format.codec ?? null,
     container,
-    mimeType: CONTAINER_MIME[container] ?? (opts.contentType?.startsWith('audio/') ? opts.contentType.split(';')[0]!.trim() : 'application/octet-stream'),
+    mimeType:
+      CONTAINER_MIME[container] ??
+      (opts.contentType?.startsWith('audio/')
+        ? opts.contentType.split(';')[0]!.trim()
+        : 'application/octet-stream'),
     size: bytes.length,
-    cover: picture ? { mime: picture.format.includes('/') ? picture.format : `image/${picture.format}`, data: picture.data } : null,
+    cover: picture
+      ? {
+          mime: picture.format.includes('/') ? picture.format : `image/${picture.format}`,
+          data: picture.data,
+        }
+      : null,
   };
 }

@@ -82,7 +82,9 @@ function readBody(req: IncomingMessage, max: number, onBytes: (n: number) => voi
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(parts, size)));
     req.once('error', reject);
-    req.once('aborted', () => reject(new UploadError('BAD_USER_INPUT', 'The upload was aborted by the client.')));
+    req.once('aborted', () =>
+      reject(new UploadError('BAD_USER_INPUT', 'The upload was aborted by the client.')),
+    );
   });
 }
 
@@ -121,7 +123,12 @@ export function inspectionJson(a: InspectedAudio, filename: string | undefined):
 }
 
 /** Handle POST /upload (`mode: 'store'`) or POST /upload/inspect (`mode: 'inspect'`). */
-export async function handleUpload(req: IncomingMessage, res: ServerResponse, deps: UploadDeps, mode: 'store' | 'inspect'): Promise<void> {
+export async function handleUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: UploadDeps,
+  mode: 'store' | 'inspect',
+): Promise<void> {
   const max = deps.maxUploadBytes ?? MAX_UPLOAD_BYTES;
   const url = new URL(req.url ?? '/', 'http://api.local');
   const progress = /application\/x-ndjson/i.test(req.headers.accept ?? '');
@@ -132,11 +139,20 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, de
   };
 
   if (!tokenOk(deps.uploadToken, req.headers.authorization)) {
-    return fail(new UploadError('UNAUTHENTICATED', 'Uploads need `Authorization: Bearer <upload token>`.'), true);
+    return fail(
+      new UploadError('UNAUTHENTICATED', 'Uploads need `Authorization: Bearer <upload token>`.'),
+      true,
+    );
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > max) {
-    return fail(new UploadError('PAYLOAD_TOO_LARGE', `The file (${declared} bytes) is larger than the ${max}-byte upload limit.`), true);
+    return fail(
+      new UploadError(
+        'PAYLOAD_TOO_LARGE',
+        `The file (${declared} bytes) is larger than the ${max}-byte upload limit.`,
+      ),
+      true,
+    );
   }
   const overrides = overridesOf(url);
   const filename = filenameOf(req);
@@ -146,7 +162,11 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, de
     if (progress && !res.writableEnded) res.write(JSON.stringify(l) + '\n');
   };
   if (progress) {
-    res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
     line({ phase: 'receiving', done: 0, total });
   }
   let lastReported = 0;
@@ -157,7 +177,11 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, de
         line({ phase: 'receiving', done: n, total });
       }
     });
-    if (body.length === 0) throw new UploadError('BAD_USER_INPUT', 'The body is empty: send the audio file bytes as the request body.');
+    if (body.length === 0)
+      throw new UploadError(
+        'BAD_USER_INPUT',
+        'The body is empty: send the audio file bytes as the request body.',
+      );
     line({ phase: 'receiving', done: body.length, total: body.length });
     line({ phase: 'parsing' });
     const audio = await inspectAudio(body, { filename, contentType: req.headers['content-type'], overrides });

@@ -18,5 +18,8 @@ if (result.errors) {
   process.exit(1);
 }
 for (const hint of result.hints) console.warn(`hint: ${hint.toString()}`);
-writeFileSync(SUPERGRAPH_FILE, result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : `${result.supergraphSdl}\n`);
+writeFileSync(
+  SUPERGRAPH_FILE,
+  result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : `${result.supergraphSdl}\n`,
+);
 console.log(`wrote ${fileURLToPath(SUPERGRAPH_FILE)}`);

@@ -22,7 +22,8 @@ export {
   peerSdl,
   trackerSdl,
 } from './sdl.js';
-export { composeSubgraphs, composeSupergraph } from './composition.js';
+// Composition (@apollo/composition, ~1.5 s to load) is not re-exported here so that every node's
+// start-up stays fast: import it from '@gotify/schema/composition' where it is needed.
 
 /** The committed supergraph SDL (schema/supergraph.graphql, written by `npm run compose`). */
 export const supergraphSdl: string = readFileSync(SUPERGRAPH_FILE, 'utf8');

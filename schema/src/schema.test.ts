@@ -31,17 +31,21 @@ function objectTypes(doc: DocumentNode): ObjectTypeDefinitionNode[] {
 }
 
 /** Every field and argument (of fields and of input types) in a document. */
-function valueSlots(doc: DocumentNode): Array<{ where: string; node: FieldDefinitionNode | InputValueDefinitionNode }> {
+function valueSlots(
+  doc: DocumentNode,
+): Array<{ where: string; node: FieldDefinitionNode | InputValueDefinitionNode }> {
   const out: Array<{ where: string; node: FieldDefinitionNode | InputValueDefinitionNode }> = [];
   for (const def of doc.definitions) {
     if (def.kind === Kind.OBJECT_TYPE_DEFINITION || def.kind === Kind.OBJECT_TYPE_EXTENSION) {
       for (const field of def.fields ?? []) {
         out.push({ where: `${def.name.value}.${field.name.value}`, node: field });
-        for (const arg of field.arguments ?? []) out.push({ where: `${def.name.value}.${field.name.value}(${arg.name.value})`, node: arg });
+        for (const arg of field.arguments ?? [])
+          out.push({ where: `${def.name.value}.${field.name.value}(${arg.name.value})`, node: arg });
       }
     }
     if (def.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION) {
-      for (const field of def.fields ?? []) out.push({ where: `${def.name.value}.${field.name.value}`, node: field });
+      for (const field of def.fields ?? [])
+        out.push({ where: `${def.name.value}.${field.name.value}`, node: field });
     }
   }
   return out;
@@ -73,7 +77,9 @@ describe.each(subgraphs)('%s subgraph', (name, sdl) => {
   it('declares no Subscription (streaming belongs to the API node schema)', () => {
     const names = doc.definitions.flatMap((d) => ('name' in d && d.name ? [d.name.value] : []));
     expect(names).not.toContain('Subscription');
-    const schemaDefs = doc.definitions.filter((d) => d.kind === Kind.SCHEMA_DEFINITION || d.kind === Kind.SCHEMA_EXTENSION);
+    const schemaDefs = doc.definitions.filter(
+      (d) => d.kind === Kind.SCHEMA_DEFINITION || d.kind === Kind.SCHEMA_EXTENSION,
+    );
     for (const def of schemaDefs) {
       const ops = 'operationTypes' in def ? (def.operationTypes ?? []) : [];
       expect(ops.map((o) => o.operation)).not.toContain('subscription');
@@ -84,7 +90,11 @@ describe.each(subgraphs)('%s subgraph', (name, sdl) => {
     const song = objectTypes(doc).find((t) => t.name.value === 'Song');
     expect(song).toBeDefined();
     const keys = (song?.directives ?? []).filter((d) => d.name.value === 'key');
-    const fields = keys.flatMap((k) => (k.arguments ?? []).filter((a) => a.name.value === 'fields').map((a) => (a.value.kind === Kind.STRING ? a.value.value : '')));
+    const fields = keys.flatMap((k) =>
+      (k.arguments ?? [])
+        .filter((a) => a.name.value === 'fields')
+        .map((a) => (a.value.kind === Kind.STRING ? a.value.value : '')),
+    );
     expect(fields).toEqual(['id']);
     const id = song?.fields?.find((f) => f.name.value === 'id');
     expect(id && namedTypeOf(id.type)).toBe('ID');
@@ -98,10 +108,13 @@ describe.each([
   const doc = parse(sdl);
 
   it('declares the Base64 scalar and types every binary field and argument with it', () => {
-    expect(doc.definitions.some((d) => d.kind === Kind.SCALAR_TYPE_DEFINITION && d.name.value === 'Base64')).toBe(true);
+    expect(
+      doc.definitions.some((d) => d.kind === Kind.SCALAR_TYPE_DEFINITION && d.name.value === 'Base64'),
+    ).toBe(true);
     const binary = valueSlots(doc).filter((s) => BINARY_NAMES.has(s.node.name.value));
     expect(binary.length).toBeGreaterThan(0);
-    for (const slot of binary) expect([slot.where, namedTypeOf(slot.node.type)]).toEqual([slot.where, 'Base64']);
+    for (const slot of binary)
+      expect([slot.where, namedTypeOf(slot.node.type)]).toEqual([slot.where, 'Base64']);
   });
 });
 
@@ -123,7 +136,18 @@ describe('API node stream schema', () => {
     if (!isObjectType(chunk)) throw new Error('SongChunk is not an object type');
     const fields = chunk.getFields();
     expect(Object.keys(fields).sort()).toEqual(
-      ['data', 'durationSeconds', 'hash', 'index', 'mimeType', 'offset', 'size', 'songId', 'songSize', 'total'].sort(),
+      [
+        'data',
+        'durationSeconds',
+        'hash',
+        'index',
+        'mimeType',
+        'offset',
+        'size',
+        'songId',
+        'songSize',
+        'total',
+      ].sort(),
     );
     for (const f of Object.values(fields)) expect([f.name, Boolean(f.description)]).toEqual([f.name, true]);
     expect(String(fields.data.type)).toBe('Base64!');

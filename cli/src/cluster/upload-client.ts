@@ -43,7 +43,7 @@ export async function uploadSong(apiBase: string, bytes: Uint8Array, opts: Uploa
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   const res = await fetch(url, {
     method: 'POST',
-    body: bytes,
+    body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as BodyInit,
     headers,
     signal: AbortSignal.timeout(opts.timeoutMs ?? 120_000),
   });

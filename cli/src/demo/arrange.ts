@@ -90,12 +90,20 @@ export function arrange(genre: string, seconds: number, seed: number): Arrangeme
   for (let b = 0; b < bars; b++) {
     const t0 = b * bar;
     const chordDegree = progression[b % progression.length] ?? 0;
-    const chord = [0, 2, 4, ...(style.sevenths ? [6] : [])].map((d) => degreeToMidi(style, root, chordDegree + d));
+    const chord = [0, 2, 4, ...(style.sevenths ? [6] : [])].map((d) =>
+      degreeToMidi(style, root, chordDegree + d),
+    );
     for (const midi of chord) notes.push({ voice: 'pad', start: t0, length: bar, midi, velocity: 0.8 });
     const bassRoot = degreeToMidi(style, root - 24, chordDegree);
     for (let q = 0; q < 4; q++) {
       const midi = q === 2 && rng.chance(0.5) ? bassRoot + 7 : bassRoot;
-      notes.push({ voice: 'bass', start: t0 + q * beat, length: beat * 0.8, midi, velocity: q === 0 ? 1 : 0.75 });
+      notes.push({
+        voice: 'bass',
+        start: t0 + q * beat,
+        length: beat * 0.8,
+        midi,
+        velocity: q === 0 ? 1 : 0.75,
+      });
     }
     if (b < INTRO_BARS) continue;
 
@@ -108,7 +116,13 @@ export function arrange(genre: string, seconds: number, seed: number): Arrangeme
       if (degree === null || degree === undefined) continue;
       const midi = degreeToMidi(style, root + 12, chordDegree + degree);
       const velocity = s % 2 === 0 ? 0.9 : 0.7;
-      notes.push({ voice: 'lead', start: t0 + s * style.leadStep * step, length: style.leadStep * step * 0.9, midi, velocity });
+      notes.push({
+        voice: 'lead',
+        start: t0 + s * style.leadStep * step,
+        length: style.leadStep * step * 0.9,
+        midi,
+        velocity,
+      });
     }
     if (b === bars - 1) continue; // last bar: let the drums rest
     for (let s = 0; s < drumPattern.length; s++) {

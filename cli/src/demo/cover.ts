@@ -19,7 +19,18 @@ function hsl(h: number, s: number, l: number): Rgb {
   const c = (1 - Math.abs(2 * l - 1)) * s;
   const hp = (((h % 360) + 360) % 360) / 60;
   const x = c * (1 - Math.abs((hp % 2) - 1));
-  const [r, g, b] = hp < 1 ? [c, x, 0] : hp < 2 ? [x, c, 0] : hp < 3 ? [0, c, x] : hp < 4 ? [0, x, c] : hp < 5 ? [x, 0, c] : [c, 0, x];
+  const [r, g, b] =
+    hp < 1
+      ? [c, x, 0]
+      : hp < 2
+        ? [x, c, 0]
+        : hp < 3
+          ? [0, c, x]
+          : hp < 4
+            ? [0, x, c]
+            : hp < 5
+              ? [x, 0, c]
+              : [c, 0, x];
   const m = l - c / 2;
   return [Math.round((r + m) * 255), Math.round((g + m) * 255), Math.round((b + m) * 255)];
 }
@@ -66,12 +77,18 @@ export interface CoverStyle {
 }
 
 /** Salt of the cover hash, chosen so the four demo albums get four different patterns. */
-const COVER_SALT = 'cover-v28';
+const COVER_SALT = 'cover-v38';
 
 /** The cover style of an album: deterministic in (artist, album). */
 export function coverStyleOf(artist: string, album: string): CoverStyle {
   const rng = makeRng(hashString(`${COVER_SALT}\0${artist}\0${album}`));
-  return { pattern: rng.pick(PATTERNS), hue: rng.int(0, 359), hueShift: rng.int(60, 180), freq: rng.int(4, 9), tilt: rng.next() };
+  return {
+    pattern: rng.pick(PATTERNS),
+    hue: rng.int(0, 359),
+    hueShift: rng.int(60, 180),
+    freq: rng.int(4, 9),
+    tilt: rng.next(),
+  };
 }
 
 /** A deterministic cover PNG for an album. */

@@ -22,10 +22,30 @@ export interface DemoSongSpec {
 
 type Album = Pick<DemoSongSpec, 'artist' | 'album' | 'genre' | 'year'>;
 
-const NEON_HARBOR: Album = { artist: 'Neon Harbor', album: 'Glass Coastline', genre: 'Synthwave', year: 2021 };
-const VELVET_ORCHARDS: Album = { artist: 'The Velvet Orchards', album: 'Paper Lanterns', genre: 'Folk', year: 2018 };
-const MARA_QUILL: Album = { artist: 'Mara Quill Trio', album: 'Late Shift Coffee', genre: 'Jazz', year: 2019 };
-const SOLSTICE_DRIFT: Album = { artist: 'Solstice Drift', album: 'Northern Static', genre: 'Ambient', year: 2023 };
+const NEON_HARBOR: Album = {
+  artist: 'Neon Harbor',
+  album: 'Glass Coastline',
+  genre: 'Synthwave',
+  year: 2021,
+};
+const VELVET_ORCHARDS: Album = {
+  artist: 'The Velvet Orchards',
+  album: 'Paper Lanterns',
+  genre: 'Folk',
+  year: 2018,
+};
+const MARA_QUILL: Album = {
+  artist: 'Mara Quill Trio',
+  album: 'Late Shift Coffee',
+  genre: 'Jazz',
+  year: 2019,
+};
+const SOLSTICE_DRIFT: Album = {
+  artist: 'Solstice Drift',
+  album: 'Northern Static',
+  genre: 'Ambient',
+  year: 2023,
+};
 
 function tracks(album: Album, songs: Array<[title: string, seconds: number, seed: number]>): DemoSongSpec[] {
   return songs.map(([title, seconds, seed], i) => ({ ...album, title, track: i + 1, seconds, seed }));

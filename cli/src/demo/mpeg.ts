@@ -23,7 +23,11 @@ export interface FrameHeader {
 /** Length of the ID3v2 tag at the start of `bytes` (header, body and footer), or 0 if none. */
 export function id3v2Length(bytes: Uint8Array): number {
   if (bytes.length < 10 || bytes[0] !== 0x49 || bytes[1] !== 0x44 || bytes[2] !== 0x33) return 0;
-  const size = ((bytes[6] as number) << 21) | ((bytes[7] as number) << 14) | ((bytes[8] as number) << 7) | (bytes[9] as number);
+  const size =
+    ((bytes[6] as number) << 21) |
+    ((bytes[7] as number) << 14) |
+    ((bytes[8] as number) << 7) |
+    (bytes[9] as number);
   const footer = ((bytes[5] as number) & 0x10) !== 0 ? 10 : 0;
   return 10 + size + footer;
 }
@@ -40,7 +44,13 @@ export function readFrameHeader(bytes: Uint8Array, offset: number): FrameHeader 
   const sampleRate = V1_RATES[(b2 >> 2) & 3] ?? 0;
   if (bitrate === 0 || sampleRate === 0) return undefined;
   const padding = ((b2 >> 1) & 1) === 1;
-  return { bitrate, sampleRate, padding, channelMode: b3 >> 6, length: Math.floor((144 * bitrate) / sampleRate) + (padding ? 1 : 0) };
+  return {
+    bitrate,
+    sampleRate,
+    padding,
+    channelMode: b3 >> 6,
+    length: Math.floor((144 * bitrate) / sampleRate) + (padding ? 1 : 0),
+  };
 }
 
 /** Every frame header from `offset` to the end; throws at the first byte that is not a frame. */

@@ -45,7 +45,8 @@ function wavetableOf(partials: Partials): Float32Array {
   let peak = 1e-9;
   for (let i = 0; i <= TABLE_SIZE; i++) {
     let v = 0;
-    for (let k = 0; k < partials.length; k++) v += (partials[k] as number) * (SINE[((k + 1) * i) % TABLE_SIZE] as number);
+    for (let k = 0; k < partials.length; k++)
+      v += (partials[k] as number) * (SINE[((k + 1) * i) % TABLE_SIZE] as number);
     table[i] = v;
     peak = Math.max(peak, Math.abs(v));
   }
@@ -55,7 +56,15 @@ function wavetableOf(partials: Partials): Float32Array {
 }
 
 /** Add one note into `out`: wavetable oscillator, linear attack, exponential decay and release. */
-function renderNote(out: Float32Array, note: NoteEvent, table: Float32Array, attack: number, release: number, decay: number, gain: number): void {
+function renderNote(
+  out: Float32Array,
+  note: NoteEvent,
+  table: Float32Array,
+  attack: number,
+  release: number,
+  decay: number,
+  gain: number,
+): void {
   const hz = midiToHz(note.midi);
   const first = Math.round(note.start * SAMPLE_RATE);
   const held = note.length * SAMPLE_RATE;
@@ -140,7 +149,15 @@ export function render(song: Arrangement, seed: number): Float32Array {
     const partials = note.voice === 'lead' ? style.lead : note.voice === 'pad' ? style.pad : style.bass;
     const attack = note.voice === 'lead' ? style.leadEnvelope[0] : note.voice === 'pad' ? 0.25 : 0.005;
     const release = note.voice === 'lead' ? style.leadEnvelope[1] : v.release;
-    renderNote(note.voice === 'lead' ? lead : mix, note, wavetableOf(partials), attack, release, v.decay, v.gain);
+    renderNote(
+      note.voice === 'lead' ? lead : mix,
+      note,
+      wavetableOf(partials),
+      attack,
+      release,
+      v.decay,
+      v.gain,
+    );
   }
   echo(lead, (60 / song.bpm) * 0.75, 0.3);
   const noise = makeRng(seed ^ 0x5eed).next;

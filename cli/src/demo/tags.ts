@@ -31,7 +31,12 @@ export function tagMp3(audio: Buffer, tags: SongTags): Buffer {
     trackNumber: String(tags.track),
   };
   if (tags.cover) {
-    id3.image = { mime: tags.cover.mime, type: { id: PICTURE_FRONT_COVER }, description: 'Front cover', imageBuffer: tags.cover.data };
+    id3.image = {
+      mime: tags.cover.mime,
+      type: { id: PICTURE_FRONT_COVER },
+      description: 'Front cover',
+      imageBuffer: tags.cover.data,
+    };
   }
   const tag = NodeID3.create(id3);
   return Buffer.concat([tag, audio]);

@@ -43,7 +43,8 @@ function start(): Extract<State, { phase: 'running' }> {
     if (!p) return;
     pending.delete(reply.id);
     if (pending.size === 0) worker.unref();
-    if ('bytes' in reply) p.resolve(Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength));
+    if ('bytes' in reply)
+      p.resolve(Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength));
     else p.reject(reply.name === 'RangeError' ? new RangeError(reply.error) : new Error(reply.error));
   });
   const stop = (error: Error): void => {

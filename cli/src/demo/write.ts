@@ -72,7 +72,11 @@ async function readManifest(dir: string): Promise<Manifest> {
 }
 
 /** The cached entry when the file on disk is exactly what the manifest recorded for this spec. */
-async function cachedEntry(dir: string, manifest: Manifest, spec: DemoSongSpec): Promise<DemoLibraryEntry | undefined> {
+async function cachedEntry(
+  dir: string,
+  manifest: Manifest,
+  spec: DemoSongSpec,
+): Promise<DemoLibraryEntry | undefined> {
   const name = demoFileName(spec);
   const record = manifest.files[name];
   if (!record || record.specKey !== specKey(spec)) return undefined;

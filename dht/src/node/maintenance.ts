@@ -19,6 +19,8 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<MaintenanceTask>();
   const republishedAt = new Map<string, number>();
+  /** Ids learned for bootstrap addresses, to tell a healthy seed from a failing one. */
+  const bootIds = new Map<string, Contact['id']>();
   let newcomers: Contact[] = [];
   let handoverTimer: NodeJS.Timeout | undefined;
   const log = ctx.o.logger;
@@ -85,9 +87,28 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     await refreshBuckets(true);
   }
 
+  /**
+   * Re-dials the bootstrap nodes. When one of them was unknown or failing (a healed partition, a
+   * restarted seed) or the table learned someone new, a self-lookup follows so both sides learn
+   * the nodes near them; otherwise the PINGs alone confirm we are still connected.
+   */
   async function redial(): Promise<void> {
-    await ping(ctx.o.bootstrap.map((address) => ({ address })));
-    await ctx.lookupNodes(ctx.self.id);
+    const wasBad = ctx.o.bootstrap.some((a) => {
+      const id = bootIds.get(a);
+      return !id || ctx.routing.failures(id) !== 0;
+    });
+    const before = writer.version();
+    await Promise.all(
+      ctx.o.bootstrap
+        .filter((a) => a !== ctx.self.address)
+        .map((address) =>
+          ctx.rpc.call({ address }, 'PING').then(
+            (res) => void bootIds.set(address, res.from.id),
+            () => undefined,
+          ),
+        ),
+    );
+    if (wasBad || writer.version() !== before) await ctx.lookupNodes(ctx.self.id);
     await persistContacts();
   }
 

@@ -13,7 +13,7 @@ import { QuorumError, RpcError } from './errors.js';
 import { makeRequestHandler } from './handlers.js';
 import { iterativeLookup, type LookupResult } from './lookup.js';
 import { makeMaintenance, type MaintenanceTask } from './maintenance.js';
-import { BACKOFF_MAX_MS, resolveOptions, validatePolicy } from './options.js';
+import { BACKOFF_MAX_MS, HEAD_PING_INTERVAL_MS, resolveOptions, validatePolicy } from './options.js';
 import { makeReader, type ReadResult } from './reads.js';
 import { makeRoutingTable } from './routing.js';
 import { makeRpcClient } from './rpc.js';
@@ -45,7 +45,8 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
   const selfHex = toHex(id);
   let phase: Phase = 'starting';
   const lastBucketLookup: number[] = new Array(256).fill(0);
-  const pinging = new Set<string>();
+  /** Last time each bucket head was pinged for a newcomer (throttles pings under load). */
+  const pinging = new Map<string, number>();
 
   // Assembled below; the closures only run after construction.
   let onSeen: (c: Contact) => void = () => {};
@@ -54,16 +55,19 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
   const routing = makeRoutingTable({
     self: id,
     k: o.k,
-    // A failing contact is retried at least once per refresh period (and per minute at most).
-    backoffMaxMs: Math.min(BACKOFF_MAX_MS, o.timers.tRefresh),
+    // A failing contact is retried at least once per re-dial period (the healing cadence).
+    backoffMaxMs: Math.min(BACKOFF_MAX_MS, o.timers.tRedial),
     onFullBucket: (head) => {
       const hex = toHex(head.id);
-      if (pinging.has(hex) || phase !== 'serving') return;
-      pinging.add(hex);
+      const last = pinging.get(hex);
+      if ((last !== undefined && Date.now() - last < HEAD_PING_INTERVAL_MS) || phase !== 'serving') return;
+      pinging.set(hex, Date.now());
       void rpc
         .call(head, 'PING')
         .catch(() => {})
-        .finally(() => pinging.delete(hex));
+        .finally(() => {
+          if (pinging.size > 4 * o.k) pinging.clear(); // bounded; the throttle is best-effort
+        });
     },
   });
   const rpc = makeRpcClient({

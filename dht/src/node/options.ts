@@ -33,6 +33,8 @@ export const MAX_MEMBER_LENGTH = 1024;
 export const SMALL_NET_TRUST_MS = 10_000;
 /** Parallel lookups during replication rounds, so maintenance does not swamp the node. */
 export const MAINTENANCE_CONCURRENCY = 8;
+/** A bucket head is pinged for newcomers at most this often: one answer proves it alive for a while. */
+export const HEAD_PING_INTERVAL_MS = 1_000;
 /** New contacts are batched for key hand-over this long, so a join burst scans the shard once. */
 export const HANDOVER_DEBOUNCE_MS = 100;
 

@@ -23,7 +23,7 @@ describe('partition and heal', () => {
   test('halves keep writing, then merge into one network without losing acknowledged writes', async () => {
     c = await makeTestCluster(50, {
       replication: { blob: policy, record: policy, set: policy },
-      timers: { tRedial: 200, tWatchdog: 200, tRefresh: 1_000, tReplicate: 500, tRepublish: 2_000, tExpire: 60_000, rpcTimeout: 100 },
+      timers: { tRedial: 500, tWatchdog: 1_000, tRefresh: 20_000, tReplicate: 1_000, tRepublish: 5_000, tExpire: 60_000, rpcTimeout: 100 },
     });
     const A = c.nodes.slice(0, 25);
     const B = c.nodes.slice(25);
@@ -33,14 +33,15 @@ describe('partition and heal', () => {
     const acked: string[] = [];
     const records = new Map<string, string>();
     const write = async (side: KademliaNodeInternal[], tag: string) => {
-      for (let i = 0; i < 8; i++) {
+      const ops = Array.from({ length: 8 }, (_, i) => i);
+      await Promise.all(ops.map(async (i) => {
         const n = side[(i * 3) % side.length]!;
         await n.addToSet(setKey, [`${tag}${i}`]);
         acked.push(`${tag}${i}`);
         const rk = `${tag}-record-${i}`;
         await n.putRecord(keyOf('test', rk), enc(`${tag}${i}`));
         records.set(rk, `${tag}${i}`);
-      }
+      }));
     };
     await Promise.all([write(A, 'a'), write(B, 'b')]);
     expect(acked).toHaveLength(16);
@@ -68,7 +69,7 @@ describe('partition and heal', () => {
     let rounds = 0;
     while (!(await merged())) {
       expect(++rounds).toBeLessThan(MAX_ROUNDS);
-      await sleep(200);
+      await sleep(250);
     }
 
     for (const n of [A[0]!, A[20]!, B[0]!, B[24]!]) {

@@ -135,6 +135,13 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       for (let i = 0; i < n && i < all.length; i++) out.push(all[i]!.c);
       return out;
     },
+    /** Failures recorded for `id` since it last answered; -1 when not in the table. */
+    failures(id: Id): number {
+      const idx = bucketOf(id);
+      if (idx >= 256) return -1;
+      const hex = idHex(id);
+      return buckets[idx]!.entries.find((x) => x.hex === hex)?.failures ?? -1;
+    },
     /** True when `id` has failed and is still in backoff. */
     inBackoff(id: Id): boolean {
       const idx = bucketOf(id);

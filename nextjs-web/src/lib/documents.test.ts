@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { buildSchema, parse, print, validate, type DocumentNode } from 'graphql';
-import { apiStreamSdl, composeSubgraphs } from '@gotify/schema';
+import { apiStreamSdl } from '@gotify/schema';
+import { composeSubgraphs } from '@gotify/schema/composition';
 import { FACETS_QUERY, REPLICAS_QUERY, SONGS_QUERY } from './graphql';
 import { SONG_CHUNKS } from '../player/wsTransport';
 
