@@ -28,23 +28,12 @@ export function fromHex(hex: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
-const hexCache = new WeakMap<Uint8Array, string>();
-
-/**
- * Internal: hex of an id the engine never mutates (contact and key ids), memoised, because
- * lookups convert the same ids thousands of times. Not for caller-owned buffers.
- */
-export function idHex(id: Uint8Array): string {
-  let h = hexCache.get(id);
-  if (h === undefined) hexCache.set(id, (h = toHex(id)));
-  return h;
-}
-
-/** Internal: parses an id from validated lowercase hex and memoises its hex. */
-export function idFromHex(hex: string): Uint8Array {
-  const id = fromHex(hex);
-  hexCache.set(id, hex);
-  return id;
+/** Parses the lowercase hex of a 32-byte id; undefined when it is anything else. */
+export function parseHexId(s: unknown): Uint8Array | undefined {
+  if (typeof s !== 'string' || s.length !== ID_BYTES * 2) return undefined;
+  const b = Buffer.from(s, 'hex'); // stops at the first non-hex character
+  if (b.length !== ID_BYTES || s !== s.toLowerCase()) return undefined;
+  return new Uint8Array(b.buffer, b.byteOffset, ID_BYTES);
 }
 
 const HEX_ID = /^[0-9a-f]{64}$/;

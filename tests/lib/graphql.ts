@@ -60,7 +60,15 @@ export async function streamSong(
             chunks.push(c);
             void opts.onChunk?.(c);
           },
-          error: (err) => reject(err instanceof Error ? err : Object.assign(new Error('stream error'), { detail: err })),
+          // graphql-ws hands operation errors (its `error` message) to this sink as a GraphQLError[].
+          error: (err) =>
+            reject(
+              Array.isArray(err)
+                ? Object.assign(new Error(err[0]?.message ?? 'stream error'), { errors: err })
+                : err instanceof Error
+                  ? err
+                  : Object.assign(new Error('stream error'), { detail: err }),
+            ),
           complete: () => resolve(),
         },
       );

@@ -5,7 +5,7 @@
  *
  * Does not: initiate RPCs or decide replication (writes.ts, maintenance.ts).
  */
-import { fromHex, isHexId } from '../id.js';
+import { fromHex, isHexId, parseHexId } from '../id.js';
 import type { Payload, RequestHandler } from '../types.js';
 import type { NodeContext } from './context.js';
 import { MAX_REPLY_CONTACTS } from './options.js';
@@ -31,8 +31,9 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
       case 'PING':
         return {};
       case 'FIND_NODE': {
-        if (!isHexId(p.target)) throw new BadRequest('BAD_REQUEST', 'target must be a hex id');
-        const contacts = ctx.routing.closest(fromHex(p.target), replyCount(p.n));
+        const target = parseHexId(p.target);
+        if (!target) throw new BadRequest('BAD_REQUEST', 'target must be a hex id');
+        const contacts = ctx.routing.closest(target, replyCount(p.n));
         return { contacts: contacts.map(contactToWire) };
       }
       case 'FIND_VALUE': {

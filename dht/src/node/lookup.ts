@@ -7,7 +7,7 @@
  * Does not: send RPCs itself (the caller's `query` does, with validation and accounting) or
  * touch the routing table.
  */
-import { compareDistance, idHex } from '../id.js';
+import { compareDistance, toHex } from '../id.js';
 import type { Contact, Id, Value } from '../types.js';
 
 export interface LookupQueryResult {
@@ -59,7 +59,7 @@ export function iterativeLookup(o: LookupOptions): Promise<LookupResult> {
   let firstValueDepth = 0;
 
   function add(c: Contact, depth: number) {
-    const hex = idHex(c.id);
+    const hex = toHex(c.id);
     if (hex === o.selfHex) return;
     const cur = byHex.get(hex);
     if (cur) {

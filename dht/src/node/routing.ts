@@ -7,7 +7,7 @@
  *
  * Does not: send RPCs (the node pings on our request) or run timers.
  */
-import { compareDistance, distancePrefix, idHex, sharedPrefixBits } from '../id.js';
+import { compareDistance, distancePrefix, sharedPrefixBits, toHex } from '../id.js';
 import type { Contact, Id } from '../types.js';
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, STALE_FAILURES } from './options.js';
 
@@ -69,7 +69,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       const idx = bucketOf(c.id);
       if (idx >= 256) return 'self';
       const b = buckets[idx]!;
-      const hex = idHex(c.id);
+      const hex = toHex(c.id);
       const i = b.entries.findIndex((e) => e.hex === hex);
       if (i >= 0) {
         const e = b.entries[i]!;
@@ -103,7 +103,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       const idx = bucketOf(id);
       if (idx >= 256) return;
       const b = buckets[idx]!;
-      const hex = idHex(id);
+      const hex = toHex(id);
       const ri = b.replacements.findIndex((e) => e.hex === hex);
       if (ri >= 0) b.replacements.splice(ri, 1);
       const i = b.entries.findIndex((e) => e.hex === hex);
@@ -120,33 +120,48 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
     has(id: Id): boolean {
       const idx = bucketOf(id);
       if (idx >= 256) return false;
-      const hex = idHex(id);
+      const hex = toHex(id);
       return buckets[idx]!.entries.some((e) => e.hex === hex);
     },
-    /** Up to `n` contacts closest to `target`, skipping contacts still in failure backoff. */
+    /**
+     * Up to `n` contacts closest to `target`, skipping contacts still in failure backoff.
+     * Walks buckets in distance order instead of sorting the whole table: with b the bucket of
+     * the target, bucket b is nearest, then every bucket deeper than b, then b-1, b-2, ... 0.
+     */
     closest(target: Id, n: number, opts2: { includeBackoff?: boolean } = {}): Contact[] {
       const t = now();
-      const all: { d: number; c: Contact }[] = [];
-      for (const b of buckets) {
-        for (const e of b.entries) if (opts2.includeBackoff || e.retryAt <= t) all.push({ d: distancePrefix(target, e.contact.id), c: e.contact });
-      }
-      all.sort((a, b) => a.d - b.d || compareDistance(target, a.c.id, b.c.id));
+      const b = Math.min(255, bucketOf(target));
       const out: Contact[] = [];
-      for (let i = 0; i < n && i < all.length; i++) out.push(all[i]!.c);
+      const take = (group: Entry[]) => {
+        const live = opts2.includeBackoff ? group : group.filter((e) => e.retryAt <= t);
+        const keyed = live.map((e) => ({ d: distancePrefix(target, e.contact.id), c: e.contact }));
+        keyed.sort((x, y) => x.d - y.d || compareDistance(target, x.c.id, y.c.id));
+        for (const x of keyed) {
+          if (out.length >= n) return;
+          out.push(x.c);
+        }
+      };
+      take(buckets[b]!.entries);
+      if (out.length < n) {
+        const deeper: Entry[] = [];
+        for (let i = b + 1; i < 256; i++) for (const e of buckets[i]!.entries) deeper.push(e);
+        take(deeper);
+      }
+      for (let i = b - 1; i >= 0 && out.length < n; i--) take(buckets[i]!.entries);
       return out;
     },
     /** Failures recorded for `id` since it last answered; -1 when not in the table. */
     failures(id: Id): number {
       const idx = bucketOf(id);
       if (idx >= 256) return -1;
-      const hex = idHex(id);
+      const hex = toHex(id);
       return buckets[idx]!.entries.find((x) => x.hex === hex)?.failures ?? -1;
     },
     /** True when `id` has failed and is still in backoff. */
     inBackoff(id: Id): boolean {
       const idx = bucketOf(id);
       if (idx >= 256) return false;
-      const hex = idHex(id);
+      const hex = toHex(id);
       const e = buckets[idx]!.entries.find((x) => x.hex === hex);
       return !!e && e.retryAt > now();
     },

@@ -1,31 +1,36 @@
 /**
  * Wire shapes of the Kademlia RPCs, carried as transport Payloads, and their validation.
- * Ids travel as lowercase hex, value bytes as Uint8Array (msgpack bin).
+ * Keys and lookup targets travel as lowercase hex; contact ids and value bytes as Uint8Array
+ * (msgpack bin), so the hot path of lookups does no hex conversion.
  *
  * Does not: send anything (rpc.ts) or act on messages (handlers.ts).
  */
-import { idFromHex, idHex, isHexId } from '../id.js';
+import { isHexId } from '../id.js';
+import { ID_BYTES } from '../types.js';
 import type { Contact, Payload } from '../types.js';
 import { MAX_BATCH_ITEMS, MAX_REPLY_CONTACTS } from './options.js';
 
 export const RPC_TYPES = ['PING', 'STORE', 'FIND_NODE', 'FIND_VALUE', 'APP'] as const;
 export type RpcType = (typeof RPC_TYPES)[number];
 
+/** A contact on the wire: raw 32-byte id (msgpack bin; no hex round trip on the hot path). */
 export interface WireContact {
-  id: string;
+  id: Uint8Array;
   addr: string;
 }
 
 /** Longest address accepted from the wire (host:port or a memory name). */
 const MAX_ADDRESS = 256;
 
-export const contactToWire = (c: Contact): WireContact => ({ id: idHex(c.id), addr: c.address });
+export const contactToWire = (c: Contact): WireContact => ({ id: c.id, addr: c.address });
 
 export function wireToContact(w: unknown): Contact | undefined {
   if (typeof w !== 'object' || w === null) return undefined;
   const o = w as Record<string, unknown>;
-  if (!isHexId(o.id) || typeof o.addr !== 'string' || o.addr.length === 0 || o.addr.length > MAX_ADDRESS) return undefined;
-  return { id: idFromHex(o.id), address: o.addr };
+  if (typeof o.addr !== 'string' || o.addr.length === 0 || o.addr.length > MAX_ADDRESS) return undefined;
+  const id = o.id;
+  if (!(id instanceof Uint8Array) || id.byteLength !== ID_BYTES) return undefined;
+  return { id, address: o.addr };
 }
 
 /** Parses a contact list, dropping malformed entries and capping its length. */
