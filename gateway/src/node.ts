@@ -139,7 +139,8 @@ export async function startApiNode(opts: ApiNodeOptions = {}): Promise<ApiNode> 
       ops: {
         registry: metrics.metrics.registry,
         health: async () => ({
-          ok: phase === 'serving',
+          // Serving without a live replica of some subgraph would only answer errors: not healthy.
+          ok: phase === 'serving' && [...pools.values()].every((p) => p.liveCount() > 0),
           role: 'api',
           name,
           phase,

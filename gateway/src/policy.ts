@@ -24,8 +24,12 @@ export const MAX_GRAPHQL_BODY_BYTES = 256 * 1024;
 export const MAX_QUERY_DEPTH = 10;
 /** Introspection (Apollo Sandbox) nests `ofType` about 13 levels deep; it gets its own cap. */
 export const MAX_INTROSPECTION_DEPTH = 16;
-/** Highest static cost of one operation: a full page of 200 songs with every field is about 3,000. */
-export const MAX_QUERY_COST = 5000;
+/**
+ * Highest static cost of one operation. A variable `first` counts as a full page (200): the Web
+ * library's page of songs with every field and the audio facts costs about 5,000; twice that
+ * leaves room without letting one request fan out into unbounded subgraph work.
+ */
+export const MAX_QUERY_COST = 10_000;
 /** Page size assumed when `first` is a variable (unknown at validation): the trackers' own cap. */
 export const MAX_PAGE_SIZE = 200;
 /** Items assumed for a list of objects without a `first` argument (facets, edges are paged). */

@@ -24,6 +24,12 @@ function clusterKey(): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+/** Paths under the repository are shown relative to it, others in full. */
+function displayPath(p: string): string {
+  const rel = path.relative(root, p);
+  return rel.startsWith('..') ? p : rel;
+}
+
 function ensureWebBuild(): boolean {
   if (fs.existsSync(path.join(root, 'nextjs-web/.next/BUILD_ID'))) return true;
   console.log('Building the Web node (Next.js production build, once)…');
@@ -68,7 +74,7 @@ async function main(): Promise<void> {
   }
 
   console.log('\nGotify is running:\n');
-  console.table(nodes.map((n) => ({ node: n.name, role: n.role, url: n.url, logs: path.relative(root, path.join(dataDir, 'logs', `${n.name}.log`)) })));
+  console.table(nodes.map((n) => ({ node: n.name, role: n.role, url: n.url, logs: displayPath(path.join(dataDir, 'logs', `${n.name}.log`)) })));
   const api = byRole('api')[0]!;
   await loadDemoLibrary({ apiBase: api.healthUrl, dataDir }).catch((err) =>
     console.error('Demo library not loaded:', (err as Error).message),

@@ -18,7 +18,7 @@ import { makeReader, type ReadResult } from './reads.js';
 import { makeRoutingTable } from './routing.js';
 import { makeRpcClient } from './rpc.js';
 import { makeShard } from './shard.js';
-import { setMembers } from './values.js';
+import { setMembers, validMember } from './values.js';
 import { RPC_TYPES, wireToContacts } from './wire.js';
 import { makeWriter, type StoreItem } from './writes.js';
 
@@ -144,7 +144,13 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     return { key: out!.key, acks: out!.acks, stored: out!.stored };
   }
 
+  function checkMembers(members: string[]): void {
+    const bad = members.find((m) => !validMember(m));
+    if (bad !== undefined) throw new RangeError(`invalid set member: ${String(bad).slice(0, 40)}`);
+  }
+
   async function putSetDelta(key: Id, members: string[], field: 'add' | 'del', opts2?: PutOptions): Promise<PutResult> {
+    checkMembers(members);
     const policy = policyFor('set', opts2);
     const { closest } = await reader.readMerged(key, 'set'); // advances our clock past the replicas
     const delta: SetValue = { kind: 'set', members: {} };
@@ -216,6 +222,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
       const policy = policyFor('set', opts2);
       const byKey = new Map<string, { key: Id; value: SetValue }>();
       for (const op of ops) {
+        checkMembers(op.members);
         const hex = toHex(op.key);
         let it = byKey.get(hex);
         if (!it) byKey.set(hex, (it = { key: op.key, value: { kind: 'set', members: {} } }));

@@ -52,7 +52,8 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
   let count = 0;
 
   const bucketOf = (id: Id) => sharedPrefixBits(self, id);
-  const makeEntry = (c: Contact, hex: string): Entry => ({ contact: { id: c.id, address: c.address }, hex, failures: 0, retryAt: 0 });
+  // Copy the id: a decoded frame's buffer must not be retained by a view into it.
+  const makeEntry = (c: Contact, hex: string): Entry => ({ contact: { id: new Uint8Array(c.id), address: c.address }, hex, failures: 0, retryAt: 0 });
 
   function promoteReplacement(b: Bucket): void {
     const r = b.replacements.pop(); // most recently seen first

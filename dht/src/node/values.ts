@@ -100,6 +100,11 @@ export function blobMatches(key: Id, v: BlobValue): boolean {
   return idEquals(sha256(v.bytes), key);
 }
 
+/** Member names: bounded, and never an Object.prototype key that plain-object maps would misread. */
+export function validMember(m: string): boolean {
+  return typeof m === 'string' && m.length <= MAX_MEMBER_LENGTH && m !== '__proto__' && m !== 'constructor' && m !== 'prototype';
+}
+
 function isStamp(s: unknown): s is Stamp {
   if (typeof s !== 'object' || s === null) return false;
   const o = s as Record<string, unknown>;
@@ -133,7 +138,7 @@ export function parseValue(raw: unknown, key: Id): Value | string {
       if (entries.length > MAX_SET_MEMBERS) return 'too many set members';
       const members: SetValue['members'] = {};
       for (const [m, s] of entries) {
-        if (m.length > MAX_MEMBER_LENGTH || typeof s !== 'object' || s === null) return 'set member invalid';
+        if (!validMember(m) || typeof s !== 'object' || s === null) return 'set member invalid';
         const st = s as Record<string, unknown>;
         if ((st.add !== undefined && !isStamp(st.add)) || (st.del !== undefined && !isStamp(st.del))) return 'set stamp invalid';
         members[m] = {
