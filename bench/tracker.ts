@@ -4,7 +4,8 @@
  * importSongs (batches of 1000) on tracker 1, then exact-filter and free-text search latencies
  * measured at the subgraph (Apollo executeOperation) on trackers 2 and 3.
  *
- * `npm run bench -- tracker --songs 100000 --json`
+ * `npm run bench -- tracker --songs 100000 --json`. RPC deadline 30 s (BENCH_RPC_TIMEOUT): at the
+ * default 2 s, big batched STOREs time out while 3 nodes share one event loop.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,7 +118,7 @@ export async function run(argv: string[]): Promise<void> {
   try {
     const clusterKey = 'bench-cluster-key';
     for (let i = 0; i < 3; i++) {
-      nodes.push(await startTrackerNode({ name: `bench-tracker-${i}`, dataDir: join(dir, `t${i}`), clusterKey, bootstrap: nodes.map((x) => x.dhtAddress), logger, rateLimit: false, timers: { rpcTimeout: Number(process.env.BENCH_RPC_TIMEOUT ?? 2000) } }));
+      nodes.push(await startTrackerNode({ name: `bench-tracker-${i}`, dataDir: join(dir, `t${i}`), clusterKey, bootstrap: nodes.map((x) => x.dhtAddress), logger, rateLimit: false, timers: { rpcTimeout: Number(process.env.BENCH_RPC_TIMEOUT ?? 30_000) } }));
     }
     await new Promise((r) => setTimeout(r, 500));
     const apollo = nodes.map((x) => x.apollo);

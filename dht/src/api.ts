@@ -44,6 +44,14 @@ export interface KademliaNodeOptions {
   /** Per value kind replication. @default { blob: {r: 3, w: 2}, record: {r: 3, w: 2}, set: {r: 3, w: 2} } */
   replication?: Partial<Record<'blob' | 'record' | 'set', ReplicationPolicy>>;
   timers?: Partial<KademliaTimers>;
+  /**
+   * Bucket refresh when joining, after the self-lookup: `'all'` refreshes every bucket farther than
+   * the closest neighbour (paper, section 2.3); a number refreshes only that many of the farthest
+   * buckets (the ones covering most of the id space); `'none'` skips it (the refresh loop and
+   * incoming traffic fill the table later). The simulator uses a small number to build large
+   * networks fast. @default 'all'
+   */
+  joinRefresh?: 'all' | 'none' | number;
   /** pino-compatible logger. @default silent */
   logger?: { info: Function; warn: Function; debug: Function; error: Function };
   /** Counters the node reports into (the ops layer wires them to prom-client). @default none */

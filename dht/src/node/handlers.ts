@@ -9,7 +9,7 @@ import { fromHex, isHexId, parseHexId } from '../id.js';
 import type { Payload, RequestHandler } from '../types.js';
 import type { NodeContext } from './context.js';
 import { MAX_REPLY_CONTACTS } from './options.js';
-import { parseValue } from './values.js';
+import { beatenAdds, parseValue } from './values.js';
 import { contactToWire, isRpcType, parseEnvelope, parseStoreItems, type RpcType } from './wire.js';
 
 class BadRequest extends Error {
@@ -37,25 +37,38 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
         return { contacts: contacts.map(contactToWire) };
       }
       case 'FIND_VALUE': {
-        if (!isHexId(p.key)) throw new BadRequest('BAD_REQUEST', 'key must be a hex id');
-        const key = fromHex(p.key);
+        const key = parseHexId(p.key);
+        if (!key) throw new BadRequest('BAD_REQUEST', 'key must be a hex id');
         const entry = await ctx.shard.get(key);
         const contacts = ctx.routing.closest(key, replyCount(p.n)).map(contactToWire);
-        return entry ? { key: p.key, value: entry.value, contacts } : { key: p.key, contacts };
+        if (!entry) return { key: p.key, contacts };
+        // A blob probe (`probe: true`) learns that we hold the blob without paying for its bytes:
+        // the reader then fetches from one holder at a time (reads.ts). Other kinds always answer in full.
+        if (p.probe === true && entry.value.kind === 'blob') return { key: p.key, has: 'blob', contacts };
+        return { key: p.key, value: entry.value, contacts };
       }
       case 'STORE': {
         const items = parseStoreItems(p.items);
         if (typeof items === 'string') throw new BadRequest('BAD_REQUEST', items);
+        // `lost[i]` > 0: some set add of item i loses to a remove this replica holds, stamped with
+        // that counter; the writer restamps past it (node.ts addToSetMany). Old writers ignore it.
+        const lost: number[] = new Array(items.length).fill(0);
         const acks = await Promise.all(
-          items.map(async (it) => {
+          items.map(async (it, i) => {
             const key = fromHex(it.key);
             const value = parseValue(it.value, key);
             if (typeof value === 'string') return false;
-            await ctx.shard.merge(key, value);
-            return true;
+            try {
+              const { entry } = await ctx.shard.merge(key, value);
+              lost[i] = beatenAdds(value, entry.value);
+              return true;
+            } catch (err) {
+              if (err instanceof RangeError) return false; // over the size cap
+              throw err;
+            }
           }),
         );
-        return { acks };
+        return lost.some((c) => c > 0) ? { acks, lost } : { acks };
       }
       case 'APP': {
         if (typeof p.method !== 'string') throw new BadRequest('BAD_REQUEST', 'method must be a string');

@@ -49,8 +49,12 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     const reached = await ping([...persisted, ...ctx.o.bootstrap.map((address) => ({ address }))]);
     if (reached === 0 && (persisted.length > 0 || ctx.o.bootstrap.length > 0)) log.warn('dht: no bootstrap or persisted contact answered');
     await ctx.lookupNodes(ctx.self.id);
-    // Refresh every bucket farther than our closest neighbour (paper, section 2.3).
-    await refreshBuckets(true, Math.max(-1, ctx.routing.deepest() - 1));
+    // Refresh every bucket farther than our closest neighbour (paper, section 2.3), or only the
+    // `joinRefresh` farthest ones.
+    const farther = ctx.routing.deepest() - 1;
+    const jr = ctx.o.joinRefresh;
+    if (jr === 'none') return;
+    await refreshBuckets(true, jr === 'all' ? Math.max(-1, farther) : Math.min(farther, jr - 1));
   }
 
   async function replicate(force = false): Promise<void> {

@@ -13,14 +13,14 @@ import { QuorumError, RpcError } from './errors.js';
 import { makeRequestHandler } from './handlers.js';
 import { iterativeLookup, type LookupResult } from './lookup.js';
 import { makeMaintenance, type MaintenanceTask } from './maintenance.js';
-import { BACKOFF_MAX_MS, HEAD_PING_INTERVAL_MS, resolveOptions, validatePolicy } from './options.js';
+import { BACKOFF_MAX_MS, HEAD_PING_INTERVAL_MS, MAX_VALUE_BYTES, SET_RESTAMP_ROUNDS, resolveOptions, validatePolicy } from './options.js';
 import { makeReader, type ReadResult } from './reads.js';
 import { makeRoutingTable } from './routing.js';
 import { makeRpcClient } from './rpc.js';
 import { makeShard } from './shard.js';
 import { setMembers, validMember } from './values.js';
 import { RPC_TYPES, wireToContacts } from './wire.js';
-import { makeWriter, type StoreItem } from './writes.js';
+import { makeWriter, type StoreItem, type StoreOutcome } from './writes.js';
 
 /** The node plus hooks for tests and the simulator (not part of the public contract). */
 export interface KademliaNodeInternal extends KademliaNode {
@@ -144,6 +144,11 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     return { key: out!.key, acks: out!.acks, stored: out!.stored };
   }
 
+  /** Peers refuse larger values (MAX_VALUE_BYTES): fail fast instead of missing the quorum. */
+  function checkSize(bytes: Uint8Array): void {
+    if (bytes.byteLength > MAX_VALUE_BYTES) throw new RangeError(`value of ${bytes.byteLength} bytes exceeds ${MAX_VALUE_BYTES}`);
+  }
+
   function checkMembers(members: string[]): void {
     const bad = members.find((m) => !validMember(m));
     if (bad !== undefined) throw new RangeError(`invalid set member: ${String(bad).slice(0, 40)}`);
@@ -190,12 +195,14 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     },
 
     async putBlob(bytes, opts2) {
+      checkSize(bytes);
       const key = sha256(bytes);
       return putOne('blob', { key, value: { kind: 'blob', bytes: new Uint8Array(bytes) }, policy: policyFor('blob', opts2), publisher: true });
     },
     getBlob: (key) => reader.getBlob(key),
 
     async putRecord(key, bytes, opts2) {
+      checkSize(bytes);
       const policy = policyFor('record', opts2);
       const { closest } = await reader.readMerged(key, 'record'); // bump past the current version
       const value: Value = { kind: 'record', stamp: shard.clock.next(), bytes: new Uint8Array(bytes), ...(opts2?.deleted ? { deleted: true } : {}) };
@@ -218,19 +225,52 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
       return value?.kind === 'set' ? value : undefined;
     },
 
+    /**
+     * Adds are stamped from the local clock without reading first (one round trip per node, not per
+     * key), so another node's remove of a member, stamped with a higher counter, could beat a later
+     * add. Every replica therefore reports, per key, the counter of any remove it holds that beats
+     * one of our adds (`lost`, handlers.ts; the local replica likewise). For those keys we observe
+     * that counter (so the clock passes it), restamp the adds and store them again: an add now wins
+     * over every remove a replica had seen before it. Bounded rounds, since a remove racing each
+     * retry is concurrent with the add and may rightly win.
+     */
     async addToSetMany(ops, opts2) {
       const policy = policyFor('set', opts2);
-      const byKey = new Map<string, { key: Id; value: SetValue }>();
+      const byKey = new Map<string, { key: Id; members: string[] }>();
       for (const op of ops) {
         checkMembers(op.members);
         const hex = toHex(op.key);
         let it = byKey.get(hex);
-        if (!it) byKey.set(hex, (it = { key: op.key, value: { kind: 'set', members: {} } }));
-        for (const m of op.members) it.value.members[m] = { add: shard.clock.next() };
+        if (!it) byKey.set(hex, (it = { key: op.key, members: [] }));
+        it.members.push(...op.members);
       }
-      const items: StoreItem[] = [...byKey.values()].map((it) => ({ ...it, policy, publisher: true }));
-      const outcomes = await writer.storeItems(items);
-      checkQuorum('set', outcomes, items.map((i) => i.policy));
+      const stamped = (it: { key: Id; members: string[] }, closest?: Contact[]): StoreItem => {
+        const value: SetValue = { kind: 'set', members: {} };
+        for (const m of it.members) value.members[m] = { add: shard.clock.next() };
+        return { key: it.key, value, policy, publisher: true, ...(closest ? { closest } : {}) };
+      };
+      const groups = [...byKey.values()];
+      let items = groups.map((it) => stamped(it));
+      let outcomes = await writer.storeItems(items);
+      const final = new Map<string, StoreOutcome>();
+      for (let round = 0; ; round++) {
+        const retry: number[] = [];
+        outcomes.forEach((out, i) => {
+          final.set(toHex(out.key), out);
+          if (out.lost > 0) {
+            shard.clock.observe(out.lost);
+            retry.push(i);
+          }
+        });
+        if (retry.length === 0 || round >= SET_RESTAMP_ROUNDS) break;
+        // Same targets as the round before (those that acked, plus self when it did).
+        const prev = outcomes;
+        const prevItems = items;
+        items = retry.map((i) => stamped({ key: prevItems[i]!.key, members: Object.keys((prevItems[i]!.value as SetValue).members) }, prev[i]!.stored));
+        outcomes = await writer.storeItems(items);
+      }
+      const all = groups.map((g) => final.get(toHex(g.key))!);
+      checkQuorum('set', all, all.map(() => policy));
     },
 
     async findNode(key) {

@@ -19,10 +19,30 @@ export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_MAX_MS = 60_000;
 /** Below this many contacts the watchdog re-seeds (go-libp2p "fix low peers" uses ~10). */
 export const LOW_PEERS = 10;
-/** A value larger than this is refused (chunks are far smaller; caps memory per request). */
-export const MAX_VALUE_BYTES = 8 * 1024 * 1024;
-/** Items in one batched STORE; bounds the frame size and the work per request. */
+/**
+ * Blob and record bytes larger than this are refused. A chunk is at most 256 KiB and records
+ * (song metadata, manifests) are a few KiB to ~100 KiB: 1 MiB leaves 4x headroom while keeping
+ * every value far under the TCP transport's 4 MiB frame cap (MAX_FRAME_BYTES, transport/frame.ts).
+ */
+export const MAX_VALUE_BYTES = 1024 * 1024;
+/**
+ * Encoded size (see valueWireBytes) of one set value. Sets are index/search postings, which grow
+ * with the catalogue (a posting is ~150 B: 64-hex song id + a stamp with a 64-hex writer id), so
+ * they get more room than blobs: 2 MiB is ~14,000 postings under one key (a very popular genre or
+ * word), and still fits a FIND_VALUE reply or a single-item STORE under the 4 MiB frame cap with
+ * 2 MiB to spare. A STORE whose merge would exceed it is refused for that key (ack false).
+ */
+export const MAX_SET_VALUE_BYTES = 2 * 1024 * 1024;
+/** Items in one batched STORE; bounds the work per request. */
 export const MAX_BATCH_ITEMS = 512;
+/**
+ * Estimated encoded bytes of one batched STORE: 3 MiB stays well under the transport's 4 MiB frame
+ * cap (msgpack overhead, envelope and estimation slack fit in the remaining 1 MiB). A single item
+ * larger than this (a big set, at most MAX_SET_VALUE_BYTES) travels in a batch of its own.
+ */
+export const MAX_BATCH_BYTES = 3 * 1024 * 1024;
+/** Restamp rounds of addToSetMany adds that lost to a remove: one suffices unless removes keep racing. */
+export const SET_RESTAMP_ROUNDS = 3;
 /** Contacts returned per FIND_* reply, whatever k the caller asked for. */
 export const MAX_REPLY_CONTACTS = 64;
 /** Members in one set value; keeps merges and frames bounded. */
@@ -58,6 +78,7 @@ export interface ResolvedOptions {
   policies: Record<ValueKind, ReplicationPolicy>;
   timers: KademliaTimers;
   bootstrap: string[];
+  joinRefresh: 'all' | 'none' | number;
   logger: Logger;
   metrics: KademliaMetrics;
 }
@@ -83,12 +104,17 @@ export function resolveOptions(opts: KademliaNodeOptions): ResolvedOptions {
   if (timers.tExpire <= timers.tReplicate) {
     throw new RangeError(`tExpire (${timers.tExpire}) must exceed tReplicate (${timers.tReplicate})`);
   }
+  const joinRefresh = opts.joinRefresh ?? 'all';
+  if (typeof joinRefresh === 'number' && !(Number.isInteger(joinRefresh) && joinRefresh >= 0)) {
+    throw new RangeError(`joinRefresh must be 'all', 'none' or an integer >= 0, got ${joinRefresh}`);
+  }
   return {
     k,
     alpha,
     policies,
     timers,
     bootstrap: opts.bootstrap ?? [],
+    joinRefresh,
     logger: opts.logger ?? SILENT_LOGGER,
     metrics: opts.metrics ?? {},
   };

@@ -25,16 +25,20 @@ export interface ReadResult {
 export function makeReader(ctx: NodeContext, writer: Writer) {
   const m = ctx.o.metrics;
 
-  /** FIND_VALUE to one contact, with key and value validation. */
-  async function findValue(c: Contact, key: Id, kind: ValueKind): Promise<LookupQueryResult> {
-    const res = await ctx.rpc.call(c, 'FIND_VALUE', { key: toHex(key), n: ctx.o.k });
+  /**
+   * FIND_VALUE to one contact, with key and value validation. With `probe` (blobs), a holder
+   * answers `has` instead of the bytes (older nodes answer in full, which is verified and used).
+   */
+  async function findValue(c: Contact, key: Id, kind: ValueKind, probe = false): Promise<LookupQueryResult & { has?: boolean }> {
+    const keyHex = toHex(key);
+    const res = await ctx.rpc.call(c, 'FIND_VALUE', { key: keyHex, n: ctx.o.k, ...(probe ? { probe: true } : {}) });
     const b = res.body;
-    if (typeof b.key !== 'string' || b.key !== toHex(key)) {
+    if (b.key !== keyHex) {
       m.corruptReplica?.();
       throw new Error('reply for another key');
     }
     const contacts = wireToContacts(b.contacts) ?? [];
-    if (b.value === undefined) return { contacts };
+    if (b.value === undefined) return { contacts, has: b.has === kind };
     const value = parseValue(b.value, key);
     if (typeof value === 'string') {
       m.corruptReplica?.();
@@ -45,7 +49,35 @@ export function makeReader(ctx: NodeContext, writer: Writer) {
     return { contacts, value };
   }
 
+  /**
+   * The lookup query of one blob read: probe, and fetch the bytes from holders one at a time, so a
+   * read transfers one copy. A holder whose copy fails or does not verify (counted) is skipped and
+   * the next holder found is tried; the lookup stops at the first verified copy.
+   */
+  function blobQuery(key: Id): (c: Contact) => Promise<LookupQueryResult> {
+    let found = false;
+    let turn: Promise<unknown> = Promise.resolve();
+    return async (c) => {
+      const probe = await findValue(c, key, 'blob', true);
+      if (probe.value || !probe.has) return probe;
+      const mine = turn.then(async () => {
+        if (found) return undefined;
+        try {
+          const full = await findValue(c, key, 'blob');
+          if (full.value) found = true;
+          return full.value;
+        } catch {
+          return undefined; // failed, or wrong bytes (counted in findValue): the next holder is tried
+        }
+      });
+      turn = mine;
+      const value = await mine;
+      return value ? { contacts: probe.contacts, value } : { contacts: probe.contacts };
+    };
+  }
+
   async function read(key: Id, kind: ValueKind): Promise<ReadResult> {
+    const query = kind === 'blob' ? blobQuery(key) : (c: Contact) => findValue(c, key, kind);
     if (writer.smallNetTrusted()) {
       const targets = ctx.routing.closest(key, ctx.o.k);
       const replies: ReadResult['replies'] = [];
@@ -53,7 +85,7 @@ export function makeReader(ctx: NodeContext, writer: Writer) {
       await Promise.all(
         targets.map(async (c) => {
           try {
-            const r = await findValue(c, key, kind);
+            const r = await query(c);
             closest.push(c);
             if (r.value) replies.push({ from: c, value: r.value });
           } catch {
@@ -72,7 +104,7 @@ export function makeReader(ctx: NodeContext, writer: Writer) {
       selfHex: ctx.selfHex,
       skip: (c) => ctx.routing.inBackoff(c.id),
       stopAtFirstValue: kind === 'blob',
-      query: (c) => findValue(c, key, kind),
+      query,
     });
     writer.noteLookup(before);
     m.lookup?.(res.hops, res.rpcs);

@@ -5,15 +5,17 @@
  * `onFullBucket`). Failing contacts are backed off and dropped only after STALE_FAILURES failures
  * and only when a replacement exists, so a partition cannot empty the table.
  *
+ * Contacts are matched by comparing id bytes within their bucket (at most k entries), never through
+ * hex strings: `seen` runs on every RPC sent or received, and hex conversions showed in profiles.
+ *
  * Does not: send RPCs (the node pings on our request) or run timers.
  */
-import { compareDistance, distancePrefix, sharedPrefixBits, toHex } from '../id.js';
+import { compareDistance, distancePrefix, idEquals, sharedPrefixBits } from '../id.js';
 import type { Contact, Id } from '../types.js';
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, STALE_FAILURES } from './options.js';
 
 interface Entry {
   contact: Contact;
-  hex: string;
   failures: number;
   /** Epoch ms before which a failing contact is not offered to lookups. */
   retryAt: number;
@@ -53,7 +55,11 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
 
   const bucketOf = (id: Id) => sharedPrefixBits(self, id);
   // Copy the id: a decoded frame's buffer must not be retained by a view into it.
-  const makeEntry = (c: Contact, hex: string): Entry => ({ contact: { id: new Uint8Array(c.id), address: c.address }, hex, failures: 0, retryAt: 0 });
+  const makeEntry = (c: Contact): Entry => ({ contact: { id: new Uint8Array(c.id), address: c.address }, failures: 0, retryAt: 0 });
+  const indexOf = (list: Entry[], id: Id): number => {
+    for (let i = 0; i < list.length; i++) if (idEquals(list[i]!.contact.id, id)) return i;
+    return -1;
+  };
 
   function promoteReplacement(b: Bucket): void {
     const r = b.replacements.pop(); // most recently seen first
@@ -70,8 +76,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       const idx = bucketOf(c.id);
       if (idx >= 256) return 'self';
       const b = buckets[idx]!;
-      const hex = toHex(c.id);
-      const i = b.entries.findIndex((e) => e.hex === hex);
+      const i = indexOf(b.entries, c.id);
       if (i >= 0) {
         const e = b.entries[i]!;
         b.entries.splice(i, 1);
@@ -81,20 +86,20 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
         b.entries.push(e);
         return 'updated';
       }
-      const ri = b.replacements.findIndex((e) => e.hex === hex);
+      const ri = indexOf(b.replacements, c.id);
       if (ri >= 0) b.replacements.splice(ri, 1);
       if (b.entries.length < k) {
-        b.entries.push(makeEntry(c, hex));
+        b.entries.push(makeEntry(c));
         count++;
         return 'added';
       }
       const stale = b.entries.findIndex((e) => e.failures >= staleFailures);
       if (stale >= 0) {
         b.entries.splice(stale, 1);
-        b.entries.push(makeEntry(c, hex));
+        b.entries.push(makeEntry(c));
         return 'added';
       }
-      b.replacements.push(makeEntry(c, hex));
+      b.replacements.push(makeEntry(c));
       if (b.replacements.length > k) b.replacements.shift();
       opts.onFullBucket?.(b.entries[0]!.contact);
       return 'cached';
@@ -104,10 +109,9 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       const idx = bucketOf(id);
       if (idx >= 256) return;
       const b = buckets[idx]!;
-      const hex = toHex(id);
-      const ri = b.replacements.findIndex((e) => e.hex === hex);
+      const ri = indexOf(b.replacements, id);
       if (ri >= 0) b.replacements.splice(ri, 1);
-      const i = b.entries.findIndex((e) => e.hex === hex);
+      const i = indexOf(b.entries, id);
       if (i < 0) return;
       const e = b.entries[i]!;
       e.failures++;
@@ -121,8 +125,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
     has(id: Id): boolean {
       const idx = bucketOf(id);
       if (idx >= 256) return false;
-      const hex = toHex(id);
-      return buckets[idx]!.entries.some((e) => e.hex === hex);
+      return indexOf(buckets[idx]!.entries, id) >= 0;
     },
     /**
      * Up to `n` contacts closest to `target`, skipping contacts still in failure backoff.
@@ -155,15 +158,15 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
     failures(id: Id): number {
       const idx = bucketOf(id);
       if (idx >= 256) return -1;
-      const hex = toHex(id);
-      return buckets[idx]!.entries.find((x) => x.hex === hex)?.failures ?? -1;
+      const b = buckets[idx]!;
+      return b.entries[indexOf(b.entries, id)]?.failures ?? -1;
     },
     /** True when `id` has failed and is still in backoff. */
     inBackoff(id: Id): boolean {
       const idx = bucketOf(id);
       if (idx >= 256) return false;
-      const hex = toHex(id);
-      const e = buckets[idx]!.entries.find((x) => x.hex === hex);
+      const b = buckets[idx]!;
+      const e = b.entries[indexOf(b.entries, id)];
       return !!e && e.retryAt > now();
     },
     all(): Contact[] {

@@ -10,7 +10,7 @@ import type { KademliaMetrics } from '../api.js';
 import { toHex } from '../id.js';
 import { valueBytes } from '../store/memory.js';
 import type { Id, ShardStore, Stamp, StoredEntry, Value } from '../types.js';
-import { maxStampOf, mergeValue } from './values.js';
+import { maxStampOf, mergeValue, withinSizeCap } from './values.js';
 
 export type LocalChange = { type: 'put' | 'delete'; entry: StoredEntry };
 
@@ -77,6 +77,7 @@ export function makeShard(o: ShardOptions) {
   /**
    * Merges `value` into the entry for `key` and refreshes its expiry.
    * `publisher` marks the entry as ours to republish (never cleared by a merge).
+   * Rejects with a RangeError when the merged set would exceed MAX_SET_VALUE_BYTES.
    */
   async function merge(key: Id, value: Value, publisher = false): Promise<{ changed: boolean; entry: StoredEntry }> {
     clock.observeValue(value);
@@ -84,6 +85,8 @@ export function makeShard(o: ShardOptions) {
     return withLock(hex, async () => {
       const cur = await get(key);
       const { value: merged, changed } = mergeValue(cur?.value, value);
+      // A set that would outgrow what one frame can carry is refused (the STORE acks false).
+      if (changed && !withinSizeCap(merged)) throw new RangeError(`value for ${hex.slice(0, 16)} would exceed the size cap`);
       const entry: StoredEntry = {
         key: cur?.key ?? new Uint8Array(key),
         value: merged,

@@ -6,7 +6,7 @@
  */
 import { sha256, idEquals } from '../id.js';
 import type { BlobValue, Id, RecordValue, SetValue, Stamp, Value } from '../types.js';
-import { MAX_MEMBER_LENGTH, MAX_SET_MEMBERS, MAX_VALUE_BYTES } from './options.js';
+import { MAX_MEMBER_LENGTH, MAX_SET_MEMBERS, MAX_SET_VALUE_BYTES, MAX_VALUE_BYTES } from './options.js';
 
 /** Total order on stamps: counter, then writer id. */
 export function compareStamp(a: Stamp | undefined, b: Stamp | undefined): number {
@@ -96,6 +96,51 @@ export function maxStampOf(v: Value): number {
   }
 }
 
+const utf8 = (s: string) => (s.length < 64 && /^[\x00-\x7f]*$/.test(s) ? s.length : Buffer.byteLength(s));
+/** msgpack of a stamp {c, w}: map header, two keys, a number of up to 9 bytes, and w. */
+const stampBytes = (s: Stamp | undefined) => (s ? 16 + utf8(s.w) : 0);
+
+/**
+ * Upper estimate of the msgpack size of a value on the wire (within a few bytes per field), so
+ * STORE batches and set values can be bounded without encoding them.
+ */
+export function valueWireBytes(v: Value): number {
+  switch (v.kind) {
+    case 'blob':
+      return 24 + v.bytes.byteLength;
+    case 'record':
+      return 48 + v.bytes.byteLength + stampBytes(v.stamp);
+    case 'set': {
+      let n = 24;
+      for (const [m, s] of Object.entries(v.members)) n += 16 + utf8(m) + stampBytes(s.add) + stampBytes(s.del);
+      return n;
+    }
+    default: {
+      const never: never = v;
+      return never;
+    }
+  }
+}
+
+/** True when a set value is within MAX_SET_VALUE_BYTES (blobs and records are checked by parseValue). */
+export function withinSizeCap(v: Value): boolean {
+  return v.kind !== 'set' || valueWireBytes(v) <= MAX_SET_VALUE_BYTES;
+}
+
+/**
+ * Adds in `incoming` that lose to a remove held in `merged` (a remove stamped with a higher
+ * counter, by another node whose clock ran ahead): the highest such remove counter, 0 when none.
+ */
+export function beatenAdds(incoming: Value, merged: Value): number {
+  if (incoming.kind !== 'set' || merged.kind !== 'set') return 0;
+  let c = 0;
+  for (const [m, s] of Object.entries(incoming.members)) {
+    const del = merged.members[m]?.del;
+    if (s.add && del && compareStamp(del, s.add) > 0) c = Math.max(c, del.c);
+  }
+  return c;
+}
+
 export function blobMatches(key: Id, v: BlobValue): boolean {
   return idEquals(sha256(v.bytes), key);
 }
@@ -146,7 +191,8 @@ export function parseValue(raw: unknown, key: Id): Value | string {
           ...(st.del ? { del: { c: (st.del as Stamp).c, w: (st.del as Stamp).w } } : {}),
         };
       }
-      return { kind: 'set', members };
+      const set: SetValue = { kind: 'set', members };
+      return withinSizeCap(set) ? set : 'set value too large';
     }
     default:
       return 'unknown value kind';

@@ -9,7 +9,8 @@ import type { ReplicationPolicy } from '../api.js';
 import { compareDistance, idEquals, toHex } from '../id.js';
 import type { Contact, Id, Value } from '../types.js';
 import type { NodeContext } from './context.js';
-import { MAX_BATCH_ITEMS, SMALL_NET_TRUST_MS } from './options.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS, SMALL_NET_TRUST_MS } from './options.js';
+import { beatenAdds, valueWireBytes } from './values.js';
 
 export interface StoreItem {
   key: Id;
@@ -27,6 +28,33 @@ export interface StoreOutcome {
   key: Id;
   acks: number;
   stored: Contact[];
+  /** Highest counter of a remove, held by a replica, that beat one of the item's set adds (0: none). */
+  lost: number;
+}
+
+/** Key (64 hex), map keys and msgpack headers of one STORE item around its value. */
+const ITEM_OVERHEAD_BYTES = 96;
+
+/**
+ * Splits STORE items into batches of at most MAX_BATCH_ITEMS items and MAX_BATCH_BYTES estimated
+ * bytes, so no batch outgrows the transport's frame cap (an oversized item goes alone).
+ */
+export function splitBatches<T extends { value: Value }>(items: T[]): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const it of items) {
+    const n = ITEM_OVERHEAD_BYTES + valueWireBytes(it.value);
+    if (cur.length > 0 && (cur.length >= MAX_BATCH_ITEMS || bytes + n > MAX_BATCH_BYTES)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(it);
+    bytes += n;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
 }
 
 /** Runs `fn` over `items` with at most `n` in flight. */
@@ -82,36 +110,65 @@ export function makeWriter(ctx: NodeContext) {
     return { targets: top.filter((c) => c !== ctx.self), self };
   }
 
-  /** One batched STORE to `to`; resolves with per-item acks (all false on failure). */
-  async function sendStore(to: Contact, items: { key: Id; value: Value }[]): Promise<boolean[]> {
+  /**
+   * Batched STOREs to `to` (split by count and bytes, sent one after the other); resolves with
+   * per-item acks (false where a batch failed) and the replica's `lost` counters (0 when none).
+   */
+  async function storeBatches(to: Contact, items: { key: Id; value: Value }[]): Promise<{ acks: boolean[]; lost: number[] }> {
     const acks: boolean[] = [];
-    for (let i = 0; i < items.length; i += MAX_BATCH_ITEMS) {
-      const chunk = items.slice(i, i + MAX_BATCH_ITEMS);
+    const lost: number[] = [];
+    for (const chunk of splitBatches(items)) {
       try {
         const res = await ctx.rpc.call(to, 'STORE', { items: chunk.map((it) => ({ key: toHex(it.key), value: it.value })) });
         const a = res.body.acks;
-        for (let j = 0; j < chunk.length; j++) acks.push(Array.isArray(a) && a[j] === true);
+        const l = res.body.lost;
+        for (let j = 0; j < chunk.length; j++) {
+          acks.push(Array.isArray(a) && a[j] === true);
+          const c = Array.isArray(l) ? l[j] : 0;
+          lost.push(typeof c === 'number' && Number.isSafeInteger(c) && c > 0 ? c : 0);
+        }
       } catch {
-        for (let j = 0; j < chunk.length; j++) acks.push(false);
+        for (let j = 0; j < chunk.length; j++) {
+          acks.push(false);
+          lost.push(0);
+        }
       }
     }
-    return acks;
+    return { acks, lost };
+  }
+
+  /** Batched STOREs to `to`; resolves with per-item acks (false where a batch failed). */
+  async function sendStore(to: Contact, items: { key: Id; value: Value }[]): Promise<boolean[]> {
+    return (await storeBatches(to, items)).acks;
   }
 
   /** Stores every item on its r closest nodes (self included when among them), batched per node. */
   async function storeItems(items: StoreItem[]): Promise<StoreOutcome[]> {
     const closest = await pool(items, LOOKUP_CONCURRENCY, (it) => (it.closest ? Promise.resolve(it.closest) : closestRemote(it.key)));
-    const outcomes: StoreOutcome[] = items.map((it) => ({ key: it.key, acks: 0, stored: [] }));
+    const outcomes: StoreOutcome[] = items.map((it) => ({ key: it.key, acks: 0, stored: [], lost: 0 }));
     const perNode = new Map<string, { contact: Contact; idx: number[] }>();
     const local: Promise<void>[] = [];
     items.forEach((it, i) => {
       const { targets, self } = pickTargets(it.key, closest[i]!, it.policy.r);
-      if (!it.skipLocal && (self || it.publisher)) {
-        local.push(ctx.shard.merge(it.key, it.value, it.publisher ?? false).then(() => {}));
-      }
-      if (self) {
+      const ackSelf = () => {
         outcomes[i]!.acks++;
         outcomes[i]!.stored.push(ctx.self);
+      };
+      if (!it.skipLocal && (self || it.publisher)) {
+        local.push(
+          ctx.shard.merge(it.key, it.value, it.publisher ?? false).then(
+            ({ entry }) => {
+              if (!self) return;
+              ackSelf();
+              outcomes[i]!.lost = Math.max(outcomes[i]!.lost, beatenAdds(it.value, entry.value));
+            },
+            (err: unknown) => {
+              if (!(err instanceof RangeError)) throw err; // over the size cap: no local ack
+            },
+          ),
+        );
+      } else if (self) {
+        ackSelf();
       }
       for (const t of targets) {
         const hex = toHex(t.id);
@@ -123,7 +180,7 @@ export function makeWriter(ctx: NodeContext) {
     await Promise.all([
       ...local,
       ...[...perNode.values()].map(async (g) => {
-        const acks = await sendStore(
+        const { acks, lost } = await storeBatches(
           g.contact,
           g.idx.map((i) => ({ key: items[i]!.key, value: items[i]!.value })),
         );
@@ -132,6 +189,7 @@ export function makeWriter(ctx: NodeContext) {
           const o = outcomes[g.idx[j]!]!;
           o.acks++;
           o.stored.push(g.contact);
+          o.lost = Math.max(o.lost, lost[j]!);
         });
       }),
     ]);

@@ -7,7 +7,7 @@
  *
  * Does not: parse flags or print (cli.ts); use wall-clock timers (maintenance is run on demand).
  */
-import { compareDistance, idEquals, keyOf, randomId } from '../id.js';
+import { compareDistance, distancePrefix, idEquals, keyOf } from '../id.js';
 import { makeKademliaNode, type KademliaNodeInternal } from '../node/index.js';
 import { makeMemoryStore } from '../store/memory.js';
 import { makeMemoryNetwork } from '../transport/memory.js';
@@ -30,7 +30,19 @@ export interface SimOptions {
   r?: number;
   /** Seed of the network PRNG and of the node choices. @default 1 */
   seed?: number;
+  /** Buckets a joining node refreshes (see KademliaNodeOptions.joinRefresh). @default JOIN_REFRESH */
+  joinRefresh?: 'all' | 'none' | number;
+  /** Nodes joining at once (each through a random node that already joined). @default JOIN_BATCH */
+  joinBatch?: number;
 }
+
+/**
+ * Farthest buckets refreshed on join: they cover most of the id space, while the self-lookup fills
+ * the near ones; the rest fill from traffic. 'all' costs ~log2(N) lookups per join.
+ */
+export const JOIN_REFRESH = 3;
+/** Concurrent joins: a real network's nodes join in parallel; 32 keeps each join's view fresh. */
+export const JOIN_BATCH = 32;
 
 export interface SimReport {
   nodes: number;
@@ -80,8 +92,8 @@ export async function runSim(o: SimOptions): Promise<SimReport> {
   let seq = 0;
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
-  async function spawn(): Promise<void> {
-    const bootstrap = live.length ? [pick(live).address, pick(live).address] : [];
+  async function spawn(): Promise<KademliaNodeInternal> {
+    const bootstrap = live.length ? [pick(live).address] : [];
     const node = makeKademliaNode({
       transport: net.makeTransport(`sim-${seq++}`),
       store: makeMemoryStore(),
@@ -90,12 +102,26 @@ export async function runSim(o: SimOptions): Promise<SimReport> {
       alpha: o.alpha ?? 3,
       timers: IDLE,
       replication: { record: { r, w: 1 } },
+      joinRefresh: o.joinRefresh ?? JOIN_REFRESH,
     });
     await node.start();
-    live.push(node);
+    return node;
+  }
+  /** Joins `n` nodes, `joinBatch` at a time; each batch bootstraps through nodes already joined. */
+  async function spawnMany(n: number): Promise<void> {
+    const batch = Math.max(1, o.joinBatch ?? JOIN_BATCH);
+    if (live.length === 0 && n > 0) {
+      live.push(await spawn());
+      n--;
+    }
+    while (n > 0) {
+      const m = Math.min(n, batch, live.length); // never more newcomers than joined nodes
+      live.push(...(await Promise.all(Array.from({ length: m }, () => spawn()))));
+      n -= m;
+    }
   }
 
-  for (let i = 0; i < o.nodes; i++) await spawn();
+  await spawnMany(o.nodes);
   const buildMs = Date.now() - t0;
 
   const keys: Id[] = [];
@@ -121,7 +147,8 @@ export async function runSim(o: SimOptions): Promise<SimReport> {
         void dead!.stop().catch(() => {});
         killed++;
       }
-      for (let i = 0; i < perWave; i++, joined++) await spawn();
+      await spawnMany(perWave);
+      joined += perWave;
       await Promise.all(live.map((n) => n.maintain('replicate')));
     }
     const n = Math.floor(lookups / waves) + (w < lookups % waves ? 1 : 0);
@@ -135,14 +162,15 @@ export async function runSim(o: SimOptions): Promise<SimReport> {
       rpcs += res.rpcs;
       const truth = live
         .filter((x) => !idEquals(x.id, from.id))
-        .sort((a, b) => compareDistance(key, a.id, b.id))
-        .slice(0, k);
+        .map((x) => ({ x, d: distancePrefix(key, x.id) }))
+        .sort((a, b) => a.d - b.d || compareDistance(key, a.x.id, b.x.id))
+        .slice(0, k)
+        .map((y) => y.x);
       const got = new Set(res.closest.map((c) => c.address));
       overlap += truth.filter((x) => got.has(x.address)).length / truth.length;
     }
   }
   await Promise.all(live.map((n) => n.stop()));
-  void randomId;
   return {
     nodes: o.nodes,
     churn,

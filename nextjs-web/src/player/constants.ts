@@ -11,8 +11,12 @@ export const BUFFER_TARGET_S = 30;
 export const BUFFER_HIGH_S = 60;
 /** Keep this many seconds already played in the SourceBuffer (short seeks back stay local); older audio is freed. */
 export const BUFFER_BEHIND_S = 30;
-/** Bytes a track loader may hold in memory before it pauses its subscription (≈ 3 min of 320 kbit/s). */
-export const LOADER_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes a track loader may hold in memory beyond the SourceBuffer before it pauses its subscription:
+ * ≈ 30 s of 128 kbit/s on top of the SourceBuffer's 30–60 s. Enough to ride out a failover several
+ * times over, while the stream stays pull-based (a paused subscription costs the API node nothing).
+ */
+export const LOADER_MAX_QUEUE_BYTES = 512 * 1024;
 /** Bytes of the next song prefetched into memory; enough for a gapless start, not the whole album. */
 export const PREFETCH_MAX_BYTES = 4 * 1024 * 1024;
 /** A subscription that delivers nothing for this long while we want data is dead: fail over. */

@@ -1,0 +1,48 @@
+/**
+ * addToSetMany stamps without reading first; an add issued after another node's remove must still
+ * win, even when the remover's Lamport clock ran far ahead of the adder's.
+ */
+import { compareDistance, keyOf, randomId, toHex } from '../id.js';
+import { makeTestCluster, type TestCluster } from '../sim/cluster.js';
+
+let c: TestCluster;
+beforeAll(async () => {
+  c = await makeTestCluster(8, { k: 8, timers: { rpcTimeout: 200 }, replication: { set: { r: 3, w: 2 } } });
+});
+afterAll(() => c.stop());
+
+test('a batched add on B beats an earlier remove by A whose clock is far ahead', async () => {
+  const key = keyOf('test-set', 'late-add');
+  const byDistance = [...c.nodes].sort((x, y) => compareDistance(key, x.id, y.id));
+  const b = byDistance[byDistance.length - 1]!; // not a replica: it never sees A's stamps
+  const a = byDistance[byDistance.length - 2]!;
+  await a.addToSet(key, ['song-1', 'song-2']);
+
+  // A's clock jumps far ahead: it stores (as any replica would) a record stamped with a high counter.
+  const injector = c.net.makeTransport('injector');
+  await injector.request(
+    a.address,
+    {
+      t: 'STORE',
+      rpc: 'clock-bump',
+      from: { id: randomId(), addr: 'injector' },
+      items: [{ key: toHex(keyOf('test-record', 'elsewhere')), value: { kind: 'record', stamp: { c: 1_000_000, w: 'ff' }, bytes: new Uint8Array([1]) } }],
+    },
+    1_000,
+  );
+  await a.removeFromSet(key, ['song-1']);
+  expect(await a.getSet(key)).toEqual(['song-2']);
+  const removeStamp = (await a.getSetValue(key))!.members['song-1']!.del!.c;
+  expect(removeStamp).toBeGreaterThan(1_000_000);
+
+  // Later, B re-adds song-1 in a batch, with its own (much lower) clock.
+  await b.addToSetMany([{ key, members: ['song-1'] }, { key: keyOf('test-set', 'other'), members: ['x'] }]);
+
+  for (const n of c.nodes) expect({ from: toHex(n.id).slice(0, 8), members: await n.getSet(key) }).toEqual({ from: toHex(n.id).slice(0, 8), members: ['song-1', 'song-2'] });
+  // Every replica holds the winning add, not only the readers' merged view.
+  for (const n of byDistance.slice(0, 3)) {
+    const e = await n.getLocal(key);
+    expect(e?.value.kind === 'set' && (e.value.members['song-1']!.add?.c ?? 0) > removeStamp).toBe(true);
+  }
+  await injector.close();
+});
