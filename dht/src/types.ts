@@ -146,6 +146,12 @@ export interface ShardStore {
   get(key: Id): Promise<StoredEntry | undefined>;
   /** Inserts or replaces the entry for `entry.key`. */
   put(entry: StoredEntry): Promise<void>;
+  /**
+   * Inserts or replaces many entries at once (one transaction in SQLite, one unordered bulkWrite
+   * in MongoDB), so a batched STORE costs one commit instead of one per key. Optional: the shard
+   * falls back to `put` per entry. Keys are distinct within one call.
+   */
+  putMany?(entries: StoredEntry[]): Promise<void>;
   delete(key: Id): Promise<void>;
   /** Every entry, in no particular order; used by republish, hand-over and status. */
   scan(): AsyncIterable<StoredEntry>;

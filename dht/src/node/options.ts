@@ -27,12 +27,19 @@ export const LOW_PEERS = 10;
 export const MAX_VALUE_BYTES = 1024 * 1024;
 /**
  * Encoded size (see valueWireBytes) of one set value. Sets are index/search postings, which grow
- * with the catalogue (a posting is ~150 B: 64-hex song id + a stamp with a 64-hex writer id), so
- * they get more room than blobs: 2 MiB is ~14,000 postings under one key (a very popular genre or
+ * with the catalogue (a posting is ~110 B on the wire: 64-hex song id + a stamp with a 16-hex writer id, WRITER_ID_HEX_CHARS), so
+ * they get more room than blobs: 2 MiB is ~19,000 postings under one key (a very popular genre or
  * word), and still fits a FIND_VALUE reply or a single-item STORE under the 4 MiB frame cap with
  * 2 MiB to spare. A STORE whose merge would exceed it is refused for that key (ack false).
  */
 export const MAX_SET_VALUE_BYTES = 2 * 1024 * 1024;
+/**
+ * Hex characters of the node id used as the writer id in stamps (64 bits). The writer id only
+ * breaks ties between equal Lamport counters, so it must be deterministic and practically unique
+ * among the writers of one key (collision odds ~n²/2^65); the full 64-hex id made up most of each
+ * set posting's bytes.
+ */
+export const WRITER_ID_HEX_CHARS = 16;
 /** Items in one batched STORE; bounds the work per request. */
 export const MAX_BATCH_ITEMS = 512;
 /**

@@ -99,6 +99,8 @@ export function maxStampOf(v: Value): number {
 const utf8 = (s: string) => (s.length < 64 && /^[\x00-\x7f]*$/.test(s) ? s.length : Buffer.byteLength(s));
 /** msgpack of a stamp {c, w}: map header, two keys, a number of up to 9 bytes, and w. */
 const stampBytes = (s: Stamp | undefined) => (s ? 16 + utf8(s.w) : 0);
+/** valueWireBytes share of one set member (so merges can track a set's size incrementally). */
+export const memberWireBytes = (m: string, s: { add?: Stamp; del?: Stamp }): number => 16 + utf8(m) + stampBytes(s.add) + stampBytes(s.del);
 
 /**
  * Upper estimate of the msgpack size of a value on the wire (within a few bytes per field), so
@@ -112,7 +114,7 @@ export function valueWireBytes(v: Value): number {
       return 48 + v.bytes.byteLength + stampBytes(v.stamp);
     case 'set': {
       let n = 24;
-      for (const [m, s] of Object.entries(v.members)) n += 16 + utf8(m) + stampBytes(s.add) + stampBytes(s.del);
+      for (const [m, s] of Object.entries(v.members)) n += memberWireBytes(m, s);
       return n;
     }
     default: {

@@ -146,6 +146,51 @@ export function defineStoreContract(
       expect(await store.size()).toEqual({ keys: 1, bytes: 2 });
     });
 
+    test('putMany inserts and replaces many entries in one call; an empty list is a no-op', async () => {
+      const { store, loc } = await fresh();
+      expect(typeof store.putMany).toBe('function');
+      const blobs = Array.from({ length: 300 }, (_, i) => blobEntry(new Uint8Array([i & 255, i >> 8, 9])));
+      await store.putMany!(blobs);
+      await store.putMany!([]);
+      const setKey = id();
+      const first: StoredEntry = {
+        key: setKey,
+        value: { kind: 'set', members: { a: { add: { c: 1, w: 'x' } } } },
+        expiresAt: 1,
+        publisher: false,
+        replicatedAt: 0,
+      };
+      await store.put(first);
+      const replaced: StoredEntry = {
+        key: setKey,
+        value: { kind: 'set', members: { a: { add: { c: 1, w: 'x' }, del: { c: 2, w: 'y' } }, bc: { add: { c: 3, w: 'x' } } } },
+        expiresAt: 8,
+        publisher: true,
+        replicatedAt: 4,
+      };
+      const record: StoredEntry = {
+        key: id(),
+        value: { kind: 'record', stamp: { c: 5, w: 'ab' }, bytes: new Uint8Array([1, 2]) },
+        expiresAt: 3,
+        publisher: true,
+        replicatedAt: 2,
+      };
+      await store.putMany!([replaced, record, { ...blobs[0]!, replicatedAt: 77 }]);
+      expectSameEntry(await store.get(setKey), replaced);
+      expectSameEntry(await store.get(record.key), record);
+      expectSameEntry(await store.get(blobs[0]!.key), { ...blobs[0]!, replicatedAt: 77 });
+      expectSameEntry(await store.get(blobs[299]!.key), blobs[299]!);
+      expect(await store.size()).toEqual({ keys: 302, bytes: 300 * 3 + 3 + 2 });
+      await store.close();
+      const again = await loc.open();
+      try {
+        expectSameEntry(await again.get(setKey), replaced);
+        expect((await again.size()).keys).toBe(302);
+      } finally {
+        await again.close();
+      }
+    });
+
     test('delete removes one entry and tolerates missing keys', async () => {
       const { store } = await fresh();
       const a = blobEntry(new Uint8Array([1]));

@@ -35,6 +35,9 @@ export function makeMemoryStore(): ShardStore {
     async put(entry: StoredEntry) {
       entries.set(toHex(entry.key), entry);
     },
+    async putMany(list: StoredEntry[]) {
+      for (const e of list) entries.set(toHex(e.key), e);
+    },
     async delete(key: Id) {
       entries.delete(toHex(key));
     },

@@ -46,6 +46,18 @@ interface ContactsDoc {
 
 const bin = (b: Uint8Array): Binary => new Binary(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
+function entryToDoc(entry: StoredEntry): EntryDoc {
+  return {
+    _id: bin(entry.key),
+    kind: entry.value.kind,
+    value: new Binary(encodeValue(entry.value)),
+    expiresAt: entry.expiresAt,
+    publisher: entry.publisher,
+    replicatedAt: entry.replicatedAt,
+    size: valueBytes(entry.value),
+  };
+}
+
 function docToEntry(doc: EntryDoc): StoredEntry {
   return {
     key: plainBytes(doc._id.buffer),
@@ -72,16 +84,19 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
       return doc ? docToEntry(doc) : undefined;
     },
     async put(entry: StoredEntry) {
-      const doc: EntryDoc = {
-        _id: bin(entry.key),
-        kind: entry.value.kind,
-        value: new Binary(encodeValue(entry.value)),
-        expiresAt: entry.expiresAt,
-        publisher: entry.publisher,
-        replicatedAt: entry.replicatedAt,
-        size: valueBytes(entry.value),
-      };
+      const doc = entryToDoc(entry);
       await entries.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    },
+    async putMany(list: StoredEntry[]) {
+      if (list.length === 0) return;
+      // Unordered: keys are distinct, so the server may apply the replacements in any order.
+      await entries.bulkWrite(
+        list.map((e) => {
+          const doc = entryToDoc(e);
+          return { replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } };
+        }),
+        { ordered: false },
+      );
     },
     async delete(key) {
       await entries.deleteOne({ _id: bin(key) });

@@ -3,8 +3,8 @@
  * Tables: `entries(key, kind, value, expires_at, publisher, replicated_at, size)` with the value as
  * msgpack, and `contacts(id, address, position)` for the routing table snapshot.
  *
- * The driver is synchronous; the async methods wrap it (calls are short: one row each, and `scan`
- * pages by key so it never holds a statement open across an `await`).
+ * The driver is synchronous; the async methods wrap it (calls are short: one row each, `putMany`
+ * one transaction, and `scan` pages by key so it never holds a statement open across an `await`).
  *
  * Does not: merge, verify or expire values (the node does), or share a file between nodes.
  */
@@ -98,6 +98,19 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
 
   let closed = false;
   const buf = (key: Id): Buffer => Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  const row = (entry: StoredEntry) => ({
+    key: buf(entry.key),
+    kind: entry.value.kind,
+    value: encodeValue(entry.value),
+    expires_at: entry.expiresAt,
+    publisher: entry.publisher ? 1 : 0,
+    replicated_at: entry.replicatedAt,
+    size: valueBytes(entry.value),
+  });
+  // One transaction per batch: the commit (WAL append + fsync policy) dominates small writes.
+  const putAll = db.transaction((list: StoredEntry[]) => {
+    for (const e of list) putStmt.run(row(e));
+  });
 
   return {
     async get(key) {
@@ -105,15 +118,10 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       return row ? rowToEntry(row) : undefined;
     },
     async put(entry: StoredEntry) {
-      putStmt.run({
-        key: buf(entry.key),
-        kind: entry.value.kind,
-        value: encodeValue(entry.value),
-        expires_at: entry.expiresAt,
-        publisher: entry.publisher ? 1 : 0,
-        replicated_at: entry.replicatedAt,
-        size: valueBytes(entry.value),
-      });
+      putStmt.run(row(entry));
+    },
+    async putMany(list: StoredEntry[]) {
+      if (list.length > 0) putAll(list);
     },
     async delete(key) {
       deleteStmt.run(buf(key));

@@ -10,6 +10,7 @@ import { FACETS_QUERY, type FacetsData, type FacetValue, type SongFilter, type S
 import { useApp } from './Providers';
 import { SongPage, type ListVars } from './SongPage';
 import { toQueueSong } from './songs';
+import { ClockIcon } from './Icons';
 
 /** Typing pause before a search is sent. */
 const SEARCH_DEBOUNCE_MS = 250;
@@ -156,7 +157,9 @@ export function LibraryView() {
         <span className="col-title">Title</span>
         <span className="col-album">Album</span>
         <span className="col-genre">Genre</span>
-        <span className="col-duration">⏱</span>
+        <span className="col-duration" aria-label="Duration">
+          <ClockIcon />
+        </span>
         <span className="col-actions" />
       </div>
       <p className="count" data-testid="song-count" aria-live="polite">

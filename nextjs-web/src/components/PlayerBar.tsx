@@ -11,6 +11,7 @@ import { Cover } from './Cover';
 import { useApp } from './Providers';
 import { QueuePanel } from './QueuePanel';
 import { usePlayerState } from './usePlayer';
+import { NextIcon, PreviousIcon, VolumeIcon } from './Icons';
 
 /** Seconds moved by ←/→. */
 const SEEK_STEP_S = 5;
@@ -90,13 +91,13 @@ export function PlayerBar() {
       <div className="transport">
         <div className="buttons">
           <button type="button" className="icon" aria-label="Previous" data-testid="prev-button" onClick={() => engine?.previous()} disabled={!song}>
-            ⏮
+            <PreviousIcon />
           </button>
           <button type="button" className="play-main" aria-label={playing ? 'Pause' : 'Play'} data-testid="play-pause" onClick={() => engine?.toggle()} disabled={!song}>
             {playing ? '❚❚' : '▶'}
           </button>
           <button type="button" className="icon" aria-label="Next" data-testid="next-button" onClick={() => engine?.next()} disabled={st.queue.index + 1 >= st.queue.items.length}>
-            ⏭
+            <NextIcon />
           </button>
         </div>
         <div className="seek">
@@ -136,7 +137,7 @@ export function PlayerBar() {
       </div>
       <div className="extras">
         <button type="button" className="icon" aria-label={st.muted ? 'Unmute' : 'Mute'} onClick={() => engine?.toggleMute()}>
-          {st.muted || st.volume === 0 ? '🔇' : st.volume < 0.5 ? '🔉' : '🔊'}
+          <VolumeIcon level={st.muted || st.volume === 0 ? 'muted' : st.volume < 0.5 ? 'low' : 'high'} />
         </button>
         <input
           className="volume"
