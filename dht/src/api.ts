@@ -89,6 +89,17 @@ export interface PutOptions {
   policy?: ReplicationPolicy;
 }
 
+/** Options on a single read. */
+export interface ReadOptions {
+  /**
+   * Local-first quorum read: when the whole network is known (small) and this node is one of the
+   * r replicas, merge the local copy with r - W remote replicas only (R + W > r, so every
+   * acknowledged write is seen); equal copies answer with a digest instead of the value. Falls
+   * back to the full lookup otherwise. @default false
+   */
+  localFirst?: boolean;
+}
+
 export interface NodeStatus {
   id: string;
   address: string;
@@ -121,9 +132,9 @@ export interface KademliaNode {
   addToSet(key: Id, members: string[], opts?: PutOptions): Promise<PutResult>;
   removeFromSet(key: Id, members: string[], opts?: PutOptions): Promise<PutResult>;
   /** Members present after merging every replica found (read-repair included). */
-  getSet(key: Id): Promise<string[]>;
-  /** Raw merged set value (with stamps), for callers that merge further. */
-  getSetValue(key: Id): Promise<SetValue | undefined>;
+  getSet(key: Id, opts?: ReadOptions): Promise<string[]>;
+  /** Raw merged set value (with stamps), for callers that merge further. Never mutate it. */
+  getSetValue(key: Id, opts?: ReadOptions): Promise<SetValue | undefined>;
 
   /** The k closest live contacts to `key` (iterative lookup). */
   findNode(key: Id): Promise<Contact[]>;

@@ -155,23 +155,50 @@ export async function* songChunks(
   songId: string,
   fromIndex: number,
 ): AsyncGenerator<SongChunkMessage> {
-  const [manifest, duration] = await Promise.all([
-    loadManifest(deps.peer, songId),
-    loadDuration(deps.tracker, songId),
-  ]);
+  const abort = new AbortController();
+  // Playback start latency: the first chunk is requested together with the manifest (one round
+  // trip instead of two) and verified against the manifest's hash once that arrives.
+  const early =
+    Number.isInteger(fromIndex) && fromIndex >= 0
+      ? deps.peer
+          .request<{ chunk: { data: string } }>(
+            peerOperations.SongChunk,
+            { songId, index: fromIndex },
+            { timeoutMs: CHUNK_FETCH_TIMEOUT_MS, signal: abort.signal },
+          )
+          .catch(() => undefined)
+      : undefined;
+  let manifest: Manifest;
+  let duration: number | null;
+  try {
+    [manifest, duration] = await Promise.all([loadManifest(deps.peer, songId), loadDuration(deps.tracker, songId)]);
+  } catch (err) {
+    abort.abort();
+    throw err;
+  }
   const total = manifest.chunkCount;
   if (!Number.isInteger(fromIndex) || fromIndex < 0 || fromIndex >= total) {
+    abort.abort();
     throw userError('BAD_USER_INPUT', `fromIndex ${fromIndex} is outside [0, ${total}) for song ${songId}.`);
   }
   const layout = chunkLayout(manifest.size, manifest.chunkSize, manifest.firstChunkSize);
-  const abort = new AbortController();
   const ahead = Math.max(0, deps.prefetch ?? STREAM_PREFETCH_CHUNKS);
   const pending: Promise<{ data: string; size: number }>[] = [];
   let next = fromIndex;
+  const firstChunk = async (): Promise<{ data: string; size: number }> => {
+    const got = await early;
+    if (got) {
+      const bytes = Buffer.from(got.chunk.data, 'base64');
+      if (createHash('sha256').update(bytes).digest('hex') === manifest.chunkHashes[fromIndex]) {
+        return { data: got.chunk.data, size: bytes.length };
+      }
+    }
+    return fetchChunk(deps, songId, fromIndex, manifest, abort.signal); // the normal, failover path
+  };
   try {
     for (let index = fromIndex; index < total; index++) {
       while (pending.length < ahead + 1 && next < total) {
-        const p = fetchChunk(deps, songId, next++, manifest, abort.signal);
+        const p = next === fromIndex ? (next++, firstChunk()) : fetchChunk(deps, songId, next++, manifest, abort.signal);
         p.catch(() => undefined); // observed when its turn comes; never an unhandled rejection
         pending.push(p);
       }

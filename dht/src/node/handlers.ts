@@ -8,6 +8,7 @@
 import { fromHex, isHexId, parseHexId } from '../id.js';
 import type { Payload, RequestHandler } from '../types.js';
 import type { NodeContext } from './context.js';
+import { setDigest } from './local-reads.js';
 import { MAX_REPLY_CONTACTS } from './options.js';
 import { beatenAdds, parseValue } from './values.js';
 import { contactToWire, isRpcType, parseEnvelope, parseStoreItems, type RpcType } from './wire.js';
@@ -45,6 +46,9 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
         // A blob probe (`probe: true`) learns that we hold the blob without paying for its bytes:
         // the reader then fetches from one holder at a time (reads.ts). Other kinds always answer in full.
         if (p.probe === true && entry.value.kind === 'blob') return { key: p.key, has: 'blob', contacts };
+        // A local-first set read (local-reads.ts) sends the digest of its copy: an equal copy
+        // answers `same` instead of re-sending a possibly big posting set.
+        if (typeof p.digest === 'string' && entry.value.kind === 'set' && setDigest(entry.value) === p.digest) return { key: p.key, same: true, contacts };
         return { key: p.key, value: entry.value, contacts };
       }
       case 'STORE': {

@@ -7,7 +7,7 @@
  * Does not: send RPCs itself (the caller's `query` does, with validation and accounting) or
  * touch the routing table.
  */
-import { compareDistance, toHex } from '../id.js';
+import { compareDistance, fromHex, idEquals } from '../id.js';
 import type { Contact, Id, Value } from '../types.js';
 
 export interface LookupQueryResult {
@@ -43,13 +43,14 @@ export interface LookupResult {
 type State = 'new' | 'pending' | 'ok' | 'failed';
 interface Cand {
   c: Contact;
-  hex: string;
   depth: number;
   state: State;
 }
 
 export function iterativeLookup(o: LookupOptions): Promise<LookupResult> {
-  const byHex = new Map<string, Cand>();
+  // Candidates are found by binary search on XOR distance (equal distance means equal id), so the
+  // hot path converts no ids to hex; self is compared by bytes, decoded once per lookup.
+  const selfId = fromHex(o.selfHex);
   const sorted: Cand[] = [];
   const values: { from: Contact; value: Value }[] = [];
   const answered: Contact[] = [];
@@ -59,15 +60,7 @@ export function iterativeLookup(o: LookupOptions): Promise<LookupResult> {
   let firstValueDepth = 0;
 
   function add(c: Contact, depth: number) {
-    const hex = toHex(c.id);
-    if (hex === o.selfHex) return;
-    const cur = byHex.get(hex);
-    if (cur) {
-      if (depth < cur.depth && cur.state === 'new') cur.depth = depth;
-      return;
-    }
-    const cand: Cand = { c, hex, depth, state: o.skip?.(c) ? 'failed' : 'new' };
-    byHex.set(hex, cand);
+    if (idEquals(c.id, selfId)) return;
     let lo = 0;
     let hi = sorted.length;
     while (lo < hi) {
@@ -75,6 +68,12 @@ export function iterativeLookup(o: LookupOptions): Promise<LookupResult> {
       if (compareDistance(o.target, sorted[mid]!.c.id, c.id) < 0) lo = mid + 1;
       else hi = mid;
     }
+    const cur = sorted[lo];
+    if (cur && compareDistance(o.target, cur.c.id, c.id) === 0) {
+      if (depth < cur.depth && cur.state === 'new') cur.depth = depth;
+      return;
+    }
+    const cand: Cand = { c, depth, state: o.skip?.(c) ? 'failed' : 'new' };
     sorted.splice(lo, 0, cand);
   }
 

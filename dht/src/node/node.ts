@@ -12,6 +12,7 @@ import type { AppHandler, NodeContext, Phase } from './context.js';
 import { QuorumError, RpcError } from './errors.js';
 import { makeRequestHandler } from './handlers.js';
 import { iterativeLookup, type LookupResult } from './lookup.js';
+import { makeLocalReader } from './local-reads.js';
 import { makeMaintenance, type MaintenanceTask } from './maintenance.js';
 import { BACKOFF_MAX_MS, HEAD_PING_INTERVAL_MS, MAX_VALUE_BYTES, SET_RESTAMP_ROUNDS, resolveOptions, validatePolicy } from './options.js';
 import { makeReader, type ReadResult } from './reads.js';
@@ -115,6 +116,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
   };
   const writer = makeWriter(ctx);
   const reader = makeReader(ctx, writer);
+  const localReader = makeLocalReader(ctx, writer);
   const maint = makeMaintenance(ctx, writer, lastBucketLookup);
   onSeen = (c) => {
     const r = routing.seen(c);
@@ -216,11 +218,15 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
 
     addToSet: (key, members, opts2) => putSetDelta(key, members, 'add', opts2),
     removeFromSet: (key, members, opts2) => putSetDelta(key, members, 'del', opts2),
-    async getSet(key) {
-      const v = await node.getSetValue(key);
+    async getSet(key, opts2) {
+      const v = await node.getSetValue(key, opts2);
       return v ? setMembers(v) : [];
     },
-    async getSetValue(key) {
+    async getSetValue(key, opts2) {
+      if (opts2?.localFirst) {
+        const fast = await localReader.readSet(key);
+        if (fast) return fast.value;
+      }
       const { value } = await reader.readMerged(key, 'set');
       return value?.kind === 'set' ? value : undefined;
     },

@@ -139,6 +139,20 @@ export function makeAudioService(deps: AudioServiceDeps): AudioService {
     if (!isHexHash(songId)) return undefined;
     const hit = cache.get(songId);
     if (hit) return hit;
+    // A manifest is self-verifying (the song id is the hash of its chunk hashes) and never changes
+    // once published, so a valid local copy is as good as a network-wide read, and much faster:
+    // this is the first thing every stream asks for.
+    const local = await node.getLocal(manifestKey(songId));
+    if (local?.value.kind === 'record' && !local.value.deleted) {
+      try {
+        const m = decodeManifest(local.value.bytes, songId);
+        cache.set(songId, m);
+        if (cache.size > MANIFEST_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+        return m;
+      } catch {
+        metrics?.corrupt('local'); // fall through to the network
+      }
+    }
     const rec = await node.getRecord(manifestKey(songId));
     if (!rec || rec.deleted) return undefined;
     let m: Manifest;

@@ -41,6 +41,19 @@ export const MAX_SEARCH_WORDS_PER_SONG = 16;
 /** Candidate keys looked up per query word (1 sym + 1 prefix + ≤ 16 deletions), a safety bound. */
 export const MAX_KEYS_PER_QUERY_WORD = 20;
 
+/**
+ * A query word with more candidates than this (a common word or a short prefix) only adds to
+ * candidates of the query's selective words, when it has one: counting 60,000 ids of "love" per
+ * query costs more than the whole latency budget, and the page is made of songs that match the
+ * selective words anyway.
+ */
+export const MAX_SEEDING_SET = 5_000;
+/**
+ * Search results whose records are verified up front: with at most this many candidates, all are
+ * verified (exact totalCount, cheap); beyond, records are fetched in bound order in chunks of this
+ * size until the page is decided, and totalCount counts the unverified rest as matches.
+ */
+export const SEARCH_VERIFY_CHUNK = 200;
 /** Concurrent DHT operations issued by one request (record fetches, lookups): keeps sockets and CPU fair. */
 export const DHT_CONCURRENCY = 32;
 /** Records asked from one tracker per app RPC: keeps a reply well under the frame cap. */

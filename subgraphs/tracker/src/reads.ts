@@ -15,8 +15,9 @@ import { queryWords, scoreSong } from './search.js';
 import { decodeSong, type VersionedSong } from './record.js';
 import { badInput } from './errors.js';
 import { mapPool } from './pool.js';
+import { rankedCandidates } from './candidates.js';
 import type { Scatter } from './scatter.js';
-import { DHT_CONCURRENCY, MAX_FACET_VALUES, MAX_FIELD_LENGTH, MAX_KEYS_PER_QUERY_WORD, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH } from './limits.js';
+import { DHT_CONCURRENCY, MAX_FACET_VALUES, MAX_FIELD_LENGTH, MAX_KEYS_PER_QUERY_WORD, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH, SEARCH_VERIFY_CHUNK } from './limits.js';
 
 export interface SongsArgs {
   filter?: PartialFilter | null;
@@ -102,11 +103,11 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
 
   /** Ids matching the exact filter (one lookup) and/or the search candidate keys; verified later. */
   async function candidates(filter: PartialFilter | undefined, qs: string[] | undefined): Promise<string[]> {
-    const filterSet = filter ? node.getSet(indexKey(filterName(filter)!)) : undefined;
+    const filterSet = filter ? node.getSet(indexKey(filterName(filter)!), { localFirst: true }) : undefined;
     let searchIds: Set<string> | undefined;
     if (qs) {
       const names = [...new Set(qs.flatMap((q) => queryWordKeyNames(q).slice(0, MAX_KEYS_PER_QUERY_WORD)))];
-      const sets = await mapPool(names, DHT_CONCURRENCY, (n) => node.getSet(searchKey(n)));
+      const sets = await mapPool(names, DHT_CONCURRENCY, (n) => node.getSet(searchKey(n), { localFirst: true }));
       searchIds = new Set(sets.flat());
     }
     const fIds = filterSet ? await filterSet : undefined;
@@ -144,6 +145,7 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
       return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: ranked.length > first }, totalCount: count };
     }
 
+    if (qs && !filter && ordering.kind === 'relevance' && !after) return searchFirstPage(qs, first);
     const ids = await candidates(filter, qs);
     const verified: { e: CatalogueEntry; score: number }[] = [];
     for (const e of await entries(ids)) {
@@ -166,6 +168,37 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     const page = rows.slice(0, first);
     const edges = page.map((r) => ({ cursor: r.cursor, node: { song: r.e.song, stamp: r.e.stamp }, score: qs ? r.score : null }));
     return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first }, totalCount: verified.length };
+  }
+
+  /**
+   * First page of a relevance search: candidates in descending score-bound order (candidates.ts),
+   * verified in chunks until `first + 1` verified rows are known to beat every unverified bound.
+   * Same page as verifying everything; totalCount is exact when every candidate was verified, else
+   * verified matches + unverified candidates.
+   */
+  async function searchFirstPage(qs: string[], first: number): Promise<SongsPage> {
+    const { ranked } = await rankedCandidates(node, qs);
+    const need = first + 1;
+    const verified: { e: CatalogueEntry; score: number }[] = [];
+    let next = 0;
+    const cmp = (a: { e: CatalogueEntry; score: number }, b: { e: CatalogueEntry; score: number }) => b.score - a.score || (a.e.song.id < b.e.song.id ? -1 : 1);
+    while (next < ranked.length) {
+      const chunk = ranked.slice(next, next + SEARCH_VERIFY_CHUNK);
+      next += chunk.length;
+      for (const e of await entries(chunk.map((c) => c.id))) {
+        const score = scoreSong(qs, e.words);
+        if (score > 0) verified.push({ e, score });
+      }
+      verified.sort(cmp);
+      const nextC = ranked[next];
+      const kth = verified[need - 1];
+      if (!nextC || !kth) continue;
+      if (kth.score > nextC.bound || (kth.score === nextC.bound && kth.e.song.id < nextC.id)) break;
+    }
+    const rows = verified.slice(0, need);
+    const ordering: Ordering = { kind: 'relevance' };
+    const edges = rows.slice(0, first).map((r) => ({ cursor: encodeCursor(ordering, { kind: 'relevance', score: r.score, id: r.e.song.id }), node: { song: r.e.song, stamp: r.e.stamp }, score: r.score }));
+    return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first }, totalCount: verified.length + (ranked.length - next) };
   }
 
   async function facets(rawFilter?: PartialFilter | null): Promise<Facets> {
