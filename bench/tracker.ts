@@ -162,6 +162,7 @@ export async function run(argv: string[]): Promise<void> {
       songs: n,
       trackers: 3,
       setup: 'in-process, TCP loopback, SQLite, r=3 W=2',
+      topology: 'in-process: 3 trackers share one event loop (pessimistic: one core for all three)',
       ingest_songs_per_s: Math.round(n / ingestS),
       ingest_s: +ingestS.toFixed(1),
       filter_p50_ms: pct(filterMs, 50),

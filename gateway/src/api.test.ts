@@ -236,7 +236,7 @@ describe('API node over real subgraphs', () => {
     const bytes = Buffer.concat(chunks.map((c) => Buffer.from(c.data, 'base64')));
     expect(sha256(bytes)).toBe(sha256(mp3));
     expect(chunks[0]).toMatchObject({ offset: 0, mimeType: 'audio/mpeg', songSize: mp3.length });
-    expect(chunks[0]!.durationSeconds).toBeGreaterThan(19);
+    expect(chunks[chunks.length - 1]!.durationSeconds).toBeGreaterThan(19);
     // Resume from the last chunk.
     const tail = await stream({ songId, fromIndex: chunks.length - 1 });
     expect(tail.map((c) => c.hash)).toEqual([chunks.at(-1)!.hash]);

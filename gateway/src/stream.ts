@@ -168,10 +168,13 @@ export async function* songChunks(
           )
           .catch(() => undefined)
       : undefined;
+  // The duration (tracker metadata) is a courtesy for players: it never delays the first chunk.
+  // Messages carry it from the moment it is known (null before).
+  let duration: number | null = null;
+  const durationKnown = loadDuration(deps.tracker, songId).then((d) => void (duration = d));
   let manifest: Manifest;
-  let duration: number | null;
   try {
-    [manifest, duration] = await Promise.all([loadManifest(deps.peer, songId), loadDuration(deps.tracker, songId)]);
+    manifest = await loadManifest(deps.peer, songId);
   } catch (err) {
     abort.abort();
     throw err;
@@ -203,6 +206,7 @@ export async function* songChunks(
         pending.push(p);
       }
       const chunk = await pending.shift()!;
+      if (index === total - 1) await durationKnown; // at least the last message carries it (bounded lookup)
       const slot = layout[index]!;
       deps.onChunk?.(chunk.size);
       yield {

@@ -46,8 +46,10 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
   const selfHex = toHex(id);
   let phase: Phase = 'starting';
   const lastBucketLookup: number[] = new Array(256).fill(0);
-  /** Last time each bucket head was pinged for a newcomer (throttles pings under load). */
-  const pinging = new Map<string, number>();
+  /** Last time each bucket head was pinged for a newcomer (throttles pings under load). Keyed by the
+   * head's contact object, which the routing table keeps for the entry's life: no hex per call. */
+  let pinging = new WeakMap<Contact, number>();
+  let pingingSize = 0;
 
   // Assembled below; the closures only run after construction.
   let onSeen: (c: Contact) => void = () => {};
@@ -59,15 +61,18 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     // A failing contact is retried at least once per re-dial period (the healing cadence).
     backoffMaxMs: Math.min(BACKOFF_MAX_MS, o.timers.tRedial),
     onFullBucket: (head) => {
-      const hex = toHex(head.id);
-      const last = pinging.get(hex);
+      const last = pinging.get(head);
       if ((last !== undefined && Date.now() - last < HEAD_PING_INTERVAL_MS) || phase !== 'serving') return;
-      pinging.set(hex, Date.now());
+      if (last === undefined) pingingSize++;
+      pinging.set(head, Date.now());
       void rpc
         .call(head, 'PING')
         .catch(() => {})
         .finally(() => {
-          if (pinging.size > 4 * o.k) pinging.clear(); // bounded; the throttle is best-effort
+          if (pingingSize > 4 * o.k) {
+            pinging = new WeakMap(); // bounded; the throttle is best-effort
+            pingingSize = 0;
+          }
         });
     },
   });
@@ -83,6 +88,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
 
   async function lookupNodes(target: Id): Promise<LookupResult> {
     lastBucketLookup[routing.bucketOf(target)] = Date.now();
+    const targetHex = toHex(target); // once per lookup, not per query
     const res = await iterativeLookup({
       target,
       k: o.k,
@@ -91,7 +97,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
       selfHex,
       skip: (c) => routing.inBackoff(c.id),
       query: async (c) => {
-        const r = await rpc.call(c, 'FIND_NODE', { target: toHex(target), n: o.k });
+        const r = await rpc.call(c, 'FIND_NODE', { target: targetHex, n: o.k });
         return { contacts: wireToContacts(r.body.contacts) ?? [] };
       },
     });
@@ -192,6 +198,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
       maint.stop();
       await maint.persistContacts();
       await opts.transport.close();
+      await shard.drain();
       await opts.store.close();
       phase = 'stopped';
     },

@@ -24,6 +24,8 @@ interface Entry {
 interface Bucket {
   entries: Entry[];
   replacements: Entry[];
+  /** Entries with failures > 0, so `inBackoff` answers at once for a bucket with none. */
+  failing: number;
 }
 
 export type SeenResult = 'self' | 'added' | 'updated' | 'cached';
@@ -50,7 +52,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
   const staleFailures = opts.staleFailures ?? STALE_FAILURES;
   const backoffBase = opts.backoffBaseMs ?? BACKOFF_BASE_MS;
   const backoffMax = opts.backoffMaxMs ?? BACKOFF_MAX_MS;
-  const buckets: Bucket[] = Array.from({ length: 256 }, () => ({ entries: [], replacements: [] }));
+  const buckets: Bucket[] = Array.from({ length: 256 }, () => ({ entries: [], replacements: [], failing: 0 }));
   let count = 0;
 
   const bucketOf = (id: Id) => sharedPrefixBits(self, id);
@@ -80,6 +82,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       if (i >= 0) {
         const e = b.entries[i]!;
         b.entries.splice(i, 1);
+        if (e.failures > 0) b.failing--;
         e.failures = 0;
         e.retryAt = 0;
         e.contact.address = c.address;
@@ -95,7 +98,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       }
       const stale = b.entries.findIndex((e) => e.failures >= staleFailures);
       if (stale >= 0) {
-        b.entries.splice(stale, 1);
+        if (b.entries.splice(stale, 1)[0]!.failures > 0) b.failing--;
         b.entries.push(makeEntry(c));
         return 'added';
       }
@@ -114,10 +117,12 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       const i = indexOf(b.entries, id);
       if (i < 0) return;
       const e = b.entries[i]!;
+      if (e.failures === 0) b.failing++;
       e.failures++;
       e.retryAt = now() + Math.min(backoffMax, backoffBase * 2 ** (e.failures - 1));
       if (e.failures >= staleFailures && b.replacements.length > 0) {
         b.entries.splice(i, 1);
+        b.failing--;
         count--;
         promoteReplacement(b);
       }
@@ -166,6 +171,7 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
       const idx = bucketOf(id);
       if (idx >= 256) return false;
       const b = buckets[idx]!;
+      if (b.failing === 0) return false;
       const e = b.entries[indexOf(b.entries, id)];
       return !!e && e.retryAt > now();
     },

@@ -274,8 +274,14 @@ export function makeShard(o: ShardOptions) {
     return out;
   }
 
+  /** Resolves once every queued mutation is applied (stop() calls it before closing the store). */
+  async function drain(): Promise<void> {
+    while (queue.length > 0 || flushing) await new Promise((r) => setImmediate(r));
+  }
+
   return {
     clock,
+    drain,
     get,
     merge,
     remove,

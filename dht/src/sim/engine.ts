@@ -122,7 +122,6 @@ export async function runSim(o: SimOptions): Promise<SimReport> {
   }
 
   await spawnMany(o.nodes);
-  const dbg = (m: string) => process.env.SIM_DEBUG && console.error(m, Date.now() - t0, JSON.stringify(net.stats()));
   const buildMs = Date.now() - t0;
 
   const keys: Id[] = [];
@@ -132,7 +131,6 @@ export async function runSim(o: SimOptions): Promise<SimReport> {
     keys.push(key);
   }
 
-  dbg('put');
   const perWave = Math.round((churn * o.nodes) / waves);
   let killed = 0;
   let joined = 0;
@@ -151,11 +149,8 @@ export async function runSim(o: SimOptions): Promise<SimReport> {
       }
       await spawnMany(perWave);
       joined += perWave;
-      dbg('join');
       await Promise.all(live.map((n) => n.maintain('replicate')));
-      dbg('repl');
     }
-    dbg('wave');
     const n = Math.floor(lookups / waves) + (w < lookups % waves ? 1 : 0);
     for (let i = 0; i < n; i++) {
       const key = pick(keys);

@@ -64,8 +64,8 @@ export const MAX_FACET_VALUES = 500;
 export const SCATTER_TIMEOUT_MS = 3_000;
 /**
  * Postings per addToSetMany call: the DHT batches STOREs by item count (512), and each posting
- * costs ~150 bytes on the wire (id + Lamport stamp with a 64-hex writer id); 4000 postings keep a
- * STORE frame near 600 KB, far under the 4 MiB frame cap even when all land on one node.
+ * costs ~110 bytes on the wire (id + Lamport stamp with a 16-hex writer id); 4000 postings keep a
+ * STORE frame near 450 KB, far under the 4 MiB frame cap even when all land on one node.
  */
 export const MAX_POSTINGS_PER_CALL = 4000;
 /** addToSetMany calls of one import in flight at once. */
