@@ -31,9 +31,26 @@ const { values: flags } = parseArgs({
     dns: { type: 'string' },
     'cluster-key': { type: 'string' },
     'api-urls': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   },
   allowPositionals: false,
 });
+if (flags.help) {
+  console.log(`Usage: gotify-web [options]
+
+A Gotify Web node: the Next.js music app (run \`npm run build:web\` first)
+
+Options:
+  --port <n>             HTTP port (PORT) (default: 3000)
+  --host <ip>            bind and announce address (HOST) (default: 127.0.0.1)
+  --name <name>          node name announced to DNS (GOTIFY_NODE_NAME)
+  --dns-servers <list>   DNS role, UDP host:port list, to find API nodes (GOTIFY_DNS_SERVERS)
+  --dns <list>           DNS nodes' HTTP host:port list, to announce this node (GOTIFY_DNS_NODES)
+  --cluster-key <key>    cluster secret (GOTIFY_CLUSTER_KEY)
+  --api-urls <list>      static API URLs used when DNS answers nothing (GOTIFY_API_URLS)
+  -h, --help             display help`);
+  process.exit(0);
+}
 const split = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean);
 const config = readConfig(process.env, {
   ...(flags.port ? { port: Number(flags.port) } : {}),

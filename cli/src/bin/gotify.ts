@@ -15,12 +15,14 @@ const ROLE_ENTRIES = {
 } as const;
 type Role = keyof typeof ROLE_ENTRIES;
 
-const program = new Command('gotify').description('Gotify: distributed music streaming');
+const program = new Command('gotify').description('Gotify: distributed music streaming').enablePositionalOptions();
 program
   .command('node')
   .description('run one node of a role: dns | api | peer | tracker | web')
   .argument('<role>', 'the node role')
   .allowUnknownOption(true)
+  .allowExcessArguments(true)
+  .passThroughOptions(true)
   .helpOption(false)
   .action(async (role: string) => {
     if (!(role in ROLE_ENTRIES)) {
