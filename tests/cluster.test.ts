@@ -8,7 +8,7 @@ import { jest } from '@jest/globals';
 import { makeTestMp3 } from '../cli/src/demo/index.js';
 import { uploadSong, UploadError } from '../cli/src/cluster/upload-client.js';
 import { makeTestCluster, dumpLogs, type TestCluster } from './lib/cluster.js';
-import { gql, sha256, streamSong } from './lib/graphql.js';
+import { gql, sha256, streamSong, subscribeOnce } from './lib/graphql.js';
 
 // Process start-up dominates; each step is bounded anyway by the node timeouts it uses.
 jest.setTimeout(180_000);
@@ -143,6 +143,13 @@ describe('a running cluster (real processes)', () => {
     // fromIndex past the end.
     await expect(streamSong(wsOf(api!), songId, { fromIndex: 10_000 })).rejects.toMatchObject({
       errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })],
+    });
+    // A malformed subscription: a field that does not exist, and a missing argument.
+    await expect(subscribeOnce(wsOf(api!), 'subscription { noSuchField }')).rejects.toMatchObject({
+      errors: [expect.objectContaining({ message: expect.stringMatching(/noSuchField/) })],
+    });
+    await expect(subscribeOnce(wsOf(api!), 'subscription { songChunks { index } }')).rejects.toMatchObject({
+      errors: [expect.objectContaining({ message: expect.stringMatching(/songId/) })],
     });
     // Nothing new was stored: the catalogue still holds exactly one song.
     const all = await gql<{ songs: { totalCount: number } }>(api!, '{ songs(first: 10) { totalCount } }');

@@ -80,3 +80,23 @@ export async function streamSong(
 }
 
 export const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
+
+/** Subscribes with any document and resolves with the first message, or rejects with the errors. */
+export async function subscribeOnce(wsUrl: string, query: string, variables: Record<string, unknown> = {}): Promise<unknown> {
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  try {
+    return await new Promise((resolve, reject) => {
+      client.subscribe(
+        { query, variables },
+        {
+          next: (msg) => (msg.errors ? reject(Object.assign(new Error(msg.errors[0]!.message), { errors: msg.errors })) : resolve(msg.data)),
+          error: (err) =>
+            reject(Array.isArray(err) ? Object.assign(new Error(err[0]?.message ?? 'error'), { errors: err }) : err),
+          complete: () => resolve(undefined),
+        },
+      );
+    });
+  } finally {
+    await client.dispose();
+  }
+}
