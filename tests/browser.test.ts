@@ -78,7 +78,7 @@ maybe(`the Web node in a real browser${unavailable ? ` (SKIPPED: ${unavailable})
     const row = page.locator('[data-testid=song-row]', { hasText: 'Harbour Lantern Waltz' });
     await row.waitFor({ timeout: 30_000 });
     await row.getByTestId('play-song').click();
-    await page.waitForFunction(() => (document.querySelector('audio') as HTMLAudioElement | null)?.currentTime! > 1, null, {
+    await page.waitForFunction(() => ((document.querySelector('audio') as HTMLAudioElement | null)?.currentTime ?? 0) > 1, null, {
       timeout: 30_000,
     });
     await page.screenshot({ path: path.join(ROOT, 'docs/screenshot.png') });

@@ -16,7 +16,6 @@ export function Cover({ hash, label, size = 40 }: { hash?: string | null; label:
   const ep = eps[failed];
   if (hash && ep) {
     return (
-      // eslint-disable-next-line @next/next/no-img-element
       <img className="cover" src={`${ep.http}/cover/${hash}`} alt="" width={size} height={size} loading="lazy" decoding="async" onError={() => setFailed((f) => f + 1)} />
     );
   }

@@ -170,7 +170,6 @@ function UploadItem({ it, onEdit, onSave, onRemove }: { it: Item; onEdit(e: TagE
     <li className={`upload-item ${it.phase}`} data-testid="upload-item" data-phase={it.phase}>
       <div className="upload-head">
         {it.tags.coverArt || it.tags.cover ? (
-          // eslint-disable-next-line @next/next/no-img-element
           <img className="cover" src={(it.tags.coverArt ?? it.tags.cover)!} alt="" width={56} height={56} />
         ) : (
           <span className="cover cover-fallback" style={{ width: 56, height: 56 }} aria-hidden="true">

@@ -3,9 +3,11 @@
  *
  * - Exact index: for each of the 15 non-empty subsets of {album, artist, genre, title}, the name
  *   'album=x&artist=y' (fields in alphabetical order, normalised values, URI-encoded) in namespace 'idx'.
- * - Search index (see README "Search design"): per distinct word t of the song
- *   'sym' t and every single-character deletion of t (SymSpell; only for TYPO_MIN..TYPO_MAX letters),
- *   'pre' every proper prefix of t of length PREFIX_MIN..PREFIX_MAX.
+ *   Single-field names ('genre=rock') are sharded into INDEX_BUCKETS keys by the song id's first hex digit.
+ * - Search index (see README "Search design"): postings per distinct word t, 'w' t '#' bucket → song
+ *   ids (WORD_BUCKETS buckets); a VOCABULARY of words: 'sym' t and every single-character deletion
+ *   of t (SymSpell; only for TYPO_MIN..TYPO_MAX letters), 'pre' every proper prefix of t of length
+ *   PREFIX_MIN..PREFIX_MAX → sets of words (written once per new word, never per song).
  *
  * Does not talk to the DHT (service.ts does) nor rank anything (search.ts does).
  */
@@ -17,6 +19,8 @@ import {
   PREFIX_MIN,
   TYPO_MAX_LENGTH,
   TYPO_MIN_LENGTH,
+  INDEX_BUCKETS,
+  WORD_BUCKETS,
 } from './limits.js';
 
 /** The four indexed fields, in canonical (alphabetical) order. */
@@ -69,7 +73,7 @@ export function songWords(song: IndexedFields): string[] {
   return [...out];
 }
 
-/** Search key names of one word: 'sym:' word + its deletions, 'pre:' its proper prefixes. */
+/** Vocabulary key names of one word (sets of WORDS): 'sym:' word + its deletions, 'pre:' its proper prefixes. */
 export function wordKeyNames(w: string): string[] {
   const chars = Array.from(w);
   const names = [`sym:${w}`];
@@ -80,11 +84,34 @@ export function wordKeyNames(w: string): string[] {
   return names;
 }
 
-/** Every search key name of a song (deduplicated across its words). */
-export function searchNames(song: IndexedFields): string[] {
-  const out = new Set<string>();
-  for (const w of songWords(song)) for (const n of wordKeyNames(w)) out.add(n);
-  return [...out];
+/** Bucket of a song id (its first hex digit modulo `buckets`): spreads one big posting set over several keys. */
+export function bucketOf(id: string, buckets: number): number {
+  return (parseInt(id[0] ?? '0', 16) || 0) % buckets;
+}
+
+/** Single-field index names ('genre=rock') are sharded: their sets grow with the catalogue. */
+const isSingleField = (name: string): boolean => !name.includes('&');
+
+/** DHT key holding song `id` under exact index name `name` (single-field names go to a bucket). */
+export function indexPostingKey(name: string, id: string): Uint8Array {
+  return isSingleField(name) ? keyOf('idx', `${name}#${bucketOf(id, INDEX_BUCKETS)}`) : keyOf('idx', name);
+}
+/** Every DHT key a filter name must read (all buckets of a single-field name). */
+export function indexReadKeys(name: string): Uint8Array[] {
+  return isSingleField(name) ? Array.from({ length: INDEX_BUCKETS }, (_, b) => keyOf('idx', `${name}#${b}`)) : [keyOf('idx', name)];
+}
+/** DHT key of the postings of word `w` (set of song ids) in the bucket of song `id`. */
+export function wordPostingKey(w: string, id: string): Uint8Array {
+  return keyOf('w', `${w}#${bucketOf(id, WORD_BUCKETS)}`);
+}
+/** Every bucket key of the postings of word `w`. */
+export function wordReadKeys(w: string): Uint8Array[] {
+  return Array.from({ length: WORD_BUCKETS }, (_, b) => keyOf('w', `${w}#${b}`));
+}
+
+/** Posting names of a song's words ('w:' word '#' bucket); each is a set of song ids. */
+export function searchNames(song: IndexedFields & { id: string }): string[] {
+  return songWords(song).map((w) => `w:${w}#${bucketOf(song.id, WORD_BUCKETS)}`);
 }
 
 /**
@@ -102,10 +129,7 @@ export function queryWordKeyNames(q: string): string[] {
   return names;
 }
 
-/** DHT key of a canonical name ('idx' names, 'sym:'/'pre:' search names). */
-export function indexKey(name: string): Uint8Array {
-  return keyOf('idx', name);
-}
+/** DHT key of a canonical search name ('sym:'/'pre:' vocabulary names, 'w:' postings). */
 export function searchKey(name: string): Uint8Array {
   const sep = name.indexOf(':');
   return keyOf(name.slice(0, sep), name.slice(sep + 1));
