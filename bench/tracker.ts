@@ -58,7 +58,7 @@ const cap = (w: string): string => w[0]!.toUpperCase() + w.slice(1);
 
 interface Song { id: string; title: string; artist: string; album: string; genre: string; year: number; trackNumber: number }
 
-function makeCatalogue(n: number, seed = 7): Song[] {
+export function makeCatalogue(n: number, seed = 7): Song[] {
   const rand = prng(seed);
   const vocab = makeVocab(rand, 5000);
   const word = zipf(rand, vocab.length);

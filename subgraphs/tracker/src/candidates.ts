@@ -1,21 +1,22 @@
 /**
- * Search candidates from the posting sets alone, ranked by an upper bound of their score, so that
- * only the best few records need fetching and verifying (reads.ts).
+ * Search candidates through the VOCABULARY, ranked by an upper bound of their score, so that only
+ * the best few records need fetching and verifying (reads.ts).
  *
- * Per query word q, the keys of queryWordKeyNames(q) say how well a song can match at best:
- * `sym:q` holds every exact match (quality ≤ exact), `pre:q[0..6]` every prefix match (≤ prefix),
- * the deletion keys only typos (≤ typo). With the best field weight, a candidate's score is at
- * most `1000 × words hit + Σ (10 × best quality + 4)` (search.ts scoreSong), so verifying in
- * descending bound order can stop once the page is full of verified scores no remaining bound
- * beats. Postings are read local-first (R + W > r quorum with digests, @gotify/dht ReadOptions).
+ * Per query word q: the vocabulary keys of queryWordKeyNames(q) ('sym:' q and its deletions,
+ * 'pre:' q[0..6]) give candidate WORDS; each is verified with matchWord (search.ts), which gives
+ * its exact quality (exact 3 > prefix 2 > typo 1). The postings of the matching words (all
+ * WORD_BUCKETS buckets) give the songs. A song's score is then at most
+ * `1000 × words hit + Σ (10 × best quality + 4)` (only the field weight is unknown), so verifying
+ * in descending bound order can stop once the page is full of verified scores no remaining bound
+ * beats. Every set is read local-first (R + W > r quorum with digests, @gotify/dht ReadOptions).
  *
  * Does not: fetch records or compute real scores (reads.ts, search.ts).
  */
 import type { KademliaNode, SetValue } from '@gotify/dht';
-import { queryWordKeyNames, searchKey } from './keys.js';
-import { DHT_CONCURRENCY, MAX_KEYS_PER_QUERY_WORD, MAX_SEEDING_SET } from './limits.js';
+import { queryWordKeyNames, searchKey, wordReadKeys } from './keys.js';
+import { DHT_CONCURRENCY, MAX_KEYS_PER_QUERY_WORD, MAX_SEEDING_SET, MAX_WORDS_PER_QUERY_WORD } from './limits.js';
 import { mapPool } from './pool.js';
-import { FIELD_WEIGHTS } from './search.js';
+import { FIELD_WEIGHTS, matchWord, type MatchQuality } from './search.js';
 
 export interface Candidate {
   id: string;
@@ -24,34 +25,68 @@ export interface Candidate {
 }
 
 const MAX_FIELD_WEIGHT = Math.max(...Object.values(FIELD_WEIGHTS));
-/** Upper bound of the quality points a key kind can prove (search.ts QUALITY_POINTS). */
-const EXACT = 3;
-const PREFIX = 2;
-const TYPO = 1;
+/** Quality points of a verified word match (search.ts QUALITY_POINTS). */
+const POINTS: Record<MatchQuality, number> = { exact: 3, prefix: 2, typo: 1 };
 
 const present = (s: SetValue['members'][string]): boolean =>
   !!s.add && (!s.del || s.add.c > s.del.c || (s.add.c === s.del.c && s.add.w > s.del.w));
 
-/** Per query word: id → best quality any of its keys proves (an upper bound). */
-async function wordHits(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
-  const plan = qs.map((q) => queryWordKeyNames(q).slice(0, MAX_KEYS_PER_QUERY_WORD).map((n) => ({ n, q: n === `sym:${q}` ? EXACT : n.startsWith('pre:') ? PREFIX : TYPO })));
-  const flat = plan.flat();
-  const values = await mapPool(flat, DHT_CONCURRENCY, ({ n }) => node.getSetValue(searchKey(n), { localFirst: true }));
-  const out: Map<string, number>[] = [];
+const membersOf = (v: SetValue | undefined): string[] => (v ? Object.keys(v.members).filter((m) => present(v.members[m]!)) : []);
+
+/**
+ * Per query word: vocabulary words that truly match it with their quality points, best first
+ * (quality, then shorter, then alphabetical), at most MAX_WORDS_PER_QUERY_WORD.
+ */
+export async function matchingWords(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
+  const plan = qs.map((q) => queryWordKeyNames(q).slice(0, MAX_KEYS_PER_QUERY_WORD));
+  const values = await mapPool(plan.flat(), DHT_CONCURRENCY, (n) => node.getSetValue(searchKey(n), { localFirst: true }));
   let k = 0;
-  for (const keys of plan) {
-    const hits = new Map<string, number>();
-    for (const { q } of keys) {
-      const v = values[k++];
-      if (!v) continue;
-      for (const id in v.members) {
-        if (!present(v.members[id]!)) continue;
-        const cur = hits.get(id);
-        if (cur === undefined || cur < q) hits.set(id, q);
+  return qs.map((q, i) => {
+    const found = new Map<string, number>();
+    for (let j = 0; j < plan[i]!.length; j++) {
+      for (const w of membersOf(values[k++])) {
+        if (found.has(w)) continue;
+        const m = matchWord(q, w);
+        if (m) found.set(w, POINTS[m]);
       }
     }
-    out.push(hits);
-  }
+    const best = [...found].sort((a, b) => b[1] - a[1] || a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1));
+    return new Map(best.slice(0, MAX_WORDS_PER_QUERY_WORD));
+  });
+}
+
+/** Song ids of each word (every bucket), read once per distinct word. */
+async function postingsOf(node: KademliaNode, ws: string[]): Promise<Map<string, string[]>> {
+  const keys = ws.flatMap((w) => wordReadKeys(w).map((key) => ({ w, key })));
+  const values = await mapPool(keys, DHT_CONCURRENCY, ({ key }) => node.getSetValue(key, { localFirst: true }));
+  const out = new Map<string, string[]>(ws.map((w) => [w, []]));
+  keys.forEach(({ w }, i) => {
+    const l = out.get(w)!;
+    for (const id of membersOf(values[i])) l.push(id);
+  });
+  return out;
+}
+
+/** Per query word: song id → best quality points of a word of that song matching it (an upper bound). */
+export async function wordHits(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
+  const matches = await matchingWords(node, qs);
+  const postings = await postingsOf(node, [...new Set(matches.flatMap((m) => [...m.keys()]))]);
+  return matches.map((m) => {
+    const hits = new Map<string, number>();
+    for (const [w, pts] of m) {
+      for (const id of postings.get(w)!) {
+        const cur = hits.get(id);
+        if (cur === undefined || cur < pts) hits.set(id, pts);
+      }
+    }
+    return hits;
+  });
+}
+
+/** Every song id some query word's matching words hold (verified later on the records). */
+export async function searchIds(node: KademliaNode, qs: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const h of await wordHits(node, qs)) for (const id of h.keys()) out.add(id);
   return out;
 }
 

@@ -70,3 +70,26 @@ export const SCATTER_TIMEOUT_MS = 3_000;
 export const MAX_POSTINGS_PER_CALL = 4000;
 /** addToSetMany calls of one import in flight at once. */
 export const POSTING_CALLS_IN_FLIGHT = 2;
+
+/**
+ * Buckets of a single-field exact index set ('genre=rock'): the only index sets that grow with the
+ * whole catalogue (a big genre is a quarter of it). 8 buckets × ~19,000 postings (2 MiB DHT cap)
+ * hold ~150,000 songs per value, while a filter still reads only 8 keys in parallel.
+ */
+export const INDEX_BUCKETS = 8;
+/**
+ * Buckets of a word's posting set: a common word is in about half the songs of a Zipf catalogue;
+ * 8 buckets hold ~150,000 songs per word under the 2 MiB cap. Every bucket is read when a word is.
+ */
+export const WORD_BUCKETS = 8;
+/**
+ * Vocabulary words a query word expands to (exact first, then prefixes and typos, shorter first):
+ * a 3-letter prefix can match hundreds of words, and each costs WORD_BUCKETS posting reads.
+ */
+export const MAX_WORDS_PER_QUERY_WORD = 24;
+/**
+ * Words this tracker knows are in the vocabulary (it wrote their sym/pre keys): a song made of
+ * known words writes only its postings. Bounded memory; when full it is cleared (rewriting the
+ * vocabulary keys of a word is idempotent, just extra work).
+ */
+export const MAX_KNOWN_WORDS = 500_000;

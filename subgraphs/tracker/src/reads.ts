@@ -7,7 +7,7 @@
  * Does not: write (writes.ts) or define keys (keys.ts).
  */
 import type { KademliaNode } from '@gotify/dht';
-import { filterName, indexKey, INDEX_FIELDS, queryWordKeyNames, searchKey, songKey, type PartialFilter } from './keys.js';
+import { filterName, indexReadKeys, INDEX_FIELDS, songKey, type PartialFilter } from './keys.js';
 import { normalise } from './normalise.js';
 import { comparePositions, makeEntry, sortValue, type Catalogue, type CatalogueEntry, type FacetCounts, type Order, type Position, type SortKey } from './catalogue.js';
 import { decodeCursor, encodeCursor, type Ordering } from './cursor.js';
@@ -15,9 +15,9 @@ import { queryWords, scoreSong } from './search.js';
 import { decodeSong, type VersionedSong } from './record.js';
 import { badInput } from './errors.js';
 import { mapPool } from './pool.js';
-import { rankedCandidates } from './candidates.js';
+import { rankedCandidates, searchIds as vocabSearchIds } from './candidates.js';
 import type { Scatter } from './scatter.js';
-import { DHT_CONCURRENCY, MAX_FACET_VALUES, MAX_FIELD_LENGTH, MAX_KEYS_PER_QUERY_WORD, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH, SEARCH_VERIFY_CHUNK } from './limits.js';
+import { DHT_CONCURRENCY, MAX_FACET_VALUES, MAX_FIELD_LENGTH, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH, SEARCH_VERIFY_CHUNK } from './limits.js';
 
 export interface SongsArgs {
   filter?: PartialFilter | null;
@@ -101,15 +101,12 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     return out;
   }
 
-  /** Ids matching the exact filter (one lookup) and/or the search candidate keys; verified later. */
+  /** Ids matching the exact filter (one lookup per bucket) and/or the search vocabulary; verified later. */
   async function candidates(filter: PartialFilter | undefined, qs: string[] | undefined): Promise<string[]> {
-    const filterSet = filter ? node.getSet(indexKey(filterName(filter)!), { localFirst: true }) : undefined;
-    let searchIds: Set<string> | undefined;
-    if (qs) {
-      const names = [...new Set(qs.flatMap((q) => queryWordKeyNames(q).slice(0, MAX_KEYS_PER_QUERY_WORD)))];
-      const sets = await mapPool(names, DHT_CONCURRENCY, (n) => node.getSet(searchKey(n), { localFirst: true }));
-      searchIds = new Set(sets.flat());
-    }
+    const filterSet = filter
+      ? Promise.all(indexReadKeys(filterName(filter)!).map((k) => node.getSet(k, { localFirst: true }))).then((l) => [...new Set(l.flat())])
+      : undefined;
+    const searchIds = qs ? await vocabSearchIds(node, qs) : undefined;
     const fIds = filterSet ? await filterSet : undefined;
     if (fIds && searchIds) return fIds.filter((id) => searchIds!.has(id));
     return fIds ?? [...(searchIds ?? [])];

@@ -8,32 +8,41 @@
  *    ours that the winner lacks). A posting left behind by a losing edit is only a false positive:
  *    every read verifies candidates against the winning record.
  *
+ * Postings are sets of song ids (15 'idx' names + one 'w' name per word, big ones bucketed by id);
+ * the vocabulary ('sym'/'pre' → words) is written only for words this tracker has not written yet
+ * (`known`), and never shrinks: a word whose songs are all gone only costs a few empty reads.
+ *
  * Replication (r=3, W=2 for records and sets) is configured on the node (node.ts), not per call.
  *
  * Does not: read listings or search (reads.ts).
  */
 import type { KademliaNode } from '@gotify/dht';
-import { indexKey, indexNames, searchKey, searchNames, songKey } from './keys.js';
+import { indexNames, indexPostingKey, searchKey, songKey, songWords, wordKeyNames, wordPostingKey } from './keys.js';
 import { applyPatch, decodeSong, encodeSong, encodeTombstone, validateId, validateMetadata, type SongMetadata, type SongPatch, type SongRecord, type VersionedSong } from './record.js';
-import { DHT_CONCURRENCY, MAX_IMPORT_BATCH, MAX_POSTINGS_PER_CALL, POSTING_CALLS_IN_FLIGHT } from './limits.js';
+import { DHT_CONCURRENCY, MAX_IMPORT_BATCH, MAX_KNOWN_WORDS, MAX_POSTINGS_PER_CALL, POSTING_CALLS_IN_FLIGHT } from './limits.js';
 import { badInput, notFound } from './errors.js';
 import { mapPool } from './pool.js';
 import type { Catalogue } from './catalogue.js';
 
-/** Every posting name of a song: 15 'idx' names and its 'sym:'/'pre:' search names. */
+/**
+ * Every posting name of a song (each a set of song ids): its 15 'idx' names and its words, as
+ * 'idx|' name and 'w|' word. The bucket of sharded names comes from the song id (postingKey).
+ */
 export function postingNames(song: SongRecord): string[] {
-  return [...indexNames(song).map((n) => `idx|${n}`), ...searchNames(song).map((n) => `srch|${n}`)];
+  return [...indexNames(song).map((n) => `idx|${n}`), ...songWords(song).map((w) => `w|${w}`)];
 }
-function postingKey(name: string): Uint8Array {
-  return name.startsWith('idx|') ? indexKey(name.slice(4)) : searchKey(name.slice(5));
+function postingKey(name: string, id: string): Uint8Array {
+  return name.startsWith('idx|') ? indexPostingKey(name.slice(4), id) : wordPostingKey(name.slice(2), id);
 }
 
-/** Groups postings into addToSetMany calls of at most MAX_POSTINGS_PER_CALL members (a big key is split). */
-function chunkPostings(postings: Map<string, string[]>): { key: Uint8Array; members: string[] }[][] {
-  const calls: { key: Uint8Array; members: string[] }[][] = [];
-  let cur: { key: Uint8Array; members: string[] }[] = [];
+interface Op { key: Uint8Array; members: string[] }
+
+/** Groups ops into addToSetMany calls of at most MAX_POSTINGS_PER_CALL members (a big key is split). */
+function chunkOps(ops: Iterable<Op>): Op[][] {
+  const calls: Op[][] = [];
+  let cur: Op[] = [];
   let size = 0;
-  for (const [n, members] of postings) {
+  for (const { key, members } of ops) {
     for (let i = 0; i < members.length; i += MAX_POSTINGS_PER_CALL) {
       const part = members.slice(i, i + MAX_POSTINGS_PER_CALL);
       if (size + part.length > MAX_POSTINGS_PER_CALL && cur.length > 0) {
@@ -41,12 +50,25 @@ function chunkPostings(postings: Map<string, string[]>): { key: Uint8Array; memb
         cur = [];
         size = 0;
       }
-      cur.push({ key: postingKey(n), members: part });
+      cur.push({ key, members: part });
       size += part.length;
     }
   }
   if (cur.length > 0) calls.push(cur);
   return calls;
+}
+
+/** Vocabulary ops of words: every 'sym:'/'pre:' name of a word → that word (sets of WORDS). */
+function vocabOps(ws: Iterable<string>): Op[] {
+  const byName = new Map<string, string[]>();
+  for (const w of ws) {
+    for (const n of wordKeyNames(w)) {
+      const l = byName.get(n);
+      if (l) l.push(w);
+      else byName.set(n, [w]);
+    }
+  }
+  return [...byName].map(([n, members]) => ({ key: searchKey(n), members }));
 }
 
 const canon = (s: SongRecord | undefined): string => (s ? JSON.stringify(Object.entries(s).sort(([a], [b]) => (a < b ? -1 : 1))) : 'null');
@@ -73,12 +95,31 @@ export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => 
     return r?.song ? { song: r.song, stamp: r.stamp } : undefined;
   }
 
+  /** Words whose vocabulary keys this tracker has written (acknowledged): not rewritten per song. */
+  const known = new Set<string>();
+  const unknownWords = (songs: (SongRecord | undefined)[]): string[] => {
+    const out = new Set<string>();
+    for (const s of songs) if (s) for (const w of songWords(s)) if (!known.has(w)) out.add(w);
+    return [...out];
+  };
+  const remember = (ws: string[]): void => {
+    if (known.size + ws.length > MAX_KNOWN_WORDS) known.clear();
+    for (const w of ws) known.add(w);
+  };
+  /** Adds the song's new words to the vocabulary (idempotent; a vocabulary word without postings is harmless). */
+  async function ensureVocab(songs: (SongRecord | undefined)[]): Promise<void> {
+    const ws = unknownWords(songs);
+    if (ws.length === 0) return;
+    await mapPool(chunkOps(vocabOps(ws)), POSTING_CALLS_IN_FLIGHT, (ops) => node.addToSetMany(ops));
+    remember(ws);
+  }
+
   /** Per key addToSet (read, then stamp past every replica): an edit's add must beat an earlier remove elsewhere. */
   async function addNames(id: string, names: string[]): Promise<void> {
-    await mapPool(names, DHT_CONCURRENCY, (n) => node.addToSet(postingKey(n), [id]));
+    await mapPool(names, DHT_CONCURRENCY, (n) => node.addToSet(postingKey(n, id), [id]));
   }
   async function removeNames(id: string, names: string[]): Promise<void> {
-    await mapPool(names, DHT_CONCURRENCY, (n) => node.removeFromSet(postingKey(n), [id]));
+    await mapPool(names, DHT_CONCURRENCY, (n) => node.removeFromSet(postingKey(n, id), [id]));
   }
 
   /** Steps 2 and 3 above, for a write of `mine` (undefined = a deletion) over `previous`. */
@@ -86,6 +127,7 @@ export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => 
     const oldNames = previous ? postingNames(previous) : [];
     const newNames = mine ? postingNames(mine) : [];
     const keep = new Set(newNames);
+    await ensureVocab([mine]);
     await Promise.all([removeNames(id, oldNames.filter((n) => !keep.has(n))), addNames(id, newNames)]);
     const winner = await readRaw(id);
     const winnerSong = winner?.song;
@@ -93,6 +135,7 @@ export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => 
     if (!same) {
       const winnerNames = winnerSong ? postingNames(winnerSong) : [];
       const w = new Set(winnerNames);
+      await ensureVocab([winnerSong]);
       await Promise.all([removeNames(id, newNames.filter((n) => !w.has(n))), addNames(id, winnerNames)]);
     }
     return winner?.song ? { song: winner.song, stamp: winner.stamp } : undefined;
@@ -119,14 +162,16 @@ export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => 
       byId.set(meta.id, { ...meta, uploadedAt: local?.song.uploadedAt ?? at });
     }
     const songs = [...byId.values()];
-    const postings = new Map<string, string[]>();
+    const postings = new Map<string, Op>();
     const stale: [string, string[]][] = [];
     for (const s of songs) {
       const names = postingNames(s);
       for (const n of names) {
-        const l = postings.get(n);
-        if (l) l.push(s.id);
-        else postings.set(n, [s.id]);
+        const key = postingKey(n, s.id);
+        const k = Buffer.from(key).toString('hex');
+        const op = postings.get(k);
+        if (op) op.members.push(s.id);
+        else postings.set(k, { key, members: [s.id] });
       }
       const local = catalogue.get(s.id);
       if (local) {
@@ -134,11 +179,13 @@ export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => 
         stale.push([s.id, postingNames(local.song).filter((n) => !keep.has(n))]);
       }
     }
+    const fresh = unknownWords(songs);
     await Promise.all([
       mapPool(songs, DHT_CONCURRENCY, (s) => node.putRecord(songKey(s.id), encodeSong(s))),
-      mapPool(chunkPostings(postings), POSTING_CALLS_IN_FLIGHT, (ops) => node.addToSetMany(ops)),
+      mapPool(chunkOps([...vocabOps(fresh), ...postings.values()]), POSTING_CALLS_IN_FLIGHT, (ops) => node.addToSetMany(ops)),
       mapPool(stale, 4, ([id, names]) => removeNames(id, names)),
     ]);
+    remember(fresh);
     return songs.length;
   }
 
