@@ -15,3 +15,4 @@ export { makeSqliteStore } from './store/sqlite.js';
 export { makeMongoStore } from './store/mongo.js';
 export { makeStoreFromEnv } from './store/from-env.js';
 export * from './ops/index.js';
+export { loadOrCreateNodeId, NODE_ID_FILE } from './node-id.js';

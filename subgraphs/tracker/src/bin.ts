@@ -20,9 +20,10 @@ const program = new Command()
   .option('--data-dir <dir>', 'data directory (node id, SQLite shard)', process.env.GOTIFY_DATA_DIR)
   .option('--cluster-key <key>', 'cluster secret (or GOTIFY_CLUSTER_KEY)', process.env.GOTIFY_CLUSTER_KEY)
   .option('--dns <nodes>', 'comma-separated DNS HTTP host:port to announce to', process.env.GOTIFY_DNS)
+  .option('--rpc-timeout <ms>', 'per-RPC deadline of the DHT (benchmarks raise it for big batched STOREs)', process.env.GOTIFY_RPC_TIMEOUT)
   .parse();
 
-const o = program.opts<{ name: string; host: string; httpPort: string; dhtPort: string; bootstrap?: string; dataDir?: string; clusterKey?: string; dns?: string }>();
+const o = program.opts<{ name: string; host: string; httpPort: string; dhtPort: string; bootstrap?: string; dataDir?: string; clusterKey?: string; dns?: string; rpcTimeout?: string }>();
 const logger = makeLogger(o.name, { base: { role: 'tracker' } });
 if (!o.clusterKey) {
   logger.error('a cluster key is required: --cluster-key or GOTIFY_CLUSTER_KEY');
@@ -38,6 +39,7 @@ try {
     dataDir: o.dataDir,
     clusterKey: o.clusterKey,
     dnsNodes: list(o.dns),
+    timers: o.rpcTimeout ? { rpcTimeout: Number(o.rpcTimeout) } : undefined,
     logger,
   });
   onShutdown(() => node.stop(), logger);

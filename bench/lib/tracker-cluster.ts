@@ -1,0 +1,89 @@
+/**
+ * A local tracker cluster for benchmarks: N tracker processes (`subgraphs/tracker/src/bin.ts` under
+ * `node --import tsx`), each with its own SQLite shard under `dir`, joined over real TCP loopback,
+ * plus a small GraphQL-over-HTTP client. Ports are picked by the OS (port 0) and read from each
+ * process's 'tracker serving' log line.
+ *
+ * Does not: generate songs or measure anything (bench/tracker.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'subgraphs/tracker/src/bin.ts');
+/** A tracker process that has not logged 'tracker serving' within this is a failed start. */
+const START_TIMEOUT_MS = 60_000;
+/** DHT RPC deadline in the cluster: big batched STOREs on a loaded 2-core box exceed the 2 s default. */
+const RPC_TIMEOUT_MS = Number(process.env.BENCH_RPC_TIMEOUT ?? 30_000);
+
+export interface TrackerProc {
+  url: string;
+  dht: string;
+  child: ChildProcess;
+}
+
+function startOne(name: string, dataDir: string, clusterKey: string, bootstrap: string[]): Promise<TrackerProc> {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'production' };
+  delete env.MONGODB_URI;
+  const args = ['--import', 'tsx', BIN, '--name', name, '--data-dir', dataDir, '--cluster-key', clusterKey, '--rpc-timeout', String(RPC_TIMEOUT_MS)];
+  if (bootstrap.length > 0) args.push('--bootstrap', bootstrap.join(','));
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start`)), START_TIMEOUT_MS);
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+    let serving = false;
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (serving) return;
+      try {
+        const j = JSON.parse(line) as { msg?: string; url?: string; dht?: string; level?: number };
+        if (j.msg === 'tracker serving' && j.url && j.dht) {
+          serving = true;
+          clearTimeout(timer);
+          resolve({ url: j.url, dht: j.dht, child });
+        }
+      } catch {
+        /* not a log line */
+      }
+    });
+  });
+}
+
+/** Starts `n` tracker processes one after the other, each bootstrapping through the previous ones. */
+export async function startCluster(n: number, dir: string, clusterKey: string): Promise<TrackerProc[]> {
+  const procs: TrackerProc[] = [];
+  try {
+    for (let i = 0; i < n; i++) procs.push(await startOne(`bench-tracker-${i}`, join(dir, `t${i}`), clusterKey, procs.map((p) => p.dht)));
+  } catch (err) {
+    await stopCluster(procs);
+    throw err;
+  }
+  return procs;
+}
+
+/** SIGTERM every process (clean shutdown) and waits for them to exit. */
+export async function stopCluster(procs: TrackerProc[]): Promise<void> {
+  await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.child.exitCode !== null) return resolve();
+          const kill = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+          p.child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          p.child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+/** POST a GraphQL operation; throws on HTTP or GraphQL errors. */
+export async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<Record<string, any>> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: Record<string, any>; errors?: unknown };
+  if (body.errors || !body.data) throw new Error(`${res.status} ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
