@@ -15,10 +15,18 @@ import { uploadSong } from '../cli/src/cluster/upload-client.js';
 import { makeTestCluster, type TestCluster } from '../tests/lib/cluster.js';
 
 const FIRST_CHUNK = /* GraphQL */ `
-  subscription GetSongByID($songId: ID!) { songChunks(songId: $songId, fromIndex: 0) { index total size data } }
+  subscription GetSongByID($songId: ID!) {
+    songChunks(songId: $songId, fromIndex: 0) {
+      index
+      total
+      size
+      data
+    }
+  }
 `;
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const round = (x: number) => Math.round(x * 100) / 100;
 
 /** Subscribes and resolves with the ms until the first chunk arrives; the rest of the song is not awaited. */
@@ -66,17 +74,28 @@ export async function run(argv: string[]): Promise<void> {
     const ids: string[] = [];
     const tUpload = performance.now();
     for (let i = 0; i < plays; i++) {
-      const { bytes } = await makeTestMp3({ seconds: Number(opts.seconds), seed: 10_000 + i, title: `Bench Song ${i}`, artist: 'Bench' });
+      const { bytes } = await makeTestMp3({
+        seconds: Number(opts.seconds),
+        seed: 10_000 + i,
+        title: `Bench Song ${i}`,
+        artist: 'Bench',
+      });
       ids.push((await uploadSong(apis[i % apis.length]!, bytes, { filename: `bench-${i}.mp3` })).id);
     }
     const uploadMs = performance.now() - tUpload;
     const clients = apis.map((a) =>
-      createClient({ url: a.replace(/^http/, 'ws') + '/stream', webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 }),
+      createClient({
+        url: a.replace(/^http/, 'ws') + '/stream',
+        webSocketImpl: WebSocket,
+        lazy: false,
+        retryAttempts: 0,
+      }),
     );
     // One warm-up play per API node: connection set-up is not playback latency.
     for (let i = 0; i < clients.length; i++) await timeToFirstChunk(clients[i]!, ids[i]!);
     const samples: number[] = [];
-    for (let i = 0; i < ids.length; i++) samples.push(await timeToFirstChunk(clients[i % clients.length]!, ids[i]!));
+    for (let i = 0; i < ids.length; i++)
+      samples.push(await timeToFirstChunk(clients[i % clients.length]!, ids[i]!));
     await Promise.all(clients.map((c) => c.dispose()));
     const sorted = [...samples].sort((a, b) => a - b);
     const line = {
@@ -88,7 +107,9 @@ export async function run(argv: string[]): Promise<void> {
       first_chunk_p99_ms: round(pct(sorted, 99)),
       first_chunk_max_ms: round(sorted[sorted.length - 1]!),
       upload_songs_per_s: round(plays / (uploadMs / 1000)),
-      topology: cluster ? 'own cluster: 1 dns, 2 api, 3 peer, 3 tracker processes on loopback' : 'given --api',
+      topology: cluster
+        ? 'own cluster: 1 dns, 2 api, 3 peer, 3 tracker processes on loopback'
+        : 'given --api',
     };
     console.log(JSON.stringify(line));
   } finally {

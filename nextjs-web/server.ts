@@ -51,7 +51,11 @@ Options:
   -h, --help             display help`);
   process.exit(0);
 }
-const split = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean);
+const split = (s: string | undefined) =>
+  s
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const config = readConfig(process.env, {
   ...(flags.port ? { port: Number(flags.port) } : {}),
   ...(flags.host ? { host: flags.host } : {}),
@@ -70,7 +74,12 @@ const startedAt = Date.now();
 
 const discovery = makeDiscovery({ servers: config.dnsServers, zone: config.zone });
 const directory = defaultDirectory(config, () => discovery.resolveRole('api'));
-(globalThis as unknown as { __gotifyWeb: unknown }).__gotifyWeb = { config, directory, startedAt, phase: () => phase };
+(globalThis as unknown as { __gotifyWeb: unknown }).__gotifyWeb = {
+  config,
+  directory,
+  startedAt,
+  phase: () => phase,
+};
 
 const dir = dirname(fileURLToPath(import.meta.url));
 const app = next({ dev: false, dir, hostname: config.host, port: config.port });
@@ -83,14 +92,23 @@ const server = createServer((req, res) => {
       registry: metrics.registry,
       health: async () => {
         const eps = await directory.endpoints();
-        return { ok: phase === 'serving', role: 'web', name: config.name, phase, uptimeMs: Date.now() - startedAt, api: { source: eps.source, endpoints: eps.endpoints.map((e) => e.http) } };
+        return {
+          ok: phase === 'serving',
+          role: 'web',
+          name: config.name,
+          phase,
+          uptimeMs: Date.now() - startedAt,
+          api: { source: eps.source, endpoints: eps.endpoints.map((e) => e.http) },
+        };
       },
     })
   ) {
     requests.inc({ kind: 'ops' });
     return;
   }
-  requests.inc({ kind: req.url?.startsWith('/_next/') ? 'asset' : req.url?.startsWith('/api/') ? 'api' : 'page' });
+  requests.inc({
+    kind: req.url?.startsWith('/_next/') ? 'asset' : req.url?.startsWith('/api/') ? 'api' : 'page',
+  });
   if (phase === 'draining') res.setHeader('connection', 'close');
   void handle(req, res);
 });
@@ -103,13 +121,33 @@ const addr = server.address();
 const port = typeof addr === 'object' && addr ? addr.port : config.port;
 
 const announcer = config.clusterKey
-  ? makeAnnouncer({ dnsNodes: config.dnsNodes, role: 'web', name: config.name, host: config.host, port, clusterKey: config.clusterKey, meta: { url: `http://${config.host}:${port}` }, logger: log })
+  ? makeAnnouncer({
+      dnsNodes: config.dnsNodes,
+      role: 'web',
+      name: config.name,
+      host: config.host,
+      port,
+      clusterKey: config.clusterKey,
+      meta: { url: `http://${config.host}:${port}` },
+      logger: log,
+    })
   : null;
 if (announcer) await announcer.start();
-else log.warn('GOTIFY_CLUSTER_KEY not set: not announcing to DNS (browsers must be pointed at this node directly)');
+else
+  log.warn(
+    'GOTIFY_CLUSTER_KEY not set: not announcing to DNS (browsers must be pointed at this node directly)',
+  );
 
 phase = 'serving';
-log.info({ url: `http://${config.host}:${port}`, dnsServers: config.dnsServers, dnsNodes: config.dnsNodes, staticApi: config.apiUrls }, 'web node serving');
+log.info(
+  {
+    url: `http://${config.host}:${port}`,
+    dnsServers: config.dnsServers,
+    dnsNodes: config.dnsNodes,
+    staticApi: config.apiUrls,
+  },
+  'web node serving',
+);
 
 onShutdown(async () => {
   phase = 'draining';

@@ -38,9 +38,20 @@ maybe(`the Web node in a real browser${unavailable ? ` (SKIPPED: ${unavailable})
       if (r.status !== 0) throw new Error('next build failed');
     }
     mp3 = (
-      await makeTestMp3({ seconds: SONG_SECONDS, seed: 11, title: 'Harbour Lantern Waltz', artist: 'Quiet Tide', album: 'Salt Air', genre: 'Folk' })
+      await makeTestMp3({
+        seconds: SONG_SECONDS,
+        seed: 11,
+        title: 'Harbour Lantern Waltz',
+        artist: 'Quiet Tide',
+        album: 'Salt Air',
+        genre: 'Folk',
+      })
     ).bytes;
-    cluster = makeTestCluster({ portOffset: 500, counts: { dns: 1, api: 2, peer: 3, tracker: 3, web: 1 }, withoutWeb: false });
+    cluster = makeTestCluster({
+      portOffset: 500,
+      counts: { dns: 1, api: 2, peer: 3, tracker: 3, web: 1 },
+      withoutWeb: false,
+    });
     try {
       await cluster.startAll();
     } catch (err) {
@@ -61,9 +72,13 @@ maybe(`the Web node in a real browser${unavailable ? ` (SKIPPED: ${unavailable})
   test('upload an MP3 through the page: tags shown, editable, then stored', async () => {
     await page.goto(webUrl);
     await page.getByTestId('upload-open').click();
-    await page.getByTestId('upload-input').setInputFiles({ name: 'waltz.mp3', mimeType: 'audio/mpeg', buffer: mp3 });
+    await page
+      .getByTestId('upload-input')
+      .setInputFiles({ name: 'waltz.mp3', mimeType: 'audio/mpeg', buffer: mp3 });
     await page.waitForFunction(
-      () => (document.querySelector('[data-testid=upload-title]') as HTMLInputElement | null)?.value === 'Harbour Lantern Waltz',
+      () =>
+        (document.querySelector('[data-testid=upload-title]') as HTMLInputElement | null)?.value ===
+        'Harbour Lantern Waltz',
       null,
       { timeout: 30_000 },
     );
@@ -78,9 +93,13 @@ maybe(`the Web node in a real browser${unavailable ? ` (SKIPPED: ${unavailable})
     const row = page.locator('[data-testid=song-row]', { hasText: 'Harbour Lantern Waltz' });
     await row.waitFor({ timeout: 30_000 });
     await row.getByTestId('play-song').click();
-    await page.waitForFunction(() => ((document.querySelector('audio') as HTMLAudioElement | null)?.currentTime ?? 0) > 1, null, {
-      timeout: 30_000,
-    });
+    await page.waitForFunction(
+      () => ((document.querySelector('audio') as HTMLAudioElement | null)?.currentTime ?? 0) > 1,
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
     await page.screenshot({ path: path.join(ROOT, 'docs/screenshot.png') });
   });
 
@@ -97,7 +116,9 @@ maybe(`the Web node in a real browser${unavailable ? ` (SKIPPED: ${unavailable})
       audio.addEventListener('ended', () => (w.__ended = true));
       audio.playbackRate = rate;
     }, PLAYBACK_RATE);
-    const endpoint = await page.evaluate(() => (window as unknown as { __gotifyPlayer: { endpoint: string } }).__gotifyPlayer.endpoint);
+    const endpoint = await page.evaluate(
+      () => (window as unknown as { __gotifyPlayer: { endpoint: string } }).__gotifyPlayer.endpoint,
+    );
     const servingApi = cluster.byRole('api').find((n) => endpoint.includes(new URL(n.healthUrl).host));
     expect(servingApi).toBeDefined();
     await cluster.sup.stop(servingApi!.name, { hard: true });
@@ -105,12 +126,22 @@ maybe(`the Web node in a real browser${unavailable ? ` (SKIPPED: ${unavailable})
     await cluster.sup.stop(cluster.byRole('peer')[0]!.name, { hard: true });
     const before = await page.evaluate(() => document.querySelector('audio')!.currentTime);
     await page.waitForFunction(() => (window as unknown as { __ended?: boolean }).__ended === true, null, {
-      timeout: ((SONG_SECONDS / PLAYBACK_RATE) + 60) * 1000,
+      timeout: (SONG_SECONDS / PLAYBACK_RATE + 60) * 1000,
     });
     const result = await page.evaluate(() => {
-      const w = window as unknown as { __stalls: number[]; __waitingSince?: number; __gotifyPlayer: { endpoint: string; failovers: number } };
+      const w = window as unknown as {
+        __stalls: number[];
+        __waitingSince?: number;
+        __gotifyPlayer: { endpoint: string; failovers: number };
+      };
       const p = w.__gotifyPlayer as unknown as { events: string[] };
-      return { stalls: w.__stalls, endpoint: w.__gotifyPlayer.endpoint, failovers: w.__gotifyPlayer.failovers, events: p.events, time: document.querySelector('audio')!.currentTime };
+      return {
+        stalls: w.__stalls,
+        endpoint: w.__gotifyPlayer.endpoint,
+        failovers: w.__gotifyPlayer.failovers,
+        events: p.events,
+        time: document.querySelector('audio')!.currentTime,
+      };
     });
     expect(result.time).toBeGreaterThan(before);
     expect(result.time).toBeGreaterThan(SONG_SECONDS - 3);

@@ -71,7 +71,12 @@ describe(`chaos: ${SECONDS} s of node failures under load`, () => {
       while (Date.now() < deadline) {
         const api = rand(live('api')).healthUrl;
         try {
-          const { bytes } = await makeTestMp3({ seconds: 8, seed: 50_000 + i, title: `Chaos ${i}`, artist: 'Chaos Monkeys' });
+          const { bytes } = await makeTestMp3({
+            seconds: 8,
+            seed: 50_000 + i,
+            title: `Chaos ${i}`,
+            artist: 'Chaos Monkeys',
+          });
           const song = await uploadSong(api, bytes, { filename: `chaos-${i}.mp3`, timeoutMs: 60_000 });
           acked.set(song.id, sha256(bytes)); // acknowledged: from now on it must never be lost
         } catch (err) {
@@ -101,7 +106,15 @@ describe(`chaos: ${SECONDS} s of node failures under load`, () => {
       const { bytes } = await streamSong(wsOf(api!), id).catch(() => ({ bytes: Buffer.alloc(0) }));
       if (!r.data?.song || sha256(bytes) !== hash) lost.push(id);
     }
-    console.log(JSON.stringify({ chaos_seconds: SECONDS, acknowledged: acked.size, lost: lost.length, transient_failures: failures.length, examples: failures.slice(0, 5) }));
+    console.log(
+      JSON.stringify({
+        chaos_seconds: SECONDS,
+        acknowledged: acked.size,
+        lost: lost.length,
+        transient_failures: failures.length,
+        examples: failures.slice(0, 5),
+      }),
+    );
     if (lost.length) console.error(dumpLogs(cluster, 15));
     expect(acked.size).toBeGreaterThan(0);
     expect(lost).toEqual([]);

@@ -17,7 +17,21 @@ const FILTER = /* GraphQL */ `
   query FilterSongs($filter: SongFilter, $search: String) {
     songs(filter: $filter, search: $search, first: 20) {
       totalCount
-      edges { node { id title artist album genre audio { chunkCount replicas { min } } } }
+      edges {
+        node {
+          id
+          title
+          artist
+          album
+          genre
+          audio {
+            chunkCount
+            replicas {
+              min
+            }
+          }
+        }
+      }
     }
   }
 `;
@@ -31,7 +45,16 @@ describe('a running cluster (real processes)', () => {
 
   beforeAll(async () => {
     cluster = makeTestCluster({ portOffset: 300, counts: { dns: 1, api: 2, peer: 3, tracker: 3 } });
-    mp3 = (await makeTestMp3({ seconds: 45, seed: 7, title: 'Midnight Lighthouse Serenade', artist: 'The Harbour Lights', album: 'Coastal Nights', genre: 'Ambient' })).bytes;
+    mp3 = (
+      await makeTestMp3({
+        seconds: 45,
+        seed: 7,
+        title: 'Midnight Lighthouse Serenade',
+        artist: 'The Harbour Lights',
+        album: 'Coastal Nights',
+        genre: 'Ambient',
+      })
+    ).bytes;
     try {
       await cluster.startAll();
     } catch (err) {
@@ -58,16 +81,18 @@ describe('a running cluster (real processes)', () => {
 
   test('find it by tag and by text with a typo, through the other API node', async () => {
     const [, api2] = cluster.apis();
-    const byTag = await gql<{ songs: { totalCount: number; edges: { node: { id: string } }[] } }>(api2!, FILTER, {
-      filter: { artist: 'the harbour lights', genre: 'Ambient' },
-    });
-    expect(byTag.errors).toBeUndefined();
-    expect(byTag.data!.songs.edges.map((e) => e.node.id)).toContain(songId);
-    const byText = await gql<{ songs: { edges: { node: { id: string; audio: { replicas: { min: number } } } }[] } }>(
+    const byTag = await gql<{ songs: { totalCount: number; edges: { node: { id: string } }[] } }>(
       api2!,
       FILTER,
-      { search: 'midnigt lighthou' },
+      {
+        filter: { artist: 'the harbour lights', genre: 'Ambient' },
+      },
     );
+    expect(byTag.errors).toBeUndefined();
+    expect(byTag.data!.songs.edges.map((e) => e.node.id)).toContain(songId);
+    const byText = await gql<{
+      songs: { edges: { node: { id: string; audio: { replicas: { min: number } } } }[] };
+    }>(api2!, FILTER, { search: 'midnigt lighthou' });
     expect(byText.errors).toBeUndefined();
     const hit = byText.data!.songs.edges.find((e) => e.node.id === songId);
     expect(hit).toBeDefined();
@@ -107,7 +132,9 @@ describe('a running cluster (real processes)', () => {
     await cluster.sup.stop(tracker.name, { hard: true });
     await cluster.sup.stop(api1!.name, { hard: true });
     for (let i = 0; i < 5; i++) {
-      const r = await gql<{ songs: { edges: { node: { id: string } }[] } }>(api2!.healthUrl, FILTER, { search: 'serenade' });
+      const r = await gql<{ songs: { edges: { node: { id: string } }[] } }>(api2!.healthUrl, FILTER, {
+        search: 'serenade',
+      });
       expect(r.errors).toBeUndefined();
       expect(r.data!.songs.edges.map((e) => e.node.id)).toContain(songId);
     }
@@ -118,7 +145,9 @@ describe('a running cluster (real processes)', () => {
   test('bad input gets a clear error and stores nothing', async () => {
     const [api] = cluster.apis();
     // Not audio.
-    await expect(uploadSong(api!, Buffer.from('this is a text file, not a song\n'.repeat(100)))).rejects.toMatchObject({
+    await expect(
+      uploadSong(api!, Buffer.from('this is a text file, not a song\n'.repeat(100))),
+    ).rejects.toMatchObject({
       status: 415,
     });
     // Over the size cap, refused from Content-Length before any byte is stored.
@@ -161,7 +190,9 @@ describe('a running cluster (real processes)', () => {
     await cluster.stopAll();
     await cluster.startAll();
     const [api] = cluster.apis();
-    const r = await gql<{ songs: { edges: { node: { id: string } }[] } }>(api!, FILTER, { filter: { album: 'Coastal Nights' } });
+    const r = await gql<{ songs: { edges: { node: { id: string } }[] } }>(api!, FILTER, {
+      filter: { album: 'Coastal Nights' },
+    });
     expect(r.data!.songs.edges.map((e) => e.node.id)).toEqual([songId]);
     const { bytes } = await streamSong(wsOf(api!), songId);
     expect(sha256(bytes)).toBe(sha256(mp3));

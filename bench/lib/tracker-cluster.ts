@@ -24,10 +24,27 @@ export interface TrackerProc {
   child: ChildProcess;
 }
 
-function startOne(name: string, dataDir: string, clusterKey: string, bootstrap: string[]): Promise<TrackerProc> {
+function startOne(
+  name: string,
+  dataDir: string,
+  clusterKey: string,
+  bootstrap: string[],
+): Promise<TrackerProc> {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'production' };
   delete env.MONGODB_URI;
-  const args = ['--import', 'tsx', BIN, '--name', name, '--data-dir', dataDir, '--cluster-key', clusterKey, '--rpc-timeout', String(RPC_TIMEOUT_MS)];
+  const args = [
+    '--import',
+    'tsx',
+    BIN,
+    '--name',
+    name,
+    '--data-dir',
+    dataDir,
+    '--cluster-key',
+    clusterKey,
+    '--rpc-timeout',
+    String(RPC_TIMEOUT_MS),
+  ];
   if (bootstrap.length > 0) args.push('--bootstrap', bootstrap.join(','));
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -54,7 +71,15 @@ function startOne(name: string, dataDir: string, clusterKey: string, bootstrap: 
 export async function startCluster(n: number, dir: string, clusterKey: string): Promise<TrackerProc[]> {
   const procs: TrackerProc[] = [];
   try {
-    for (let i = 0; i < n; i++) procs.push(await startOne(`bench-tracker-${i}`, join(dir, `t${i}`), clusterKey, procs.map((p) => p.dht)));
+    for (let i = 0; i < n; i++)
+      procs.push(
+        await startOne(
+          `bench-tracker-${i}`,
+          join(dir, `t${i}`),
+          clusterKey,
+          procs.map((p) => p.dht),
+        ),
+      );
   } catch (err) {
     await stopCluster(procs);
     throw err;
@@ -81,8 +106,16 @@ export async function stopCluster(procs: TrackerProc[]): Promise<void> {
 }
 
 /** POST a GraphQL operation; throws on HTTP or GraphQL errors. */
-export async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<Record<string, any>> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+export async function gql(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<Record<string, any>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data?: Record<string, any>; errors?: unknown };
   if (body.errors || !body.data) throw new Error(`${res.status} ${JSON.stringify(body.errors)}`);
   return body.data;

@@ -126,7 +126,9 @@ export interface KademliaNode {
   /** Write a versioned record; the node stamps it with its Lamport clock (higher than any seen for key). */
   putRecord(key: Id, bytes: Uint8Array, opts?: PutOptions & { deleted?: boolean }): Promise<PutResult>;
   /** Latest version among the replicas found (read-repairs stale ones). */
-  getRecord(key: Id): Promise<{ bytes: Uint8Array; deleted: boolean; stamp: { c: number; w: string } } | undefined>;
+  getRecord(
+    key: Id,
+  ): Promise<{ bytes: Uint8Array; deleted: boolean; stamp: { c: number; w: string } } | undefined>;
 
   /** Add / remove members of a mergeable set. */
   addToSet(key: Id, members: string[], opts?: PutOptions): Promise<PutResult>;

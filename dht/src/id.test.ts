@@ -1,4 +1,14 @@
-import { compareDistance, fromHex, keyOf, randomId, randomIdInBucket, sha256, sharedPrefixBits, toHex, xorDistance } from './id.js';
+import {
+  compareDistance,
+  fromHex,
+  keyOf,
+  randomId,
+  randomIdInBucket,
+  sha256,
+  sharedPrefixBits,
+  toHex,
+  xorDistance,
+} from './id.js';
 
 describe('ids and distance', () => {
   test('keyOf is sha256(namespace NUL name)', () => {

@@ -16,14 +16,39 @@ let a: DnsNode;
 let b: DnsNode;
 const announcers: Announcer[] = [];
 
-function announcer(name: string, host: string, port: number, dnsNodes = [a.httpAddress, b.httpAddress]): Announcer {
-  const x = makeAnnouncer({ dnsNodes, role: 'api', name, host, port, clusterKey: KEY, intervalMs: 100, meta: { version: 1 } });
+function announcer(
+  name: string,
+  host: string,
+  port: number,
+  dnsNodes = [a.httpAddress, b.httpAddress],
+): Announcer {
+  const x = makeAnnouncer({
+    dnsNodes,
+    role: 'api',
+    name,
+    host,
+    port,
+    clusterKey: KEY,
+    intervalMs: 100,
+    meta: { version: 1 },
+  });
   announcers.push(x);
   return x;
 }
 
 beforeAll(async () => {
-  [a, b] = await Promise.all([0, 1].map(() => startDnsNode({ host: '127.0.0.1', dnsPort: 0, httpPort: 0, clusterKey: KEY, expiryMs: 800, logger: silent })));
+  [a, b] = await Promise.all(
+    [0, 1].map(() =>
+      startDnsNode({
+        host: '127.0.0.1',
+        dnsPort: 0,
+        httpPort: 0,
+        clusterKey: KEY,
+        expiryMs: 800,
+        logger: silent,
+      }),
+    ),
+  );
 });
 afterEach(async () => {
   await Promise.all(announcers.splice(0).map((x) => x.stop()));
@@ -33,13 +58,23 @@ afterAll(async () => {
 });
 
 describe('POST /announce', () => {
-  const body = (over: Record<string, unknown> = {}) => ({ role: 'peer', name: 'peer-1', host: '127.0.0.7', port: 4101, ts: Date.now(), ...over });
+  const body = (over: Record<string, unknown> = {}) => ({
+    role: 'peer',
+    name: 'peer-1',
+    host: '127.0.0.7',
+    port: 4101,
+    ts: Date.now(),
+    ...over,
+  });
 
   it('rejects bad or missing signatures with 401 and learns nothing', async () => {
     expect(await postSigned(a.httpAddress, '/announce', body(), 'wrong-key')).toBe(401);
     expect(await postSigned(a.httpAddress, '/announce', body(), KEY, '00'.repeat(32))).toBe(401);
     expect(await postSigned(a.httpAddress, '/announce', body(), KEY, 'not-hex')).toBe(401);
-    const res = await fetch(`http://${a.httpAddress}/announce`, { method: 'POST', body: JSON.stringify(body()) });
+    const res = await fetch(`http://${a.httpAddress}/announce`, {
+      method: 'POST',
+      body: JSON.stringify(body()),
+    });
     expect(res.status).toBe(401);
     expect(a.registry.live('peer')).toEqual([]);
     const metrics = await (await fetch(`http://${a.httpAddress}/metrics`)).text();
@@ -60,17 +95,28 @@ describe('POST /announce', () => {
     expect(await postSigned(a.httpAddress, '/announce', body({ host: 'example.com' }), KEY)).toBe(400);
     expect(await postSigned(a.httpAddress, '/announce', body({ port: 70000 }), KEY)).toBe(400);
     const raw = 'not json';
-    const res = await fetch(`http://${a.httpAddress}/announce`, { method: 'POST', body: raw, headers: { 'x-gotify-signature': sign(KEY, raw) } });
+    const res = await fetch(`http://${a.httpAddress}/announce`, {
+      method: 'POST',
+      body: raw,
+      headers: { 'x-gotify-signature': sign(KEY, raw) },
+    });
     expect(res.status).toBe(400);
     expect((await fetch(`http://${a.httpAddress}/nope`)).status).toBe(404);
   });
 
   it('GET /nodes and /healthz show the live registry', async () => {
     await announcer('api-1', '127.0.0.2', 4000).start();
-    const nodes = (await (await fetch(`http://${a.httpAddress}/nodes`)).json()) as { zone: string; nodes: { name: string; meta: unknown }[] };
+    const nodes = (await (await fetch(`http://${a.httpAddress}/nodes`)).json()) as {
+      zone: string;
+      nodes: { name: string; meta: unknown }[];
+    };
     expect(nodes.zone).toBe('gotify.local');
     expect(nodes.nodes.map((n) => [n.name, n.meta])).toEqual([['api-1', { version: 1 }]]);
-    const health = (await (await fetch(`http://${b.httpAddress}/healthz`)).json()) as { status: string; phase: string; liveNodes: number };
+    const health = (await (await fetch(`http://${b.httpAddress}/healthz`)).json()) as {
+      status: string;
+      phase: string;
+      liveNodes: number;
+    };
     expect(health).toEqual({ status: 'ok', phase: 'serving', liveNodes: 1 });
   });
 });
@@ -83,14 +129,24 @@ describe('several DNS nodes', () => {
       const r = new Resolver({ timeout: 1000, tries: 1 });
       r.setServers([dns.dnsAddress]);
       expect((await r.resolveSrv('_api._tcp.gotify.local')).map((s) => s.port)).toEqual([4000]);
-      if (HAS_DIG) expect((await dig(dns.dnsAddress, 'api.gotify.local', 'A')).answer.map((l) => l[4])).toEqual(['127.0.0.2']);
+      if (HAS_DIG)
+        expect((await dig(dns.dnsAddress, 'api.gotify.local', 'A')).answer.map((l) => l[4])).toEqual([
+          '127.0.0.2',
+        ]);
     }
     await x.stop();
     expect([a.registry.live('api').length, b.registry.live('api').length]).toEqual([0, 0]);
   });
 
   it('discovery follows nodes coming and going, and survives the loss of one DNS node', async () => {
-    const c = await startDnsNode({ host: '127.0.0.1', dnsPort: 0, httpPort: 0, clusterKey: KEY, expiryMs: 800, logger: silent });
+    const c = await startDnsNode({
+      host: '127.0.0.1',
+      dnsPort: 0,
+      httpPort: 0,
+      clusterKey: KEY,
+      expiryMs: 800,
+      logger: silent,
+    });
     const dnsNodes = [c.httpAddress, b.httpAddress];
     const disco = makeDiscovery({ servers: [c.dnsAddress, b.dnsAddress], timeoutMs: 300 });
     try {
@@ -121,10 +177,23 @@ describe('several DNS nodes', () => {
 
   it('large answers set TC over UDP and clients fall back to TCP', async () => {
     // Long expiry and one signed announce each: 40 beating announcers would load the test process.
-    const d = await startDnsNode({ host: '127.0.0.1', dnsPort: 0, httpPort: 0, clusterKey: KEY, expiryMs: 60_000, logger: silent });
+    const d = await startDnsNode({
+      host: '127.0.0.1',
+      dnsPort: 0,
+      httpPort: 0,
+      clusterKey: KEY,
+      expiryMs: 60_000,
+      logger: silent,
+    });
     try {
       for (let i = 0; i < 40; i++) {
-        const body = { role: 'api', name: `api-with-a-rather-long-node-name-${i}`, host: `127.0.1.${i + 1}`, port: 5000 + i, ts: Date.now() };
+        const body = {
+          role: 'api',
+          name: `api-with-a-rather-long-node-name-${i}`,
+          host: `127.0.1.${i + 1}`,
+          port: 5000 + i,
+          ts: Date.now(),
+        };
         expect(await postSigned(d.httpAddress, '/announce', body, KEY)).toBe(200);
       }
       if (HAS_DIG) {

@@ -73,14 +73,22 @@ export function makeAnnouncer(opts: AnnouncerOptions): Announcer {
       if (reachable.get(node) === false) opts.logger?.info({ dns: node }, 'dns node reachable again');
       reachable.set(node, true);
     } catch (err) {
-      if (reachable.get(node) !== false) opts.logger?.warn({ dns: node, err: String(err) }, 'announce to dns node failed');
+      if (reachable.get(node) !== false)
+        opts.logger?.warn({ dns: node, err: String(err) }, 'announce to dns node failed');
       reachable.set(node, false);
     }
   }
 
   /** One heartbeat to one DNS node. */
   function beat(node: string): Promise<void> {
-    const payload = { role: opts.role, name: opts.name, host: opts.host, port: opts.port, ...(opts.meta ? { meta: opts.meta } : {}), ts: nextTs() };
+    const payload = {
+      role: opts.role,
+      name: opts.name,
+      host: opts.host,
+      port: opts.port,
+      ...(opts.meta ? { meta: opts.meta } : {}),
+      ts: nextTs(),
+    };
     return post(node, '/announce', payload);
   }
 

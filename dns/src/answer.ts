@@ -88,7 +88,17 @@ export function buildResponse(q: DecodedPacket, ctx: AnswerContext): Built | nul
   const authorities: Answer[] = [];
 
   const reply = (rcode: Rcode): Built => {
-    if (edns) additionals.push({ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] });
+    if (edns)
+      additionals.push({
+        type: 'OPT',
+        name: '.',
+        udpPayloadSize: 1232,
+        extendedRcode: 0,
+        ednsVersion: 0,
+        flags: 0,
+        flag_do: false,
+        options: [],
+      });
     const aa = rcode === 'REFUSED' || rcode === 'FORMERR' || rcode === 'NOTIMP' ? 0 : FLAG_AA;
     return {
       rcode,
@@ -114,7 +124,15 @@ export function buildResponse(q: DecodedPacket, ctx: AnswerContext): Built | nul
     type: 'SOA',
     name: zone,
     ttl,
-    data: { mname: `ns.${zone}`, rname: `hostmaster.${zone}`, serial: 1, refresh: 60, retry: 10, expire: 600, minimum: ttl },
+    data: {
+      mname: `ns.${zone}`,
+      rname: `hostmaster.${zone}`,
+      serial: 1,
+      refresh: 60,
+      retry: 10,
+      expire: 600,
+      minimum: ttl,
+    },
   };
   const a = (name: string, ip: string): Answer => ({ type: 'A', name, ttl, data: ip });
   const qname = question.name;
@@ -143,7 +161,8 @@ export function buildResponse(q: DecodedPacket, ctx: AnswerContext): Built | nul
         authorities.push(soa);
         return reply('NXDOMAIN');
       }
-      if (question.type === 'A') for (const ip of new Set(nodes.map((n) => n.host))) answers.push(a(qname, ip));
+      if (question.type === 'A')
+        for (const ip of new Set(nodes.map((n) => n.host))) answers.push(a(qname, ip));
       break;
     }
     case 'role': {
@@ -155,7 +174,12 @@ export function buildResponse(q: DecodedPacket, ctx: AnswerContext): Built | nul
         const glue = new Map<string, string>();
         for (const n of nodes) {
           const target = targetOf(n, zone);
-          answers.push({ type: 'SRV', name: qname, ttl, data: { priority: SRV_PRIORITY, weight: srvWeight(n), port: n.port, target } });
+          answers.push({
+            type: 'SRV',
+            name: qname,
+            ttl,
+            data: { priority: SRV_PRIORITY, weight: srvWeight(n), port: n.port, target },
+          });
           glue.set(target, n.host);
         }
         for (const [target, ip] of glue) additionals.push(a(target, ip));

@@ -19,13 +19,34 @@ const env = process.env;
 const opts = new Command('gotify-dns')
   .description('Gotify DNS role: resolves web/api/peer/tracker names to live nodes')
   .option('--host <ip>', 'bind address (GOTIFY_DNS_HOST)', env.GOTIFY_DNS_HOST ?? DEFAULT_HOST)
-  .option('--dns-port <n>', 'DNS port, UDP+TCP (GOTIFY_DNS_PORT)', port, port(env.GOTIFY_DNS_PORT ?? String(DEFAULT_DNS_PORT)))
-  .option('--http-port <n>', 'HTTP port (GOTIFY_HTTP_PORT)', port, port(env.GOTIFY_HTTP_PORT ?? String(DEFAULT_HTTP_PORT)))
+  .option(
+    '--dns-port <n>',
+    'DNS port, UDP+TCP (GOTIFY_DNS_PORT)',
+    port,
+    port(env.GOTIFY_DNS_PORT ?? String(DEFAULT_DNS_PORT)),
+  )
+  .option(
+    '--http-port <n>',
+    'HTTP port (GOTIFY_HTTP_PORT)',
+    port,
+    port(env.GOTIFY_HTTP_PORT ?? String(DEFAULT_HTTP_PORT)),
+  )
   .option('--zone <zone>', 'zone served (GOTIFY_ZONE)', env.GOTIFY_ZONE ?? DEFAULT_ZONE)
-  .option('--cluster-key <key>', 'shared secret for announcements (GOTIFY_CLUSTER_KEY)', env.GOTIFY_CLUSTER_KEY)
+  .option(
+    '--cluster-key <key>',
+    'shared secret for announcements (GOTIFY_CLUSTER_KEY)',
+    env.GOTIFY_CLUSTER_KEY,
+  )
   .option('--name <name>', 'node name for logs', 'dns')
   .parse()
-  .opts<{ host: string; dnsPort: number; httpPort: number; zone: string; clusterKey?: string; name: string }>();
+  .opts<{
+    host: string;
+    dnsPort: number;
+    httpPort: number;
+    zone: string;
+    clusterKey?: string;
+    name: string;
+  }>();
 
 const logger = makeLogger(opts.name);
 if (!opts.clusterKey) {

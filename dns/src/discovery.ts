@@ -61,7 +61,8 @@ export function makeDiscovery(opts: DiscoveryOptions): Discovery {
     try {
       srv = await resolver.resolveSrv(`_${role}._tcp.${zone}`);
     } catch (err) {
-      if (NO_RECORDS.has((err as NodeJS.ErrnoException).code ?? '')) return remember(role, [], ANSWER_TTL_SECONDS);
+      if (NO_RECORDS.has((err as NodeJS.ErrnoException).code ?? ''))
+        return remember(role, [], ANSWER_TTL_SECONDS);
       throw err;
     }
     let ttl = ANSWER_TTL_SECONDS;
@@ -86,7 +87,12 @@ export function makeDiscovery(opts: DiscoveryOptions): Discovery {
 
   function remember(role: Role, nodes: DiscoveredNode[], ttlSeconds: number): DiscoveredNode[] {
     const t = Date.now();
-    cache.set(role, { nodes, expiresAt: t + ttlSeconds * 1000, staleUntil: t + ttlSeconds * 1000 + DISCOVERY_MAX_STALE_MS, turn: 0 });
+    cache.set(role, {
+      nodes,
+      expiresAt: t + ttlSeconds * 1000,
+      staleUntil: t + ttlSeconds * 1000 + DISCOVERY_MAX_STALE_MS,
+      turn: 0,
+    });
     return nodes;
   }
 
@@ -125,7 +131,10 @@ export function makeDiscovery(opts: DiscoveryOptions): Discovery {
         if (timer) timers.delete(timer);
         try {
           const nodes = await fresh(role);
-          const key = nodes.map((n) => `${n.name}|${n.host}|${n.port}`).sort().join(',');
+          const key = nodes
+            .map((n) => `${n.name}|${n.host}|${n.port}`)
+            .sort()
+            .join(',');
           if (active && !closed && key !== last) {
             last = key;
             cb(nodes);

@@ -45,7 +45,11 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
 }
 
 export function makeHttpHandler(d: HttpDeps): http.RequestListener {
-  async function signed(req: http.IncomingMessage, res: http.ServerResponse, kind: 'announce' | 'withdraw'): Promise<void> {
+  async function signed(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    kind: 'announce' | 'withdraw',
+  ): Promise<void> {
     const count = (result: string) => d.metrics.announces.inc({ kind, result });
     const body = await readBody(req);
     if (body === null) return (count('too_large'), send(res, 413, { error: 'body too large' }));

@@ -64,12 +64,18 @@ export async function startDnsNode(opts: DnsNodeOptions): Promise<DnsNode> {
   const zone = (opts.zone ?? DEFAULT_ZONE).toLowerCase().replace(/\.$/, '');
   const logger = opts.logger ?? makeLogger('dns');
   let phase: DnsNodePhase = 'starting';
-  const registry = makeRegistry({ expiryMs: opts.expiryMs ?? HEARTBEAT_EXPIRY_MS, replayWindowMs: opts.replayWindowMs ?? REPLAY_WINDOW_MS });
-  const metrics = makeDnsMetrics((r) => registry.live(r).length, { defaultMetrics: opts.processMetrics ?? false });
+  const registry = makeRegistry({
+    expiryMs: opts.expiryMs ?? HEARTBEAT_EXPIRY_MS,
+    replayWindowMs: opts.replayWindowMs ?? REPLAY_WINDOW_MS,
+  });
+  const metrics = makeDnsMetrics((r) => registry.live(r).length, {
+    defaultMetrics: opts.processMetrics ?? false,
+  });
   const nsAddress = net.isIPv4(host) && host !== '0.0.0.0' ? host : undefined;
 
   const dns = await listenDns(host, opts.dnsPort ?? DEFAULT_DNS_PORT, {
-    answer: (q) => buildResponse(q, { zone, registry, nsAddress, ttl: opts.ttlSeconds ?? ANSWER_TTL_SECONDS }),
+    answer: (q) =>
+      buildResponse(q, { zone, registry, nsAddress, ttl: opts.ttlSeconds ?? ANSWER_TTL_SECONDS }),
     onQuery: (transport, rcode) => metrics.queries.inc({ transport, rcode }),
     onMalformed: (transport, err) => {
       metrics.malformed.inc({ transport });
@@ -77,7 +83,9 @@ export async function startDnsNode(opts: DnsNodeOptions): Promise<DnsNode> {
     },
   });
 
-  const server = http.createServer(makeHttpHandler({ zone, clusterKey: opts.clusterKey, registry, metrics, logger, phase: () => phase }));
+  const server = http.createServer(
+    makeHttpHandler({ zone, clusterKey: opts.clusterKey, registry, metrics, logger, phase: () => phase }),
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -90,7 +98,8 @@ export async function startDnsNode(opts: DnsNodeOptions): Promise<DnsNode> {
   const httpPort = (server.address() as net.AddressInfo).port;
 
   const sweeper = setInterval(() => {
-    for (const n of registry.sweep()) logger.info({ role: n.role, node: n.name }, 'node expired (missed heartbeats)');
+    for (const n of registry.sweep())
+      logger.info({ role: n.role, node: n.name }, 'node expired (missed heartbeats)');
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 

@@ -48,7 +48,11 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 
 /** A DNS-safe label for a node name (lowercase letters, digits, '-'; at most 63 chars). */
 export function labelOf(name: string): string {
-  const l = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  const l = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63);
   return l || 'node';
 }
 
@@ -57,12 +61,15 @@ export function parseAnnouncement(x: unknown): Announcement | string {
   if (typeof x !== 'object' || x === null) return 'body must be a JSON object';
   const o = x as Record<string, unknown>;
   if (!isRole(o.role)) return `role must be one of ${ROLES.join(', ')}`;
-  if (typeof o.name !== 'string' || o.name.length === 0 || o.name.length > 200) return 'name must be a non-empty string';
+  if (typeof o.name !== 'string' || o.name.length === 0 || o.name.length > 200)
+    return 'name must be a non-empty string';
   let host = o.host;
   if (host === 'localhost') host = '127.0.0.1';
   if (typeof host !== 'string' || !IPV4.test(host)) return 'host must be an IPv4 address';
-  if (!Number.isInteger(o.port) || (o.port as number) < 1 || (o.port as number) > 65535) return 'port must be 1..65535';
-  if (o.meta !== undefined && (typeof o.meta !== 'object' || o.meta === null || Array.isArray(o.meta))) return 'meta must be an object';
+  if (!Number.isInteger(o.port) || (o.port as number) < 1 || (o.port as number) > 65535)
+    return 'port must be 1..65535';
+  if (o.meta !== undefined && (typeof o.meta !== 'object' || o.meta === null || Array.isArray(o.meta)))
+    return 'meta must be an object';
   if (typeof o.ts !== 'number' || !Number.isFinite(o.ts)) return 'ts must be a number';
   const a: Announcement = { role: o.role, name: o.name, host, port: o.port as number, ts: o.ts };
   if (o.meta !== undefined) a.meta = o.meta as Record<string, unknown>;
@@ -93,16 +100,19 @@ export function makeRegistry(opts: RegistryOptions = {}) {
 
   function check(key: string, ts: number): Verdict {
     const t = now();
-    if (Math.abs(t - ts) > windowMs) return { ok: false, reason: 'stale', detail: `ts is ${t - ts} ms away from our clock` };
+    if (Math.abs(t - ts) > windowMs)
+      return { ok: false, reason: 'stale', detail: `ts is ${t - ts} ms away from our clock` };
     const last = lastTs.get(key);
-    if (last !== undefined && ts <= last) return { ok: false, reason: 'replay', detail: 'ts not newer than the last message' };
+    if (last !== undefined && ts <= last)
+      return { ok: false, reason: 'replay', detail: 'ts not newer than the last message' };
     lastTs.set(key, ts);
     return { ok: true };
   }
 
   function uniqueLabel(a: Announcement, key: string): string {
     const base = labelOf(a.name);
-    const taken = (l: string) => [...nodes.entries()].some(([k, n]) => k !== key && n.label === l && n.host !== a.host);
+    const taken = (l: string) =>
+      [...nodes.entries()].some(([k, n]) => k !== key && n.label === l && n.host !== a.host);
     if (!taken(base)) return base;
     return `${base.slice(0, 54)}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
   }
@@ -135,7 +145,9 @@ export function makeRegistry(opts: RegistryOptions = {}) {
     /** Live nodes of a role, stable order (by name). */
     live(role: Role): LiveNode[] {
       const t = now();
-      return [...nodes.values()].filter((n) => n.role === role && n.expiresAt > t).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return [...nodes.values()]
+        .filter((n) => n.role === role && n.expiresAt > t)
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
     /** Live nodes of a role rotated by one more position on every call (round-robin per query). */
     rotated(role: Role): LiveNode[] {

@@ -21,7 +21,15 @@ let node: DnsNode;
 const announcers: Announcer[] = [];
 
 function announce(name: string, host: string, port: number, role: 'api' | 'web' = 'api'): Promise<Announcer> {
-  const a = makeAnnouncer({ dnsNodes: [node.httpAddress], role, name, host, port, clusterKey: KEY, intervalMs: BEAT_MS });
+  const a = makeAnnouncer({
+    dnsNodes: [node.httpAddress],
+    role,
+    name,
+    host,
+    port,
+    clusterKey: KEY,
+    intervalMs: BEAT_MS,
+  });
   announcers.push(a);
   return a.start().then(() => a);
 }
@@ -33,7 +41,14 @@ function resolver(): Resolver {
 }
 
 beforeAll(async () => {
-  node = await startDnsNode({ host: '127.0.0.1', dnsPort: 0, httpPort: 0, clusterKey: KEY, expiryMs: EXPIRY_MS, logger: pino({ level: 'silent' }) });
+  node = await startDnsNode({
+    host: '127.0.0.1',
+    dnsPort: 0,
+    httpPort: 0,
+    clusterKey: KEY,
+    expiryMs: EXPIRY_MS,
+    logger: pino({ level: 'silent' }),
+  });
 });
 afterEach(async () => {
   await Promise.all(announcers.splice(0).map((a) => a.stop()));
@@ -48,7 +63,10 @@ describe("Node's Resolver", () => {
     const a1 = await announce('api-1', '127.0.0.2', 4000);
     await announce('api-2', '127.0.0.3', 4001);
     const srv = await r.resolveSrv('_api._tcp.gotify.local');
-    expect(srv.map((s) => `${s.name}:${s.port}`).sort()).toEqual(['api-1.node.gotify.local:4000', 'api-2.node.gotify.local:4001']);
+    expect(srv.map((s) => `${s.name}:${s.port}`).sort()).toEqual([
+      'api-1.node.gotify.local:4000',
+      'api-2.node.gotify.local:4001',
+    ]);
     expect((await r.resolveSrv('api.gotify.local')).length).toBe(2);
     expect((await r.resolve4('api.gotify.local')).sort()).toEqual(['127.0.0.2', '127.0.0.3']);
     expect(await r.resolve4('api-1.node.gotify.local')).toEqual(['127.0.0.2']);
@@ -76,7 +94,9 @@ withDig(HAS_DIG ? 'dig' : 'dig (SKIPPED: `dig` not installed; apt-get install -y
       const res = await dig(node.dnsAddress, 'api.gotify.local', 'SRV', extra);
       expect(res.status).toBe('NOERROR');
       expect(res.flags).toContain('aa');
-      expect(res.answer).toEqual([['api.gotify.local.', '2', 'IN', 'SRV', '0', '10', '4000', 'api-1.node.gotify.local.']]);
+      expect(res.answer).toEqual([
+        ['api.gotify.local.', '2', 'IN', 'SRV', '0', '10', '4000', 'api-1.node.gotify.local.'],
+      ]);
       expect(res.additional).toContainEqual(['api-1.node.gotify.local.', '2', 'IN', 'A', '127.0.0.2']);
       const alias = await dig(node.dnsAddress, '_api._tcp.gotify.local', 'SRV', extra);
       expect(alias.answer.map((l) => l[7])).toEqual(['api-1.node.gotify.local.']);
@@ -104,7 +124,8 @@ withDig(HAS_DIG ? 'dig' : 'dig (SKIPPED: `dig` not installed; apt-get install -y
   it('drops a node that stops its heartbeats within the expiry, and withdraw removes at once', async () => {
     const crashing = await announce('api-9', '127.0.0.9', 4009);
     const leaving = await announce('web-1', '127.0.0.5', 3000, 'web');
-    const srvPorts = async () => (await dig(node.dnsAddress, 'api.gotify.local', 'SRV')).answer.map((l) => l[6]);
+    const srvPorts = async () =>
+      (await dig(node.dnsAddress, 'api.gotify.local', 'SRV')).answer.map((l) => l[6]);
     expect(await srvPorts()).toEqual(['4009']);
     await crashing.stop({ withdraw: false }); // goes silent like a crash
     expect(await srvPorts()).toEqual(['4009']); // still within its expiry
@@ -113,7 +134,9 @@ withDig(HAS_DIG ? 'dig' : 'dig (SKIPPED: `dig` not installed; apt-get install -y
     expect(gone.status).toBe('NOERROR');
     expect(gone.answer).toEqual([]);
 
-    expect((await dig(node.dnsAddress, 'web.gotify.local', 'A')).answer.map((l) => l[4])).toEqual(['127.0.0.5']);
+    expect((await dig(node.dnsAddress, 'web.gotify.local', 'A')).answer.map((l) => l[4])).toEqual([
+      '127.0.0.5',
+    ]);
     await leaving.stop();
     expect((await dig(node.dnsAddress, 'web.gotify.local', 'A', ['+tcp'])).answer).toEqual([]);
 
@@ -141,7 +164,11 @@ withDig(HAS_DIG ? 'dig' : 'dig (SKIPPED: `dig` not installed; apt-get install -y
   it('survives malformed UDP and TCP input and keeps answering', async () => {
     await announce('api-1', '127.0.0.2', 4000);
     const [host, port] = [node.dnsAddress.split(':')[0]!, Number(node.dnsAddress.split(':')[1])];
-    const valid = dnsPacket.encode({ type: 'query', id: 7, questions: [{ type: 'SRV', name: 'api.gotify.local' }] });
+    const valid = dnsPacket.encode({
+      type: 'query',
+      id: 7,
+      questions: [{ type: 'SRV', name: 'api.gotify.local' }],
+    });
     const header = (qd: number) => Buffer.from([0, 1, 0, 0, qd >> 8, qd & 0xff, 0, 0, 0, 0, 0, 0]);
     // Each of these surely fails to decode (the random tail sits behind a header promising 65535 questions).
     const garbage = [
@@ -158,7 +185,14 @@ withDig(HAS_DIG ? 'dig' : 'dig (SKIPPED: `dig` not installed; apt-get install -y
     const udp = dgram.createSocket('udp4');
     for (const g of garbage) await new Promise<void>((r) => udp.send(g, port, host, () => r()));
     // A response packet must not be answered (no reflection loops).
-    await new Promise<void>((r) => udp.send(dnsPacket.encode({ type: 'response', id: 9, questions: [{ type: 'A', name: 'api.gotify.local' }] }), port, host, () => r()));
+    await new Promise<void>((r) =>
+      udp.send(
+        dnsPacket.encode({ type: 'response', id: 9, questions: [{ type: 'A', name: 'api.gotify.local' }] }),
+        port,
+        host,
+        () => r(),
+      ),
+    );
     const reply = new Promise<Buffer>((r) => udp.once('message', (m) => r(m)));
     udp.send(valid, port, host);
     const decoded = dnsPacket.decode(await reply);
@@ -192,7 +226,8 @@ withDig(HAS_DIG ? 'dig' : 'dig (SKIPPED: `dig` not installed; apt-get install -y
   it('serves two TCP queries on one connection (length-prefix framing)', async () => {
     await announce('api-1', '127.0.0.2', 4000);
     const [host, port] = [node.dnsAddress.split(':')[0]!, Number(node.dnsAddress.split(':')[1])];
-    const q = (id: number) => dnsPacket.streamEncode({ type: 'query', id, questions: [{ type: 'A', name: 'api.gotify.local' }] });
+    const q = (id: number) =>
+      dnsPacket.streamEncode({ type: 'query', id, questions: [{ type: 'A', name: 'api.gotify.local' }] });
     const ids = await new Promise<number[]>((resolve, reject) => {
       const s = net.connect(port, host, () => s.write(Buffer.concat([q(1), q(2)])));
       let buf = Buffer.alloc(0);

@@ -21,9 +21,24 @@ export interface DigResult {
 }
 
 /** Runs `dig @host -p port name type [+tcp]` and parses status and sections. */
-export async function dig(server: string, name: string, type: string, extra: string[] = []): Promise<DigResult> {
+export async function dig(
+  server: string,
+  name: string,
+  type: string,
+  extra: string[] = [],
+): Promise<DigResult> {
   const i = server.lastIndexOf(':');
-  const { stdout } = await run('dig', [`@${server.slice(0, i)}`, '-p', server.slice(i + 1), name, type, '+tries=1', '+time=2', '+norecurse', ...extra]);
+  const { stdout } = await run('dig', [
+    `@${server.slice(0, i)}`,
+    '-p',
+    server.slice(i + 1),
+    name,
+    type,
+    '+tries=1',
+    '+time=2',
+    '+norecurse',
+    ...extra,
+  ]);
   const status = /status: ([A-Z]+)/.exec(stdout)?.[1] ?? 'NO_ANSWER';
   const flags = (/;; flags: ([a-z ]+);/.exec(stdout)?.[1] ?? '').trim().split(/\s+/);
   const sections: Record<string, string[][]> = { ANSWER: [], ADDITIONAL: [], AUTHORITY: [] };
@@ -34,11 +49,23 @@ export async function dig(server: string, name: string, type: string, extra: str
     else if (line.trim() === '' || line.startsWith(';')) cur = line.trim() === '' ? undefined : cur;
     else cur?.push(line.trim().split(/\s+/));
   }
-  return { status, flags, answer: sections.ANSWER!, additional: sections.ADDITIONAL!, authority: sections.AUTHORITY! };
+  return {
+    status,
+    flags,
+    answer: sections.ANSWER!,
+    additional: sections.ADDITIONAL!,
+    authority: sections.AUTHORITY!,
+  };
 }
 
 /** POSTs a JSON body signed with `key` (or with an explicit signature) to a DNS node's HTTP side. */
-export async function postSigned(http: string, path: string, payload: unknown, key: string, signature?: string): Promise<number> {
+export async function postSigned(
+  http: string,
+  path: string,
+  payload: unknown,
+  key: string,
+  signature?: string,
+): Promise<number> {
   const body = JSON.stringify(payload);
   const res = await fetch(`http://${http}${path}`, {
     method: 'POST',

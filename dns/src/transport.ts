@@ -47,7 +47,13 @@ function respond(msg: Buffer, transport: Transport, hooks: TransportHooks): Buff
   let out = dnsPacket.encode(built.packet);
   let truncated = false;
   if (transport === 'udp' && out.length > udpLimit(q)) {
-    const p: Packet = { ...built.packet, flags: (built.packet.flags ?? 0) | FLAG_TC, answers: [], authorities: [], additionals: [] };
+    const p: Packet = {
+      ...built.packet,
+      flags: (built.packet.flags ?? 0) | FLAG_TC,
+      answers: [],
+      authorities: [],
+      additionals: [],
+    };
     out = dnsPacket.encode(p);
     truncated = true;
   }
@@ -77,7 +83,11 @@ function listenUdp(host: string, port: number, hooks: TransportHooks): Promise<d
   });
 }
 
-function listenTcp(host: string, port: number, hooks: TransportHooks): Promise<{ server: net.Server; sockets: Set<net.Socket> }> {
+function listenTcp(
+  host: string,
+  port: number,
+  hooks: TransportHooks,
+): Promise<{ server: net.Server; sockets: Set<net.Socket> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
     sockets.add(sock);

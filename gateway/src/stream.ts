@@ -201,7 +201,10 @@ export async function* songChunks(
   try {
     for (let index = fromIndex; index < total; index++) {
       while (pending.length < ahead + 1 && next < total) {
-        const p = next === fromIndex ? (next++, firstChunk()) : fetchChunk(deps, songId, next++, manifest, abort.signal);
+        const p =
+          next === fromIndex
+            ? (next++, firstChunk())
+            : fetchChunk(deps, songId, next++, manifest, abort.signal);
         p.catch(() => undefined); // observed when its turn comes; never an unhandled rejection
         pending.push(p);
       }

@@ -68,7 +68,8 @@ export function makeTestCluster(opts: TestClusterOptions): TestCluster {
     stopAll: () => sup.stopAll(),
     async destroy() {
       await sup.stopAll();
-      if (!opts.dataDir && !process.env.GOTIFY_KEEP_TEST_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir && !process.env.GOTIFY_KEEP_TEST_DATA)
+        fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -78,7 +79,9 @@ export function dumpLogs(cluster: TestCluster, lines = 30): string {
   return cluster.nodes
     .map((n) => {
       const file = path.join(cluster.dataDir, 'logs', `${n.name}.log`);
-      const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n') : '(no log)';
+      const text = fs.existsSync(file)
+        ? fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n')
+        : '(no log)';
       return `--- ${n.name}\n${text}`;
     })
     .join('\n');

@@ -27,7 +27,16 @@ export async function gql<T = Record<string, unknown>>(
 
 export const SONG_CHUNKS = /* GraphQL */ `
   subscription GetSongByID($songId: ID!, $fromIndex: Int) {
-    songChunks(songId: $songId, fromIndex: $fromIndex) { songId index total offset size hash mimeType data }
+    songChunks(songId: $songId, fromIndex: $fromIndex) {
+      songId
+      index
+      total
+      offset
+      size
+      hash
+      mimeType
+      data
+    }
   }
 `;
 
@@ -55,7 +64,8 @@ export async function streamSong(
         { query: SONG_CHUNKS, variables: { songId, fromIndex: opts.fromIndex ?? 0 } },
         {
           next: (msg) => {
-            if (msg.errors?.length) return reject(Object.assign(new Error(msg.errors[0]!.message), { errors: msg.errors }));
+            if (msg.errors?.length)
+              return reject(Object.assign(new Error(msg.errors[0]!.message), { errors: msg.errors }));
             const c = msg.data!.songChunks;
             chunks.push(c);
             void opts.onChunk?.(c);
@@ -82,16 +92,27 @@ export async function streamSong(
 export const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
 
 /** Subscribes with any document and resolves with the first message, or rejects with the errors. */
-export async function subscribeOnce(wsUrl: string, query: string, variables: Record<string, unknown> = {}): Promise<unknown> {
+export async function subscribeOnce(
+  wsUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<unknown> {
   const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
   try {
     return await new Promise((resolve, reject) => {
       client.subscribe(
         { query, variables },
         {
-          next: (msg) => (msg.errors ? reject(Object.assign(new Error(msg.errors[0]!.message), { errors: msg.errors })) : resolve(msg.data)),
+          next: (msg) =>
+            msg.errors
+              ? reject(Object.assign(new Error(msg.errors[0]!.message), { errors: msg.errors }))
+              : resolve(msg.data),
           error: (err) =>
-            reject(Array.isArray(err) ? Object.assign(new Error(err[0]?.message ?? 'error'), { errors: err }) : err),
+            reject(
+              Array.isArray(err)
+                ? Object.assign(new Error(err[0]?.message ?? 'error'), { errors: err })
+                : err,
+            ),
           complete: () => resolve(undefined),
         },
       );

@@ -15,7 +15,9 @@ const ROLE_ENTRIES = {
 } as const;
 type Role = keyof typeof ROLE_ENTRIES;
 
-const program = new Command('gotify').description('Gotify: distributed music streaming').enablePositionalOptions();
+const program = new Command('gotify')
+  .description('Gotify: distributed music streaming')
+  .enablePositionalOptions();
 program
   .command('node')
   .description('run one node of a role: dns | api | peer | tracker | web')

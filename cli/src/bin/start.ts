@@ -74,7 +74,14 @@ async function main(): Promise<void> {
   }
 
   console.log('\nGotify is running:\n');
-  console.table(nodes.map((n) => ({ node: n.name, role: n.role, url: n.url, logs: displayPath(path.join(dataDir, 'logs', `${n.name}.log`)) })));
+  console.table(
+    nodes.map((n) => ({
+      node: n.name,
+      role: n.role,
+      url: n.url,
+      logs: displayPath(path.join(dataDir, 'logs', `${n.name}.log`)),
+    })),
+  );
   const api = byRole('api')[0]!;
   await loadDemoLibrary({ apiBase: api.healthUrl, dataDir }).catch((err) =>
     console.error('Demo library not loaded:', (err as Error).message),

@@ -58,11 +58,15 @@ export function makeSupervisor(opts: SupervisorOptions): Supervisor {
   async function start(spec: NodeSpec, healthTimeoutMs = 60_000): Promise<RunningNode> {
     const logFile = path.join(opts.logDir, `${spec.name}.log`);
     const out = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(opts.root, spec.entry), ...spec.args], {
-      cwd: opts.root,
-      env: { ...process.env, ...opts.env, GOTIFY_NODE_NAME: spec.name },
-      stdio: ['ignore', out, out],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(opts.root, spec.entry), ...spec.args],
+      {
+        cwd: opts.root,
+        env: { ...process.env, ...opts.env, GOTIFY_NODE_NAME: spec.name },
+        stdio: ['ignore', out, out],
+      },
+    );
     fs.closeSync(out);
     const node: RunningNode = { spec, child, state: { phase: 'starting', pid: child.pid ?? -1 }, logFile };
     nodes.set(spec.name, node);
@@ -93,7 +97,9 @@ export function makeSupervisor(opts: SupervisorOptions): Supervisor {
     // Front ends first, storage last, so nothing is asked of a node that is already gone.
     const order = ['web', 'api', 'tracker', 'peer', 'dns'];
     for (const role of order) {
-      await Promise.all([...nodes.values()].filter((n) => n.spec.role === role).map((n) => stop(n.spec.name)));
+      await Promise.all(
+        [...nodes.values()].filter((n) => n.spec.role === role).map((n) => stop(n.spec.name)),
+      );
     }
   }
 

@@ -56,7 +56,9 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 export function makeLocalTopology(opts: TopologyOptions): NodeSpec[] {
   const host = opts.host ?? '127.0.0.1';
   const off = opts.portOffset ?? 0;
-  const PORTS = Object.fromEntries(Object.entries(BASE_PORTS).map(([k, v]) => [k, v + off])) as typeof BASE_PORTS;
+  const PORTS = Object.fromEntries(
+    Object.entries(BASE_PORTS).map(([k, v]) => [k, v + off]),
+  ) as typeof BASE_PORTS;
   const LOCAL_CLUSTER = { ...LOCAL_COUNTS, ...opts.counts };
   const dataDir = opts.dataDir ?? path.join(opts.root, 'data');
   const key = ['--cluster-key', opts.clusterKey];
@@ -74,7 +76,15 @@ export function makeLocalTopology(opts: TopologyOptions): NodeSpec[] {
       url: `dns://${dnsUdp[i]}`,
       healthUrl: `http://${dnsHttp[i]}`,
       entry: 'dns/src/bin.ts',
-      args: ['--host', host, '--dns-port', String(PORTS.dnsUdp + i), '--http-port', String(PORTS.dnsHttp + i), ...key],
+      args: [
+        '--host',
+        host,
+        '--dns-port',
+        String(PORTS.dnsUdp + i),
+        '--http-port',
+        String(PORTS.dnsHttp + i),
+        ...key,
+      ],
     });
   }
   const dhtNode = (role: 'peer' | 'tracker', i: number, httpBase: number, dhtBase: number, all: string[]) => {
@@ -86,16 +96,27 @@ export function makeLocalTopology(opts: TopologyOptions): NodeSpec[] {
       healthUrl: `http://${host}:${httpBase + i}`,
       entry: `subgraphs/${role}/src/bin.ts`,
       args: [
-        '--name', name, '--host', host,
-        '--http-port', String(httpBase + i), '--dht-port', String(dhtBase + i),
-        '--bootstrap', all.filter((_, j) => j !== i).join(','),
-        '--data-dir', path.join(dataDir, name),
-        '--dns', dnsHttp.join(','), ...key,
+        '--name',
+        name,
+        '--host',
+        host,
+        '--http-port',
+        String(httpBase + i),
+        '--dht-port',
+        String(dhtBase + i),
+        '--bootstrap',
+        all.filter((_, j) => j !== i).join(','),
+        '--data-dir',
+        path.join(dataDir, name),
+        '--dns',
+        dnsHttp.join(','),
+        ...key,
       ],
     });
   };
   for (const i of range(LOCAL_CLUSTER.peer)) dhtNode('peer', i, PORTS.peerHttp, PORTS.peerDht, peerDht);
-  for (const i of range(LOCAL_CLUSTER.tracker)) dhtNode('tracker', i, PORTS.trackerHttp, PORTS.trackerDht, trackerDht);
+  for (const i of range(LOCAL_CLUSTER.tracker))
+    dhtNode('tracker', i, PORTS.trackerHttp, PORTS.trackerDht, trackerDht);
   for (const i of range(LOCAL_CLUSTER.api)) {
     const name = `api-${i + 1}`;
     nodes.push({

@@ -35,7 +35,11 @@ export interface UploadOptions {
 }
 
 /** Uploads one file and resolves with the stored song once it is durable. */
-export async function uploadSong(apiBase: string, bytes: Uint8Array, opts: UploadOptions = {}): Promise<UploadedSong> {
+export async function uploadSong(
+  apiBase: string,
+  bytes: Uint8Array,
+  opts: UploadOptions = {},
+): Promise<UploadedSong> {
   const url = new URL('/upload', apiBase);
   for (const [k, v] of Object.entries(opts.overrides ?? {})) url.searchParams.set(k, String(v));
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
@@ -47,9 +51,16 @@ export async function uploadSong(apiBase: string, bytes: Uint8Array, opts: Uploa
     headers,
     signal: AbortSignal.timeout(opts.timeoutMs ?? 120_000),
   });
-  const body = (await res.json().catch(() => ({}))) as { song?: UploadedSong; error?: { code: string; message: string } };
+  const body = (await res.json().catch(() => ({}))) as {
+    song?: UploadedSong;
+    error?: { code: string; message: string };
+  };
   if (!res.ok || !body.song) {
-    throw new UploadError(res.status, body.error?.code ?? 'UPLOAD_FAILED', body.error?.message ?? `HTTP ${res.status}`);
+    throw new UploadError(
+      res.status,
+      body.error?.code ?? 'UPLOAD_FAILED',
+      body.error?.message ?? `HTTP ${res.status}`,
+    );
   }
   return body.song;
 }

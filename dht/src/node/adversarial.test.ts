@@ -12,8 +12,19 @@ test('a replica returning wrong bytes or another key is skipped and counted', as
   const key = sha256(bytes);
   // The honest holder is the farthest node from the key, so the liars are asked first (alpha 1).
   const honestStore = makeMemoryStore();
-  await honestStore.put({ key, value: { kind: 'blob', bytes }, expiresAt: Date.now() + 60_000, publisher: true, replicatedAt: 0 });
-  const honest = makeKademliaNode({ id: key.map((b) => 255 - b), transport: net.makeTransport('honest'), store: honestStore, timers: { rpcTimeout: 200 } });
+  await honestStore.put({
+    key,
+    value: { kind: 'blob', bytes },
+    expiresAt: Date.now() + 60_000,
+    publisher: true,
+    replicatedAt: 0,
+  });
+  const honest = makeKademliaNode({
+    id: key.map((b) => 255 - b),
+    transport: net.makeTransport('honest'),
+    store: honestStore,
+    timers: { rpcTimeout: 200 },
+  });
   const reader = makeKademliaNode({
     transport: net.makeTransport('reader'),
     store: makeMemoryStore(),
@@ -32,7 +43,12 @@ test('a replica returning wrong bytes or another key is skipped and counted', as
       const base = { t: 'OK', rpc: p.rpc, from: { id, addr } };
       if (p.t !== 'FIND_VALUE') return { ...base, contacts: [], acks: [] };
       return addr === 'liar-bytes'
-        ? { ...base, key: p.key, value: { kind: 'blob', bytes: new TextEncoder().encode('forged') }, contacts: [] }
+        ? {
+            ...base,
+            key: p.key,
+            value: { kind: 'blob', bytes: new TextEncoder().encode('forged') },
+            contacts: [],
+          }
         : { ...base, key: toHex(randomId()), value: { kind: 'blob', bytes }, contacts: [] };
     });
     return { t, id, addr };

@@ -10,7 +10,11 @@ const dec = (b: Uint8Array | undefined) => (b ? new TextDecoder().decode(b) : un
 test('values survive killed holders after re-replication', async () => {
   const KILLS = 3;
   const policy = { r: KILLS + 1, w: 2 };
-  const c = await makeTestCluster(30, { k: 10, replication: { blob: policy, record: policy, set: policy }, timers: { rpcTimeout: 100 } });
+  const c = await makeTestCluster(30, {
+    k: 10,
+    replication: { blob: policy, record: policy, set: policy },
+    timers: { rpcTimeout: 100 },
+  });
   try {
     const keys = Array.from({ length: 10 }, (_, i) => keyOf('churn', `v${i}`));
     await Promise.all(keys.map((k, i) => c.nodes[i]!.putRecord(k, enc(`v${i}`))));

@@ -23,7 +23,12 @@ class BadRequest extends Error {
 }
 
 export function makeRequestHandler(ctx: NodeContext): RequestHandler {
-  const reply = (t: 'OK' | 'ERR', rpc: string, body: Payload): Payload => ({ ...body, t, rpc, from: contactToWire(ctx.self) });
+  const reply = (t: 'OK' | 'ERR', rpc: string, body: Payload): Payload => ({
+    ...body,
+    t,
+    rpc,
+    from: contactToWire(ctx.self),
+  });
   const replyCount = (n: unknown) =>
     Math.min(MAX_REPLY_CONTACTS, typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : ctx.o.k);
 
@@ -48,7 +53,8 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
         if (p.probe === true && entry.value.kind === 'blob') return { key: p.key, has: 'blob', contacts };
         // A local-first set read (local-reads.ts) sends the digest of its copy: an equal copy
         // answers `same` instead of re-sending a possibly big posting set.
-        if (typeof p.digest === 'string' && entry.value.kind === 'set' && setDigest(entry.value) === p.digest) return { key: p.key, same: true, contacts };
+        if (typeof p.digest === 'string' && entry.value.kind === 'set' && setDigest(entry.value) === p.digest)
+          return { key: p.key, same: true, contacts };
         return { key: p.key, value: entry.value, contacts };
       }
       case 'STORE': {
@@ -78,7 +84,8 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
         if (typeof p.method !== 'string') throw new BadRequest('BAD_REQUEST', 'method must be a string');
         const h = ctx.appHandlers.get(p.method);
         if (!h) throw new BadRequest('UNKNOWN_METHOD', `no application method ${p.method}`);
-        const body = typeof p.body === 'object' && p.body !== null && !Array.isArray(p.body) ? (p.body as Payload) : {};
+        const body =
+          typeof p.body === 'object' && p.body !== null && !Array.isArray(p.body) ? (p.body as Payload) : {};
         try {
           const res = await h(body, env.from);
           return { body: res };
@@ -98,7 +105,8 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
     try {
       const env = parseEnvelope(payload);
       if (typeof env === 'string') return reply('ERR', rpc, { code: 'BAD_REQUEST', message: env });
-      if (!isRpcType(env.t)) return reply('ERR', rpc, { code: 'UNKNOWN_TYPE', message: `unknown rpc ${env.t}` });
+      if (!isRpcType(env.t))
+        return reply('ERR', rpc, { code: 'UNKNOWN_TYPE', message: `unknown rpc ${env.t}` });
       ctx.o.metrics.rpcReceived?.(env.t);
       ctx.onSeen(env.from);
       return reply('OK', rpc, await dispatch(env.t, payload, env));

@@ -46,7 +46,12 @@ export function setDigest(v: SetValue): string {
   let n = 0;
   for (const m in v.members) {
     const s = v.members[m]!;
-    sum = (sum + hash53(`${m}\u0000${s.add ? `${s.add.c}.${s.add.w}` : ''}\u0000${s.del ? `${s.del.c}.${s.del.w}` : ''}`)) % TWO_53;
+    sum =
+      (sum +
+        hash53(
+          `${m}\u0000${s.add ? `${s.add.c}.${s.add.w}` : ''}\u0000${s.del ? `${s.del.c}.${s.del.w}` : ''}`,
+        )) %
+      TWO_53;
     n++;
   }
   d = `${n}:${sum.toString(36)}`;
@@ -56,7 +61,11 @@ export function setDigest(v: SetValue): string {
 
 export function makeLocalReader(ctx: NodeContext, writer: Writer) {
   /** FIND_VALUE with our digest; `same` when the remote copy equals ours. */
-  async function ask(c: Contact, key: Id, digest: string | undefined): Promise<{ same: true } | { value: SetValue | undefined }> {
+  async function ask(
+    c: Contact,
+    key: Id,
+    digest: string | undefined,
+  ): Promise<{ same: true } | { value: SetValue | undefined }> {
     const keyHex = toHex(key);
     const res = await ctx.rpc.call(c, 'FIND_VALUE', { key: keyHex, n: 1, ...(digest ? { digest } : {}) });
     const b = res.body;
@@ -105,7 +114,9 @@ export function makeLocalReader(ctx: NodeContext, writer: Writer) {
     const result = merged as SetValue | undefined;
     if (result && theirs.length > 0) {
       const jobs: Promise<unknown>[] = [];
-      for (const t of theirs) if (!t.value || !setCovers(t.value, result)) jobs.push(writer.sendStore(t.c, [{ key, value: result }]));
+      for (const t of theirs)
+        if (!t.value || !setCovers(t.value, result))
+          jobs.push(writer.sendStore(t.c, [{ key, value: result }]));
       if (!mine || !setCovers(mine, result)) jobs.push(ctx.shard.merge(key, result));
       void Promise.all(jobs).catch(() => {});
     }

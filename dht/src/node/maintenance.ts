@@ -31,23 +31,34 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     const res = await Promise.all(
       targets
         .filter((c) => c.address !== ctx.self.address && !(c.id && idEquals(c.id, ctx.self.id)))
-        .map((c) => ctx.rpc.call(c, 'PING').then(() => 1, () => 0)),
+        .map((c) =>
+          ctx.rpc.call(c, 'PING').then(
+            () => 1,
+            () => 0,
+          ),
+        ),
     );
     return res.reduce((a: number, b: number) => a + b, 0);
   }
 
   /** Random-id lookups in buckets [from, to] that saw no lookup for tRefresh (all when force). */
-  async function refreshBuckets(force: boolean, to = Math.min(255, ctx.routing.deepest() + 1)): Promise<void> {
+  async function refreshBuckets(
+    force: boolean,
+    to = Math.min(255, ctx.routing.deepest() + 1),
+  ): Promise<void> {
     const now = Date.now();
     const idx: number[] = [];
     for (let i = 0; i <= to; i++) if (force || now - (lastBucketLookup[i] ?? 0) >= t.tRefresh) idx.push(i);
-    await pool(idx, MAINTENANCE_CONCURRENCY, (i) => ctx.lookupNodes(randomIdInBucket(ctx.self.id, i)).catch(() => undefined));
+    await pool(idx, MAINTENANCE_CONCURRENCY, (i) =>
+      ctx.lookupNodes(randomIdInBucket(ctx.self.id, i)).catch(() => undefined),
+    );
   }
 
   async function join(): Promise<void> {
     const persisted = await ctx.store.loadContacts().catch(() => []);
     const reached = await ping([...persisted, ...ctx.o.bootstrap.map((address) => ({ address }))]);
-    if (reached === 0 && (persisted.length > 0 || ctx.o.bootstrap.length > 0)) log.warn('dht: no bootstrap or persisted contact answered');
+    if (reached === 0 && (persisted.length > 0 || ctx.o.bootstrap.length > 0))
+      log.warn('dht: no bootstrap or persisted contact answered');
     await ctx.lookupNodes(ctx.self.id);
     // Refresh every bucket farther than our closest neighbour (paper, section 2.3), or only the
     // `joinRefresh` farthest ones.
@@ -60,7 +71,12 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
   async function replicate(force = false): Promise<void> {
     const now = Date.now();
     const due = (await ctx.shard.entries()).filter((e) => force || now - e.replicatedAt >= t.tReplicate);
-    const items: StoreItem[] = due.map((e) => ({ key: e.key, value: e.value, policy: ctx.o.policies[e.value.kind], skipLocal: true }));
+    const items: StoreItem[] = due.map((e) => ({
+      key: e.key,
+      value: e.value,
+      policy: ctx.o.policies[e.value.kind],
+      skipLocal: true,
+    }));
     await writer.storeItems(items);
     await pool(due, MAINTENANCE_CONCURRENCY, (e) => ctx.shard.markReplicated(e.key, now));
   }
@@ -74,12 +90,16 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
       return force || now - republishedAt.get(hex)! >= t.tRepublish;
     });
     // skipLocal false: the local merge refreshes our own expiry too.
-    await writer.storeItems(due.map((e) => ({ key: e.key, value: e.value, policy: ctx.o.policies[e.value.kind], publisher: true })));
+    await writer.storeItems(
+      due.map((e) => ({ key: e.key, value: e.value, policy: ctx.o.policies[e.value.kind], publisher: true })),
+    );
     for (const e of due) republishedAt.set(toHex(e.key), now);
   }
 
   async function persistContacts(): Promise<void> {
-    await ctx.store.saveContacts(ctx.routing.all()).catch((err: unknown) => log.warn({ err }, 'dht: saving contacts failed'));
+    await ctx.store
+      .saveContacts(ctx.routing.all())
+      .catch((err: unknown) => log.warn({ err }, 'dht: saving contacts failed'));
   }
 
   async function watchdog(): Promise<void> {
@@ -124,7 +144,8 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
       const r = ctx.o.policies[e.value.kind].r;
       const rank = (c: Contact) => {
         let closer = 0;
-        for (const k of known) if (!idEquals(k.id, c.id) && compareDistance(e.key, k.id, c.id) < 0 && ++closer >= r) break;
+        for (const k of known)
+          if (!idEquals(k.id, c.id) && compareDistance(e.key, k.id, c.id) < 0 && ++closer >= r) break;
         if (!idEquals(c.id, ctx.self.id) && compareDistance(e.key, ctx.self.id, c.id) < 0) closer++;
         return closer;
       };

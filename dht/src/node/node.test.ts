@@ -67,13 +67,19 @@ describe('kademlia node on the memory network', () => {
   });
 
   test('addToSetMany batches keys per node and every key is readable', async () => {
-    const ops = Array.from({ length: 60 }, (_, i) => ({ key: keyOf('idx', `t${i}`), members: [`song-${i}`] }));
+    const ops = Array.from({ length: 60 }, (_, i) => ({
+      key: keyOf('idx', `t${i}`),
+      members: [`song-${i}`],
+    }));
     await c.nodes[11]!.addToSetMany(ops);
-    for (const i of [0, 17, 59]) expect(await c.nodes[12]!.getSet(keyOf('idx', `t${i}`))).toEqual([`song-${i}`]);
+    for (const i of [0, 17, 59])
+      expect(await c.nodes[12]!.getSet(keyOf('idx', `t${i}`))).toEqual([`song-${i}`]);
   });
 
   test('a put below its write quorum fails with QuorumError naming the key', async () => {
-    const err = await c.nodes[5]!.putBlob(enc('needs 40 acks'), { policy: { r: 40, w: 40 } }).catch((e: unknown) => e);
+    const err = await c.nodes[5]!.putBlob(enc('needs 40 acks'), { policy: { r: 40, w: 40 } }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(QuorumError);
     expect((err as QuorumError).keys).toEqual([toHex(sha256(enc('needs 40 acks')))]);
     expect((err as QuorumError).acks).toBeLessThan(40);
@@ -82,7 +88,10 @@ describe('kademlia node on the memory network', () => {
   test('application RPCs: registered method answers, unknown method is an error', async () => {
     c.nodes[2]!.handleApp('echo', async (p, from) => ({ echoed: p.x, from: from.address }));
     const target = { id: c.nodes[2]!.id, address: c.nodes[2]!.address };
-    expect(await c.nodes[6]!.callApp(target, 'echo', { x: 42 })).toEqual({ echoed: 42, from: c.nodes[6]!.address });
+    expect(await c.nodes[6]!.callApp(target, 'echo', { x: 42 })).toEqual({
+      echoed: 42,
+      from: c.nodes[6]!.address,
+    });
     await expect(c.nodes[6]!.callApp(target, 'nope', {})).rejects.toThrow(/no application method/);
     expect(() => c.nodes[2]!.handleApp('STORE', async () => ({}))).toThrow(/reserved/);
   });
@@ -90,7 +99,14 @@ describe('kademlia node on the memory network', () => {
   test('garbage payloads get an error reply, never a crash', async () => {
     const probe = c.net.makeTransport('probe');
     const to = c.nodes[0]!.address;
-    for (const junk of [{}, { t: 'PING' }, { t: 'PING', rpc: 'x', from: { id: 'zz', addr: 'a' } }, { t: 'NOPE', rpc: 'x', from: { id: toHex(randomId()), addr: 'p' } }, { t: 'STORE', rpc: 'x', from: { id: toHex(randomId()), addr: 'p' }, items: 'no' }, { t: 'FIND_NODE', rpc: 'y', from: { id: toHex(randomId()), addr: 'p' }, target: 7 }]) {
+    for (const junk of [
+      {},
+      { t: 'PING' },
+      { t: 'PING', rpc: 'x', from: { id: 'zz', addr: 'a' } },
+      { t: 'NOPE', rpc: 'x', from: { id: toHex(randomId()), addr: 'p' } },
+      { t: 'STORE', rpc: 'x', from: { id: toHex(randomId()), addr: 'p' }, items: 'no' },
+      { t: 'FIND_NODE', rpc: 'y', from: { id: toHex(randomId()), addr: 'p' }, target: 7 },
+    ]) {
       const res = await probe.request(to, junk as Record<string, unknown>, 500);
       expect(res.t).toBe('ERR');
     }
@@ -100,7 +116,9 @@ describe('kademlia node on the memory network', () => {
 
   test('onLocalChange fires for merges into the local shard', async () => {
     const changes: string[] = [];
-    const offs = c.nodes.map((n) => n.onLocalChange((ch) => changes.push(`${ch.type}:${toHex(ch.entry.key)}`)));
+    const offs = c.nodes.map((n) =>
+      n.onLocalChange((ch) => changes.push(`${ch.type}:${toHex(ch.entry.key)}`)),
+    );
     const key = keyOf('test', 'watch');
     await c.nodes[0]!.addToSet(key, ['a']);
     offs.forEach((off) => off());
@@ -117,14 +135,24 @@ describe('kademlia node on the memory network', () => {
 
 describe('node lifecycle and timers', () => {
   test('values expire after tExpire unless refreshed; tExpire must exceed tRepublish', async () => {
-    expect(() => makeKademliaNode({ transport: makeMemoryNetwork().makeTransport(), store: makeMemoryStore(), timers: { tExpire: 10, tRepublish: 20 } })).toThrow(/tExpire/);
-    const c = await makeTestCluster(4, { timers: { tExpire: 300, tRepublish: 200, tReplicate: 250, rpcTimeout: 200 } });
+    expect(() =>
+      makeKademliaNode({
+        transport: makeMemoryNetwork().makeTransport(),
+        store: makeMemoryStore(),
+        timers: { tExpire: 10, tRepublish: 20 },
+      }),
+    ).toThrow(/tExpire/);
+    const c = await makeTestCluster(4, {
+      timers: { tExpire: 300, tRepublish: 200, tReplicate: 250, rpcTimeout: 200 },
+    });
     try {
       const key = keyOf('test', 'expiring');
       // Once every node stops, nothing republishes or re-replicates: the entry must lapse.
       const publisher = c.nodes[0]!;
       await publisher.putRecord(key, enc('x'), { policy: { r: 1, w: 1 } });
-      const holder = (await Promise.all(c.nodes.map(async (n) => ((await n.getLocal(key)) ? n : undefined)))).find((n) => n && n !== publisher);
+      const holder = (
+        await Promise.all(c.nodes.map(async (n) => ((await n.getLocal(key)) ? n : undefined)))
+      ).find((n) => n && n !== publisher);
       const anyHolder = holder ?? publisher;
       expect(await anyHolder.getLocal(key)).toBeDefined();
       await Promise.all(c.nodes.map((n) => n.stop()));
@@ -150,7 +178,12 @@ describe('node lifecycle and timers', () => {
     await d.start();
     await d.stop();
     store.close = close;
-    const d2 = makeKademliaNode({ id: d.id, transport: net.makeTransport('d'), store, timers: { rpcTimeout: 200 } });
+    const d2 = makeKademliaNode({
+      id: d.id,
+      transport: net.makeTransport('d'),
+      store,
+      timers: { rpcTimeout: 200 },
+    });
     await d2.start();
     expect(d2.contacts().length).toBeGreaterThanOrEqual(3);
     await Promise.all([a, ...others, d2].map((n) => n.stop()));

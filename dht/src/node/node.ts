@@ -5,7 +5,14 @@
  * Does not: implement a transport or a store (it receives them), or serve ops endpoints
  * (dht/src/ops/).
  */
-import type { KademliaNode, KademliaNodeOptions, NodeStatus, PutOptions, PutResult, ReplicationPolicy } from '../api.js';
+import type {
+  KademliaNode,
+  KademliaNodeOptions,
+  NodeStatus,
+  PutOptions,
+  PutResult,
+  ReplicationPolicy,
+} from '../api.js';
 import { randomId, sha256, toHex } from '../id.js';
 import type { Contact, Id, Payload, SetValue, Value, ValueKind } from '../types.js';
 import type { AppHandler, NodeContext, Phase } from './context.js';
@@ -14,7 +21,14 @@ import { makeRequestHandler } from './handlers.js';
 import { iterativeLookup, type LookupResult } from './lookup.js';
 import { makeLocalReader } from './local-reads.js';
 import { makeMaintenance, type MaintenanceTask } from './maintenance.js';
-import { BACKOFF_MAX_MS, HEAD_PING_INTERVAL_MS, MAX_VALUE_BYTES, SET_RESTAMP_ROUNDS, resolveOptions, validatePolicy } from './options.js';
+import {
+  BACKOFF_MAX_MS,
+  HEAD_PING_INTERVAL_MS,
+  MAX_VALUE_BYTES,
+  SET_RESTAMP_ROUNDS,
+  resolveOptions,
+  validatePolicy,
+} from './options.js';
 import { makeReader, type ReadResult } from './reads.js';
 import { makeRoutingTable } from './routing.js';
 import { makeRpcClient } from './rpc.js';
@@ -84,7 +98,12 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     seen: (c) => onSeen(c),
     failed: (x) => failed(x),
   });
-  const shard = makeShard({ store: opts.store, selfHex, tExpire: () => o.timers.tExpire, metrics: o.metrics });
+  const shard = makeShard({
+    store: opts.store,
+    selfHex,
+    tExpire: () => o.timers.tExpire,
+    metrics: o.metrics,
+  });
 
   async function lookupNodes(target: Id): Promise<LookupResult> {
     lastBucketLookup[routing.bucketOf(target)] = Date.now();
@@ -137,13 +156,20 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     return policy;
   };
 
-  function checkQuorum(kind: ValueKind, outcomes: { key: Id; acks: number }[], policy: ReplicationPolicy[]): void {
+  function checkQuorum(
+    kind: ValueKind,
+    outcomes: { key: Id; acks: number }[],
+    policy: ReplicationPolicy[],
+  ): void {
     const failures = outcomes
       .map((x, i) => ({ key: toHex(x.key), acks: x.acks, needed: policy[i]!.w }))
       .filter((f) => f.acks < f.needed);
     if (failures.length === 0) return;
     o.metrics.quorumFailed?.(kind);
-    throw new QuorumError(`${failures.length} ${kind} key(s) below write quorum (first: ${failures[0]!.acks}/${failures[0]!.needed} acks)`, failures);
+    throw new QuorumError(
+      `${failures.length} ${kind} key(s) below write quorum (first: ${failures[0]!.acks}/${failures[0]!.needed} acks)`,
+      failures,
+    );
   }
 
   async function putOne(kind: ValueKind, item: StoreItem): Promise<PutResult> {
@@ -154,7 +180,8 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
 
   /** Peers refuse larger values (MAX_VALUE_BYTES): fail fast instead of missing the quorum. */
   function checkSize(bytes: Uint8Array): void {
-    if (bytes.byteLength > MAX_VALUE_BYTES) throw new RangeError(`value of ${bytes.byteLength} bytes exceeds ${MAX_VALUE_BYTES}`);
+    if (bytes.byteLength > MAX_VALUE_BYTES)
+      throw new RangeError(`value of ${bytes.byteLength} bytes exceeds ${MAX_VALUE_BYTES}`);
   }
 
   function checkMembers(members: string[]): void {
@@ -162,7 +189,12 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     if (bad !== undefined) throw new RangeError(`invalid set member: ${String(bad).slice(0, 40)}`);
   }
 
-  async function putSetDelta(key: Id, members: string[], field: 'add' | 'del', opts2?: PutOptions): Promise<PutResult> {
+  async function putSetDelta(
+    key: Id,
+    members: string[],
+    field: 'add' | 'del',
+    opts2?: PutOptions,
+  ): Promise<PutResult> {
     checkMembers(members);
     const policy = policyFor('set', opts2);
     const { closest } = await reader.readMerged(key, 'set'); // advances our clock past the replicas
@@ -206,7 +238,12 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     async putBlob(bytes, opts2) {
       checkSize(bytes);
       const key = sha256(bytes);
-      return putOne('blob', { key, value: { kind: 'blob', bytes: new Uint8Array(bytes) }, policy: policyFor('blob', opts2), publisher: true });
+      return putOne('blob', {
+        key,
+        value: { kind: 'blob', bytes: new Uint8Array(bytes) },
+        policy: policyFor('blob', opts2),
+        publisher: true,
+      });
     },
     getBlob: (key) => reader.getBlob(key),
 
@@ -214,7 +251,12 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
       checkSize(bytes);
       const policy = policyFor('record', opts2);
       const { closest } = await reader.readMerged(key, 'record'); // bump past the current version
-      const value: Value = { kind: 'record', stamp: shard.clock.next(), bytes: new Uint8Array(bytes), ...(opts2?.deleted ? { deleted: true } : {}) };
+      const value: Value = {
+        kind: 'record',
+        stamp: shard.clock.next(),
+        bytes: new Uint8Array(bytes),
+        ...(opts2?.deleted ? { deleted: true } : {}),
+      };
       return putOne('record', { key, value, policy, closest, publisher: true });
     },
     async getRecord(key) {
@@ -279,11 +321,20 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
         // Same targets as the round before (those that acked, plus self when it did).
         const prev = outcomes;
         const prevItems = items;
-        items = retry.map((i) => stamped({ key: prevItems[i]!.key, members: Object.keys((prevItems[i]!.value as SetValue).members) }, prev[i]!.stored));
+        items = retry.map((i) =>
+          stamped(
+            { key: prevItems[i]!.key, members: Object.keys((prevItems[i]!.value as SetValue).members) },
+            prev[i]!.stored,
+          ),
+        );
         outcomes = await writer.storeItems(items);
       }
       const all = groups.map((g) => final.get(toHex(g.key))!);
-      checkQuorum('set', all, all.map(() => policy));
+      checkQuorum(
+        'set',
+        all,
+        all.map(() => policy),
+      );
     },
 
     async findNode(key) {
@@ -296,13 +347,15 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     onLocalChange: (l) => shard.onChange(l),
 
     handleApp(method, handler) {
-      if ((RPC_TYPES as readonly string[]).includes(method)) throw new Error(`method name ${method} is reserved`);
+      if ((RPC_TYPES as readonly string[]).includes(method))
+        throw new Error(`method name ${method} is reserved`);
       appHandlers.set(method, handler);
     },
     async callApp(to, method, payload: Payload) {
       const res = await rpc.call(to, 'APP', { method, body: payload });
       const body = res.body.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RpcError('BAD_REPLY', 'APP reply without body', true);
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new RpcError('BAD_REPLY', 'APP reply without body', true);
       return body as Payload;
     },
 

@@ -94,7 +94,8 @@ export function resolveOptions(opts: KademliaNodeOptions): ResolvedOptions {
   const k = opts.k ?? DEFAULT_K;
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
-  if (!Number.isInteger(alpha) || alpha < 1) throw new RangeError(`alpha must be a positive integer, got ${alpha}`);
+  if (!Number.isInteger(alpha) || alpha < 1)
+    throw new RangeError(`alpha must be a positive integer, got ${alpha}`);
   const policies = {
     blob: opts.replication?.blob ?? DEFAULT_POLICY,
     record: opts.replication?.record ?? DEFAULT_POLICY,
@@ -106,7 +107,9 @@ export function resolveOptions(opts: KademliaNodeOptions): ResolvedOptions {
     if (!(typeof v === 'number' && v > 0)) throw new RangeError(`timer ${name} must be > 0 ms, got ${v}`);
   }
   if (timers.tExpire <= timers.tRepublish) {
-    throw new RangeError(`tExpire (${timers.tExpire}) must exceed tRepublish (${timers.tRepublish}) (XLattice race)`);
+    throw new RangeError(
+      `tExpire (${timers.tExpire}) must exceed tRepublish (${timers.tRepublish}) (XLattice race)`,
+    );
   }
   if (timers.tExpire <= timers.tReplicate) {
     throw new RangeError(`tExpire (${timers.tExpire}) must exceed tReplicate (${timers.tReplicate})`);

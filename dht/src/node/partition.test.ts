@@ -23,7 +23,15 @@ describe('partition and heal', () => {
   test('halves keep writing, then merge into one network without losing acknowledged writes', async () => {
     c = await makeTestCluster(50, {
       replication: { blob: policy, record: policy, set: policy },
-      timers: { tRedial: 500, tWatchdog: 1_000, tRefresh: 20_000, tReplicate: 1_000, tRepublish: 5_000, tExpire: 60_000, rpcTimeout: 100 },
+      timers: {
+        tRedial: 500,
+        tWatchdog: 1_000,
+        tRefresh: 20_000,
+        tReplicate: 1_000,
+        tRepublish: 5_000,
+        tExpire: 60_000,
+        rpcTimeout: 100,
+      },
     });
     const A = c.nodes.slice(0, 25);
     const B = c.nodes.slice(25);
@@ -34,14 +42,16 @@ describe('partition and heal', () => {
     const records = new Map<string, string>();
     const write = async (side: KademliaNodeInternal[], tag: string) => {
       const ops = Array.from({ length: 8 }, (_, i) => i);
-      await Promise.all(ops.map(async (i) => {
-        const n = side[(i * 3) % side.length]!;
-        await n.addToSet(setKey, [`${tag}${i}`]);
-        acked.push(`${tag}${i}`);
-        const rk = `${tag}-record-${i}`;
-        await n.putRecord(keyOf('test', rk), enc(`${tag}${i}`));
-        records.set(rk, `${tag}${i}`);
-      }));
+      await Promise.all(
+        ops.map(async (i) => {
+          const n = side[(i * 3) % side.length]!;
+          await n.addToSet(setKey, [`${tag}${i}`]);
+          acked.push(`${tag}${i}`);
+          const rk = `${tag}-record-${i}`;
+          await n.putRecord(keyOf('test', rk), enc(`${tag}${i}`));
+          records.set(rk, `${tag}${i}`);
+        }),
+      );
     };
     await Promise.all([write(A, 'a'), write(B, 'b')]);
     expect(acked).toHaveLength(16);

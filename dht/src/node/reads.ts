@@ -29,9 +29,18 @@ export function makeReader(ctx: NodeContext, writer: Writer) {
    * FIND_VALUE to one contact, with key and value validation. With `probe` (blobs), a holder
    * answers `has` instead of the bytes (older nodes answer in full, which is verified and used).
    */
-  async function findValue(c: Contact, key: Id, kind: ValueKind, probe = false): Promise<LookupQueryResult & { has?: boolean }> {
+  async function findValue(
+    c: Contact,
+    key: Id,
+    kind: ValueKind,
+    probe = false,
+  ): Promise<LookupQueryResult & { has?: boolean }> {
     const keyHex = toHex(key);
-    const res = await ctx.rpc.call(c, 'FIND_VALUE', { key: keyHex, n: ctx.o.k, ...(probe ? { probe: true } : {}) });
+    const res = await ctx.rpc.call(c, 'FIND_VALUE', {
+      key: keyHex,
+      n: ctx.o.k,
+      ...(probe ? { probe: true } : {}),
+    });
     const b = res.body;
     if (b.key !== keyHex) {
       m.corruptReplica?.();
@@ -112,7 +121,10 @@ export function makeReader(ctx: NodeContext, writer: Writer) {
   }
 
   /** Merges replicas (and the local copy) of a record or set; repairs stale ones among the r closest. */
-  async function readMerged(key: Id, kind: 'record' | 'set'): Promise<{ value: Value | undefined; closest: Contact[] }> {
+  async function readMerged(
+    key: Id,
+    kind: 'record' | 'set',
+  ): Promise<{ value: Value | undefined; closest: Contact[] }> {
     const [local, res] = await Promise.all([ctx.shard.get(key), read(key, kind)]);
     let merged: Value | undefined = local?.value.kind === kind ? local.value : undefined;
     for (const r of res.replies) merged = mergeValue(merged, r.value).value;
@@ -130,7 +142,9 @@ export function makeReader(ctx: NodeContext, writer: Writer) {
   async function repair(key: Id, winner: Value, res: ReadResult, local: Value | undefined): Promise<void> {
     const policy = ctx.o.policies[winner.kind];
     const { targets, self } = writer.pickTargets(key, res.closest, policy.r);
-    const stale = targets.filter((t) => isStale(res.replies.find((r) => idEquals(r.from.id, t.id))?.value, winner));
+    const stale = targets.filter((t) =>
+      isStale(res.replies.find((r) => idEquals(r.from.id, t.id))?.value, winner),
+    );
     const jobs: Promise<unknown>[] = stale.map((t) => writer.sendStore(t, [{ key, value: winner }]));
     if ((self || local) && isStale(local, winner)) jobs.push(ctx.shard.merge(key, winner));
     await Promise.all(jobs);

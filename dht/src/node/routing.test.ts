@@ -3,7 +3,10 @@ import type { Contact } from '../types.js';
 import { makeRoutingTable } from './routing.js';
 
 const self = randomId();
-const contactIn = (bucket: number, name: string): Contact => ({ id: randomIdInBucket(self, bucket), address: name });
+const contactIn = (bucket: number, name: string): Contact => ({
+  id: randomIdInBucket(self, bucket),
+  address: name,
+});
 
 describe('routing table', () => {
   test('buckets are least-recently-seen first; seeing a contact moves it to the tail', () => {
@@ -52,7 +55,12 @@ describe('routing table', () => {
     expect(rt.has(b.id)).toBe(true); // below the threshold
     rt.failed(b.id);
     expect(rt.has(b.id)).toBe(false);
-    expect(rt.bucket(0).map((x) => x.address).sort()).toEqual(['a', 'c']);
+    expect(
+      rt
+        .bucket(0)
+        .map((x) => x.address)
+        .sort(),
+    ).toEqual(['a', 'c']);
   });
 
   test('a stale contact gives its place to a newcomer directly', () => {
@@ -74,7 +82,12 @@ describe('routing table', () => {
     const all = rt.closest(target, 1000);
     expect(got).toEqual(all.slice(0, 5));
     for (let i = 1; i < all.length; i++) {
-      expect(Buffer.compare(Buffer.from(all[i - 1]!.id.map((x, j) => x ^ target[j]!)), Buffer.from(all[i]!.id.map((x, j) => x ^ target[j]!)))).toBeLessThan(0);
+      expect(
+        Buffer.compare(
+          Buffer.from(all[i - 1]!.id.map((x, j) => x ^ target[j]!)),
+          Buffer.from(all[i]!.id.map((x, j) => x ^ target[j]!)),
+        ),
+      ).toBeLessThan(0);
     }
   });
 });

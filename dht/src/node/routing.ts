@@ -52,12 +52,20 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
   const staleFailures = opts.staleFailures ?? STALE_FAILURES;
   const backoffBase = opts.backoffBaseMs ?? BACKOFF_BASE_MS;
   const backoffMax = opts.backoffMaxMs ?? BACKOFF_MAX_MS;
-  const buckets: Bucket[] = Array.from({ length: 256 }, () => ({ entries: [], replacements: [], failing: 0 }));
+  const buckets: Bucket[] = Array.from({ length: 256 }, () => ({
+    entries: [],
+    replacements: [],
+    failing: 0,
+  }));
   let count = 0;
 
   const bucketOf = (id: Id) => sharedPrefixBits(self, id);
   // Copy the id: a decoded frame's buffer must not be retained by a view into it.
-  const makeEntry = (c: Contact): Entry => ({ contact: { id: new Uint8Array(c.id), address: c.address }, failures: 0, retryAt: 0 });
+  const makeEntry = (c: Contact): Entry => ({
+    contact: { id: new Uint8Array(c.id), address: c.address },
+    failures: 0,
+    retryAt: 0,
+  });
   const indexOf = (list: Entry[], id: Id): number => {
     for (let i = 0; i < list.length; i++) if (idEquals(list[i]!.contact.id, id)) return i;
     return -1;
@@ -187,7 +195,8 @@ export function makeRoutingTable(opts: RoutingTableOptions) {
     stats(): { index: number; contacts: number; replacements: number }[] {
       const out: { index: number; contacts: number; replacements: number }[] = [];
       buckets.forEach((b, index) => {
-        if (b.entries.length || b.replacements.length) out.push({ index, contacts: b.entries.length, replacements: b.replacements.length });
+        if (b.entries.length || b.replacements.length)
+          out.push({ index, contacts: b.entries.length, replacements: b.replacements.length });
       });
       return out;
     },

@@ -38,7 +38,11 @@ export function makeRpcClient(o: RpcClientOptions) {
    * Sends `type` with `body` to `to` (id optional: bootstrap addresses have none yet).
    * Resolves with the validated envelope; an ERR answer rejects with RpcError(code, answered=true).
    */
-  async function call(to: { id?: Id; address: string }, type: RpcType, body: Payload = {}): Promise<RpcReply> {
+  async function call(
+    to: { id?: Id; address: string },
+    type: RpcType,
+    body: Payload = {},
+  ): Promise<RpcReply> {
     const rpc = `${prefix}${(counter++).toString(36)}`;
     const payload: Payload = { ...body, t: type, rpc, from: contactToWire(o.self()) };
     o.metrics.rpcSent?.(type);

@@ -26,7 +26,12 @@ test('a batched add on B beats an earlier remove by A whose clock is far ahead',
       t: 'STORE',
       rpc: 'clock-bump',
       from: { id: randomId(), addr: 'injector' },
-      items: [{ key: toHex(keyOf('test-record', 'elsewhere')), value: { kind: 'record', stamp: { c: 1_000_000, w: 'ff' }, bytes: new Uint8Array([1]) } }],
+      items: [
+        {
+          key: toHex(keyOf('test-record', 'elsewhere')),
+          value: { kind: 'record', stamp: { c: 1_000_000, w: 'ff' }, bytes: new Uint8Array([1]) },
+        },
+      ],
     },
     1_000,
   );
@@ -36,9 +41,16 @@ test('a batched add on B beats an earlier remove by A whose clock is far ahead',
   expect(removeStamp).toBeGreaterThan(1_000_000);
 
   // Later, B re-adds song-1 in a batch, with its own (much lower) clock.
-  await b.addToSetMany([{ key, members: ['song-1'] }, { key: keyOf('test-set', 'other'), members: ['x'] }]);
+  await b.addToSetMany([
+    { key, members: ['song-1'] },
+    { key: keyOf('test-set', 'other'), members: ['x'] },
+  ]);
 
-  for (const n of c.nodes) expect({ from: toHex(n.id).slice(0, 8), members: await n.getSet(key) }).toEqual({ from: toHex(n.id).slice(0, 8), members: ['song-1', 'song-2'] });
+  for (const n of c.nodes)
+    expect({ from: toHex(n.id).slice(0, 8), members: await n.getSet(key) }).toEqual({
+      from: toHex(n.id).slice(0, 8),
+      members: ['song-1', 'song-2'],
+    });
   // Every replica holds the winning add, not only the readers' merged view.
   for (const n of byDistance.slice(0, 3)) {
     const e = await n.getLocal(key);

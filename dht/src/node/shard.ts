@@ -38,7 +38,14 @@ export type Shard = ReturnType<typeof makeShard>;
 const EXPIRY_REFRESH_SLACK = 0.01;
 
 type Op =
-  | { t: 'merge'; key: Id; value: Value; publisher: boolean; done: (r: { changed: boolean; entry: StoredEntry }) => void; fail: (e: unknown) => void }
+  | {
+      t: 'merge';
+      key: Id;
+      value: Value;
+      publisher: boolean;
+      done: (r: { changed: boolean; entry: StoredEntry }) => void;
+      fail: (e: unknown) => void;
+    }
   | { t: 'remove'; key: Id; done: () => void; fail: (e: unknown) => void }
   | { t: 'mark'; key: Id; at: number; done: () => void; fail: (e: unknown) => void };
 
@@ -152,12 +159,18 @@ export function makeShard(o: ShardOptions) {
           const r = applyMerge(w, op.value);
           if (r === 'too-large') {
             // A set that would outgrow what one frame can carry is refused (the STORE acks false).
-            results.push(() => op.fail(new RangeError(`value for ${w.hex.slice(0, 16)} would exceed the size cap`)));
+            results.push(() =>
+              op.fail(new RangeError(`value for ${w.hex.slice(0, 16)} would exceed the size cap`)),
+            );
             break;
           }
           if (r === 'changed') w.changed = true;
           if (op.publisher && !w.publisher) w.publisher = true;
-          w.dirty ||= r === 'changed' || w.publisher !== (w.cur?.publisher ?? false) || !w.cur || w.cur.expiresAt < expiry - slack;
+          w.dirty ||=
+            r === 'changed' ||
+            w.publisher !== (w.cur?.publisher ?? false) ||
+            !w.cur ||
+            w.cur.expiresAt < expiry - slack;
           w.removed = false;
           results.push(() => op.done({ changed: r === 'changed', entry: finalEntry(w, expiry) }));
           break;
@@ -223,7 +236,8 @@ export function makeShard(o: ShardOptions) {
   const finals = new WeakMap<Work, StoredEntry>();
   function finalEntry(w: Work, expiry: number): StoredEntry {
     const had = finals.get(w);
-    if (had && had.value === w.value && had.publisher === w.publisher && had.replicatedAt === w.replicatedAt) return had;
+    if (had && had.value === w.value && had.publisher === w.publisher && had.replicatedAt === w.replicatedAt)
+      return had;
     const e: StoredEntry = {
       key: w.key,
       value: w.value!,
@@ -240,7 +254,11 @@ export function makeShard(o: ShardOptions) {
    * `publisher` marks the entry as ours to republish (never cleared by a merge).
    * Rejects with a RangeError when the merged set would exceed MAX_SET_VALUE_BYTES.
    */
-  function merge(key: Id, value: Value, publisher = false): Promise<{ changed: boolean; entry: StoredEntry }> {
+  function merge(
+    key: Id,
+    value: Value,
+    publisher = false,
+  ): Promise<{ changed: boolean; entry: StoredEntry }> {
     clock.observeValue(value);
     return new Promise((done, fail) => enqueue({ t: 'merge', key, value, publisher, done, fail }));
   }

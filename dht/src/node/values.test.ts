@@ -42,7 +42,9 @@ describe('values', () => {
     const bytes = new Uint8Array([1, 2, 3]);
     expect(parseValue({ kind: 'blob', bytes }, sha256(bytes))).toEqual({ kind: 'blob', bytes });
     expect(typeof parseValue({ kind: 'blob', bytes }, sha256('other'))).toBe('string');
-    expect(typeof parseValue({ kind: 'record', bytes, stamp: { c: -1, w: 'x' } }, sha256('k'))).toBe('string');
+    expect(typeof parseValue({ kind: 'record', bytes, stamp: { c: -1, w: 'x' } }, sha256('k'))).toBe(
+      'string',
+    );
     expect(typeof parseValue({ kind: 'set', members: { a: { add: 'nope' } } }, sha256('k'))).toBe('string');
     expect(typeof parseValue(null, sha256('k'))).toBe('string');
     expect(typeof parseValue({ kind: 'weird' }, sha256('k'))).toBe('string');

@@ -63,7 +63,9 @@ export function mergeValue(current: Value | undefined, incoming: Value): { value
       return { value: current, changed: false };
     case 'record': {
       const cur = current as RecordValue;
-      return compareStamp(incoming.stamp, cur.stamp) > 0 ? { value: incoming, changed: true } : { value: cur, changed: false };
+      return compareStamp(incoming.stamp, cur.stamp) > 0
+        ? { value: incoming, changed: true }
+        : { value: cur, changed: false };
     }
     case 'set': {
       const cur = current as SetValue;
@@ -100,7 +102,8 @@ const utf8 = (s: string) => (s.length < 64 && /^[\x00-\x7f]*$/.test(s) ? s.lengt
 /** msgpack of a stamp {c, w}: map header, two keys, a number of up to 9 bytes, and w. */
 const stampBytes = (s: Stamp | undefined) => (s ? 16 + utf8(s.w) : 0);
 /** valueWireBytes share of one set member (so merges can track a set's size incrementally). */
-export const memberWireBytes = (m: string, s: { add?: Stamp; del?: Stamp }): number => 16 + utf8(m) + stampBytes(s.add) + stampBytes(s.del);
+export const memberWireBytes = (m: string, s: { add?: Stamp; del?: Stamp }): number =>
+  16 + utf8(m) + stampBytes(s.add) + stampBytes(s.del);
 
 /**
  * Upper estimate of the msgpack size of a value on the wire (within a few bytes per field), so
@@ -149,13 +152,25 @@ export function blobMatches(key: Id, v: BlobValue): boolean {
 
 /** Member names: bounded, and never an Object.prototype key that plain-object maps would misread. */
 export function validMember(m: string): boolean {
-  return typeof m === 'string' && m.length <= MAX_MEMBER_LENGTH && m !== '__proto__' && m !== 'constructor' && m !== 'prototype';
+  return (
+    typeof m === 'string' &&
+    m.length <= MAX_MEMBER_LENGTH &&
+    m !== '__proto__' &&
+    m !== 'constructor' &&
+    m !== 'prototype'
+  );
 }
 
 function isStamp(s: unknown): s is Stamp {
   if (typeof s !== 'object' || s === null) return false;
   const o = s as Record<string, unknown>;
-  return typeof o.c === 'number' && Number.isSafeInteger(o.c) && o.c >= 0 && typeof o.w === 'string' && o.w.length <= 128;
+  return (
+    typeof o.c === 'number' &&
+    Number.isSafeInteger(o.c) &&
+    o.c >= 0 &&
+    typeof o.w === 'string' &&
+    o.w.length <= 128
+  );
 }
 
 const isBytes = (b: unknown): b is Uint8Array => b instanceof Uint8Array && b.byteLength <= MAX_VALUE_BYTES;
@@ -177,17 +192,24 @@ export function parseValue(raw: unknown, key: Id): Value | string {
       if (!isBytes(o.bytes)) return 'record bytes missing or too large';
       if (!isStamp(o.stamp)) return 'record stamp invalid';
       if (o.deleted !== undefined && typeof o.deleted !== 'boolean') return 'record deleted flag invalid';
-      return { kind: 'record', stamp: { c: o.stamp.c, w: o.stamp.w }, bytes: new Uint8Array(o.bytes), ...(o.deleted ? { deleted: true } : {}) };
+      return {
+        kind: 'record',
+        stamp: { c: o.stamp.c, w: o.stamp.w },
+        bytes: new Uint8Array(o.bytes),
+        ...(o.deleted ? { deleted: true } : {}),
+      };
     }
     case 'set': {
-      if (typeof o.members !== 'object' || o.members === null || Array.isArray(o.members)) return 'set members invalid';
+      if (typeof o.members !== 'object' || o.members === null || Array.isArray(o.members))
+        return 'set members invalid';
       const entries = Object.entries(o.members as Record<string, unknown>);
       if (entries.length > MAX_SET_MEMBERS) return 'too many set members';
       const members: SetValue['members'] = {};
       for (const [m, s] of entries) {
         if (!validMember(m) || typeof s !== 'object' || s === null) return 'set member invalid';
         const st = s as Record<string, unknown>;
-        if ((st.add !== undefined && !isStamp(st.add)) || (st.del !== undefined && !isStamp(st.del))) return 'set stamp invalid';
+        if ((st.add !== undefined && !isStamp(st.add)) || (st.del !== undefined && !isStamp(st.del)))
+          return 'set stamp invalid';
         members[m] = {
           ...(st.add ? { add: { c: (st.add as Stamp).c, w: (st.add as Stamp).w } } : {}),
           ...(st.del ? { del: { c: (st.del as Stamp).c, w: (st.del as Stamp).w } } : {}),

@@ -114,12 +114,17 @@ export function makeWriter(ctx: NodeContext) {
    * Batched STOREs to `to` (split by count and bytes, sent one after the other); resolves with
    * per-item acks (false where a batch failed) and the replica's `lost` counters (0 when none).
    */
-  async function storeBatches(to: Contact, items: { key: Id; value: Value }[]): Promise<{ acks: boolean[]; lost: number[] }> {
+  async function storeBatches(
+    to: Contact,
+    items: { key: Id; value: Value }[],
+  ): Promise<{ acks: boolean[]; lost: number[] }> {
     const acks: boolean[] = [];
     const lost: number[] = [];
     for (const chunk of splitBatches(items)) {
       try {
-        const res = await ctx.rpc.call(to, 'STORE', { items: chunk.map((it) => ({ key: toHex(it.key), value: it.value })) });
+        const res = await ctx.rpc.call(to, 'STORE', {
+          items: chunk.map((it) => ({ key: toHex(it.key), value: it.value })),
+        });
         const a = res.body.acks;
         const l = res.body.lost;
         for (let j = 0; j < chunk.length; j++) {
@@ -144,7 +149,9 @@ export function makeWriter(ctx: NodeContext) {
 
   /** Stores every item on its r closest nodes (self included when among them), batched per node. */
   async function storeItems(items: StoreItem[]): Promise<StoreOutcome[]> {
-    const closest = await pool(items, LOOKUP_CONCURRENCY, (it) => (it.closest ? Promise.resolve(it.closest) : closestRemote(it.key)));
+    const closest = await pool(items, LOOKUP_CONCURRENCY, (it) =>
+      it.closest ? Promise.resolve(it.closest) : closestRemote(it.key),
+    );
     const outcomes: StoreOutcome[] = items.map((it) => ({ key: it.key, acks: 0, stored: [], lost: 0 }));
     const perNode = new Map<string, { contact: Contact; idx: number[] }>();
     const local: Promise<void>[] = [];
@@ -196,7 +203,16 @@ export function makeWriter(ctx: NodeContext) {
     return outcomes;
   }
 
-  return { storeItems, sendStore, closestRemote, pickTargets, tableChanged, noteLookup, smallNetTrusted, version: () => tableVersion };
+  return {
+    storeItems,
+    sendStore,
+    closestRemote,
+    pickTargets,
+    tableChanged,
+    noteLookup,
+    smallNetTrusted,
+    version: () => tableVersion,
+  };
 }
 
 export type Writer = ReturnType<typeof makeWriter>;

@@ -65,7 +65,15 @@ export interface SimReport {
 }
 
 /** Timers long enough never to fire during a run: the simulator drives maintenance itself. */
-const IDLE = { tReplicate: 1e9, tRepublish: 2e9, tExpire: 4e9, tRefresh: 1e9, tRedial: 1e9, tWatchdog: 1e9, rpcTimeout: 1_000 };
+const IDLE = {
+  tReplicate: 1e9,
+  tRepublish: 2e9,
+  tExpire: 4e9,
+  tRefresh: 1e9,
+  tRedial: 1e9,
+  tWatchdog: 1e9,
+  rpcTimeout: 1_000,
+};
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;

@@ -163,7 +163,10 @@ export function defineStoreContract(
       await store.put(first);
       const replaced: StoredEntry = {
         key: setKey,
-        value: { kind: 'set', members: { a: { add: { c: 1, w: 'x' }, del: { c: 2, w: 'y' } }, bc: { add: { c: 3, w: 'x' } } } },
+        value: {
+          kind: 'set',
+          members: { a: { add: { c: 1, w: 'x' }, del: { c: 2, w: 'y' } }, bc: { add: { c: 3, w: 'x' } } },
+        },
         expiresAt: 8,
         publisher: true,
         replicatedAt: 4,

@@ -19,7 +19,14 @@ interface ReplicaData {
   songs: {
     totalCount: number;
     pageInfo: { endCursor: string | null; hasNextPage: boolean };
-    edges: Array<{ node: { id: string; title: string; artist: string; audio: { size: number; chunkCount: number; replicas: { min: number } } | null } }>;
+    edges: Array<{
+      node: {
+        id: string;
+        title: string;
+        artist: string;
+        audio: { size: number; chunkCount: number; replicas: { min: number } } | null;
+      };
+    }>;
   };
 }
 
@@ -50,15 +57,30 @@ function Nodes() {
   return (
     <section aria-label="Nodes">
       <h2>Nodes</h2>
-      {err ? <p className="error" role="alert">Web node unreachable: {err}</p> : null}
+      {err ? (
+        <p className="error" role="alert">
+          Web node unreachable: {err}
+        </p>
+      ) : null}
       <p className="muted">
-        Browser talks to: {rotation.order().map((e) => e.http).join(' → ') || 'no API node'} {snap ? `· updated ${new Date(snap.at).toLocaleTimeString()}` : ''}
+        Browser talks to:{' '}
+        {rotation
+          .order()
+          .map((e) => e.http)
+          .join(' → ') || 'no API node'}{' '}
+        {snap ? `· updated ${new Date(snap.at).toLocaleTimeString()}` : ''}
       </p>
       <div className="node-grid">
         <div className="role-block" data-testid="role-dns">
           <h3>dns</h3>
           {(snap?.dns ?? []).map((d) => (
-            <div key={d.url} className={`node ${d.alive ? 'up' : 'down'}`} data-testid="cluster-node" data-role="dns" data-alive={d.alive}>
+            <div
+              key={d.url}
+              className={`node ${d.alive ? 'up' : 'down'}`}
+              data-testid="cluster-node"
+              data-role="dns"
+              data-alive={d.alive}
+            >
               <span className="dot" aria-label={d.alive ? 'alive' : 'down'} />
               <span className="node-name">{d.health?.name ?? d.url}</span>
               <span className="muted">{d.url}</span>
@@ -69,17 +91,30 @@ function Nodes() {
         {roles.map(([role, nodes]) => (
           <div key={role} className="role-block" data-testid={`role-${role}`}>
             <h3>
-              {role} <span className="muted">({nodes.filter((n) => n.alive).length}/{nodes.length} alive)</span>
+              {role}{' '}
+              <span className="muted">
+                ({nodes.filter((n) => n.alive).length}/{nodes.length} alive)
+              </span>
             </h3>
             {nodes.map((n) => (
-              <div key={`${n.role}/${n.name}`} className={`node ${n.alive ? 'up' : 'down'}`} data-testid="cluster-node" data-role={n.role} data-name={n.name} data-alive={n.alive}>
+              <div
+                key={`${n.role}/${n.name}`}
+                className={`node ${n.alive ? 'up' : 'down'}`}
+                data-testid="cluster-node"
+                data-role={n.role}
+                data-name={n.name}
+                data-alive={n.alive}
+              >
                 <span className="dot" aria-label={n.alive ? 'alive' : 'down'} />
                 <span className="node-name">{n.name}</span>
                 <span className="muted">{n.address}</span>
-                <span className="muted">{n.health?.phase ?? (n.alive ? '' : n.registered ? 'not answering' : 'gone from DNS')}</span>
+                <span className="muted">
+                  {n.health?.phase ?? (n.alive ? '' : n.registered ? 'not answering' : 'gone from DNS')}
+                </span>
                 {n.health?.dht ? (
                   <span className="dht">
-                    {n.health.dht.contacts ?? '–'} contacts · {n.health.dht.keys ?? '–'} keys · {formatBytes(n.health.dht.bytes)}
+                    {n.health.dht.contacts ?? '–'} contacts · {n.health.dht.keys ?? '–'} keys ·{' '}
+                    {formatBytes(n.health.dht.bytes)}
                   </span>
                 ) : null}
               </div>
@@ -91,11 +126,41 @@ function Nodes() {
   );
 }
 
-function ReplicaPage({ after, isLast, onMore }: { after: string | null; isLast: boolean; onMore(c: string): void }) {
+function ReplicaPage({
+  after,
+  isLast,
+  onMore,
+}: {
+  after: string | null;
+  isLast: boolean;
+  onMore(c: string): void;
+}) {
   const { mounted } = useApp();
-  const [res, reexec] = useQuery<ReplicaData>({ query: REPLICAS_QUERY, variables: { first: REPLICA_PAGE, after }, pause: !mounted, requestPolicy: 'network-only' });
-  if (res.error && !res.data) return <tr><td colSpan={4} className="error">Could not load replicas: {res.error.message} <button type="button" onClick={() => reexec({ requestPolicy: 'network-only' })}>Retry</button></td></tr>;
-  if (!res.data) return <tr><td colSpan={4} className="muted">Loading…</td></tr>;
+  const [res, reexec] = useQuery<ReplicaData>({
+    query: REPLICAS_QUERY,
+    variables: { first: REPLICA_PAGE, after },
+    pause: !mounted,
+    requestPolicy: 'network-only',
+  });
+  if (res.error && !res.data)
+    return (
+      <tr>
+        <td colSpan={4} className="error">
+          Could not load replicas: {res.error.message}{' '}
+          <button type="button" onClick={() => reexec({ requestPolicy: 'network-only' })}>
+            Retry
+          </button>
+        </td>
+      </tr>
+    );
+  if (!res.data)
+    return (
+      <tr>
+        <td colSpan={4} className="muted">
+          Loading…
+        </td>
+      </tr>
+    );
   return (
     <>
       {res.data.songs.edges.map(({ node }) => {
@@ -104,7 +169,11 @@ function ReplicaPage({ after, isLast, onMore }: { after: string | null; isLast: 
           <tr key={node.id} data-testid="replica-row" data-song-id={node.id} data-replicas={min}>
             <td>{node.title}</td>
             <td>{node.artist}</td>
-            <td>{node.audio ? `${node.audio.chunkCount} chunks · ${formatBytes(node.audio.size)}` : 'no manifest'}</td>
+            <td>
+              {node.audio
+                ? `${node.audio.chunkCount} chunks · ${formatBytes(node.audio.size)}`
+                : 'no manifest'}
+            </td>
             <td className={min >= 3 ? 'ok' : min >= 2 ? 'warn' : 'error'}>{min}</td>
           </tr>
         );
@@ -135,7 +204,10 @@ export function ClusterView() {
             Re-probe
           </button>
         </h2>
-        <p className="muted">Fewest live copies of any chunk of each song, probed now. A song survives that many minus one peer failures.</p>
+        <p className="muted">
+          Fewest live copies of any chunk of each song, probed now. A song survives that many minus one peer
+          failures.
+        </p>
         <table className="replicas">
           <thead>
             <tr>
@@ -147,7 +219,12 @@ export function ClusterView() {
           </thead>
           <tbody>
             {cursors.map((c, i) => (
-              <ReplicaPage key={`${gen}:${c ?? ''}`} after={c} isLast={i === cursors.length - 1} onMore={(x) => setCursors((l) => [...l, x])} />
+              <ReplicaPage
+                key={`${gen}:${c ?? ''}`}
+                after={c}
+                isLast={i === cursors.length - 1}
+                onMore={(x) => setCursors((l) => [...l, x])}
+              />
             ))}
           </tbody>
         </table>

@@ -16,7 +16,16 @@ export function Cover({ hash, label, size = 40 }: { hash?: string | null; label:
   const ep = eps[failed];
   if (hash && ep) {
     return (
-      <img className="cover" src={`${ep.http}/cover/${hash}`} alt="" width={size} height={size} loading="lazy" decoding="async" onError={() => setFailed((f) => f + 1)} />
+      <img
+        className="cover"
+        src={`${ep.http}/cover/${hash}`}
+        alt=""
+        width={size}
+        height={size}
+        loading="lazy"
+        decoding="async"
+        onError={() => setFailed((f) => f + 1)}
+      />
     );
   }
   const initials = label
@@ -26,7 +35,15 @@ export function Cover({ hash, label, size = 40 }: { hash?: string | null; label:
     .map((w) => w[0]!.toUpperCase())
     .join('');
   return (
-    <span className="cover cover-fallback" style={{ width: size, height: size, background: `linear-gradient(135deg, hsl(${hue(label)} 55% 40%), hsl(${(hue(label) + 50) % 360} 60% 25%))` }} aria-hidden="true">
+    <span
+      className="cover cover-fallback"
+      style={{
+        width: size,
+        height: size,
+        background: `linear-gradient(135deg, hsl(${hue(label)} 55% 40%), hsl(${(hue(label) + 50) % 360} 60% 25%))`,
+      }}
+      aria-hidden="true"
+    >
       {initials || '♪'}
     </span>
   );

@@ -3,7 +3,13 @@
  * fonts a system has; Debian's headless Chromium shows boxes for them). Decorative: the buttons
  * that hold them carry the accessible names.
  */
-const common = { width: 18, height: 18, viewBox: '0 0 24 24', fill: 'currentColor', 'aria-hidden': true } as const;
+const common = {
+  width: 18,
+  height: 18,
+  viewBox: '0 0 24 24',
+  fill: 'currentColor',
+  'aria-hidden': true,
+} as const;
 
 export const PreviousIcon = () => (
   <svg {...common}>
@@ -28,8 +34,12 @@ export function VolumeIcon({ level }: { level: 'muted' | 'low' | 'high' }) {
     <svg {...common}>
       <path d="M4 9v6h4l5 4V5L8 9z" />
       {level === 'muted' && <path d="M16 9l5 6m0-6l-5 6" stroke="currentColor" strokeWidth="2" fill="none" />}
-      {level !== 'muted' && <path d="M15.5 8.5a5 5 0 0 1 0 7" stroke="currentColor" strokeWidth="2" fill="none" />}
-      {level === 'high' && <path d="M18 6a8.5 8.5 0 0 1 0 12" stroke="currentColor" strokeWidth="2" fill="none" />}
+      {level !== 'muted' && (
+        <path d="M15.5 8.5a5 5 0 0 1 0 7" stroke="currentColor" strokeWidth="2" fill="none" />
+      )}
+      {level === 'high' && (
+        <path d="M18 6a8.5 8.5 0 0 1 0 12" stroke="currentColor" strokeWidth="2" fill="none" />
+      )}
     </svg>
   );
 }

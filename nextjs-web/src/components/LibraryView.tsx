@@ -6,7 +6,14 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery } from 'urql';
-import { FACETS_QUERY, type FacetsData, type FacetValue, type SongFilter, type SongNode, type SongSort } from '../lib/graphql';
+import {
+  FACETS_QUERY,
+  type FacetsData,
+  type FacetValue,
+  type SongFilter,
+  type SongNode,
+  type SongSort,
+} from '../lib/graphql';
 import { useApp } from './Providers';
 import { SongPage, type ListVars } from './SongPage';
 import { toQueueSong } from './songs';
@@ -28,11 +35,28 @@ function useDebounced<T>(value: T, ms: number): T {
   return v;
 }
 
-function FacetSelect({ label, testId, values, value, onChange }: { label: string; testId: string; values: FacetValue[]; value: string | undefined; onChange(v: string | undefined): void }) {
+function FacetSelect({
+  label,
+  testId,
+  values,
+  value,
+  onChange,
+}: {
+  label: string;
+  testId: string;
+  values: FacetValue[];
+  value: string | undefined;
+  onChange(v: string | undefined): void;
+}) {
   return (
     <label className="facet">
       <span>{label}</span>
-      <select data-testid={testId} aria-label={`Filter by ${label.toLowerCase()}`} value={value ?? ''} onChange={(e) => onChange(e.target.value || undefined)}>
+      <select
+        data-testid={testId}
+        aria-label={`Filter by ${label.toLowerCase()}`}
+        value={value ?? ''}
+        onChange={(e) => onChange(e.target.value || undefined)}
+      >
         <option value="">All {label.toLowerCase()}s</option>
         {value && !values.some((f) => f.value === value) ? <option value={value}>{value}</option> : null}
         {values.map((f) => (
@@ -66,7 +90,10 @@ export function LibraryView() {
   const varsKey = JSON.stringify(vars);
 
   // Cursors belong to one query: a new search/filter/sort starts again from the first page.
-  const [pages, setPages] = useState<{ key: string; cursors: Array<string | null> }>({ key: varsKey, cursors: [null] });
+  const [pages, setPages] = useState<{ key: string; cursors: Array<string | null> }>({
+    key: varsKey,
+    cursors: [null],
+  });
   const cursors = pages.key === varsKey ? pages.cursors : [null];
   const [total, setTotal] = useState<number | null>(null);
   // Loaded rows per page, for "play from here"; keyed by query so a late page of an old query never mixes in.
@@ -93,7 +120,9 @@ export function LibraryView() {
   );
   const onPlay = useCallback(
     (songId: string) => {
-      const all = [...(loaded.current.get(varsKey) ?? new Map<number, SongNode[]>()).entries()].sort((a, b) => a[0] - b[0]).flatMap(([, s]) => s);
+      const all = [...(loaded.current.get(varsKey) ?? new Map<number, SongNode[]>()).entries()]
+        .sort((a, b) => a[0] - b[0])
+        .flatMap(([, s]) => s);
       const at = all.findIndex((s) => s.id === songId);
       if (at < 0 || !engine) return;
       engine.playList(all.slice(at, at + QUEUE_FROM_LIST_MAX).map(toQueueSong), 0);
@@ -102,8 +131,19 @@ export function LibraryView() {
   );
   const onFilter = useCallback((f: SongFilter) => setFilter((old) => ({ ...old, ...f })), []);
 
-  const facetsContext = useMemo(() => ({ requestPolicy: libraryVersion > 0 ? ('cache-and-network' as const) : ('cache-first' as const), v: libraryVersion }), [libraryVersion]);
-  const [facets] = useQuery<FacetsData>({ query: FACETS_QUERY, variables: { filter: hasFilter ? filter : null }, pause: !mounted, context: facetsContext });
+  const facetsContext = useMemo(
+    () => ({
+      requestPolicy: libraryVersion > 0 ? ('cache-and-network' as const) : ('cache-first' as const),
+      v: libraryVersion,
+    }),
+    [libraryVersion],
+  );
+  const [facets] = useQuery<FacetsData>({
+    query: FACETS_QUERY,
+    variables: { filter: hasFilter ? filter : null },
+    pause: !mounted,
+    context: facetsContext,
+  });
   const f = facets.data?.facets;
 
   return (
@@ -122,7 +162,12 @@ export function LibraryView() {
         </div>
         <label className="sort">
           <span>Sort</span>
-          <select data-testid="sort-select" aria-label="Sort by" value={sortChoice} onChange={(e) => setSortChoice(e.target.value as SortChoice)}>
+          <select
+            data-testid="sort-select"
+            aria-label="Sort by"
+            value={sortChoice}
+            onChange={(e) => setSortChoice(e.target.value as SortChoice)}
+          >
             <option value="RELEVANCE">{search ? 'Relevance' : 'Recently added'}</option>
             <option value="TITLE">Title</option>
             <option value="ARTIST">Artist</option>
@@ -135,18 +180,46 @@ export function LibraryView() {
           className="icon order"
           data-testid="order-toggle"
           disabled={sortChoice === 'RELEVANCE'}
-          aria-label={order === 'ASC' ? 'Ascending order; switch to descending' : 'Descending order; switch to ascending'}
+          aria-label={
+            order === 'ASC'
+              ? 'Ascending order; switch to descending'
+              : 'Descending order; switch to ascending'
+          }
           onClick={() => setOrder((o) => (o === 'ASC' ? 'DESC' : 'ASC'))}
         >
           {order === 'ASC' ? '↑' : '↓'}
         </button>
       </div>
       <div className="facets" aria-label="Filters">
-        <FacetSelect label="Artist" testId="facet-artist" values={f?.artists ?? []} value={filter.artist} onChange={(artist) => setFilter((o) => ({ ...o, artist }))} />
-        <FacetSelect label="Album" testId="facet-album" values={f?.albums ?? []} value={filter.album} onChange={(album) => setFilter((o) => ({ ...o, album }))} />
-        <FacetSelect label="Genre" testId="facet-genre" values={f?.genres ?? []} value={filter.genre} onChange={(genre) => setFilter((o) => ({ ...o, genre }))} />
+        <FacetSelect
+          label="Artist"
+          testId="facet-artist"
+          values={f?.artists ?? []}
+          value={filter.artist}
+          onChange={(artist) => setFilter((o) => ({ ...o, artist }))}
+        />
+        <FacetSelect
+          label="Album"
+          testId="facet-album"
+          values={f?.albums ?? []}
+          value={filter.album}
+          onChange={(album) => setFilter((o) => ({ ...o, album }))}
+        />
+        <FacetSelect
+          label="Genre"
+          testId="facet-genre"
+          values={f?.genres ?? []}
+          value={filter.genre}
+          onChange={(genre) => setFilter((o) => ({ ...o, genre }))}
+        />
         {hasFilter ? (
-          <button type="button" className="chip" data-testid="clear-filters" onClick={() => setFilter({})} aria-label="Clear filters">
+          <button
+            type="button"
+            className="chip"
+            data-testid="clear-filters"
+            onClick={() => setFilter({})}
+            aria-label="Clear filters"
+          >
             Clear filters ✕
           </button>
         ) : null}
@@ -163,11 +236,27 @@ export function LibraryView() {
         <span className="col-actions" />
       </div>
       <p className="count" data-testid="song-count" aria-live="polite">
-        {total === null ? 'Loading…' : total === 0 ? (search || hasFilter ? 'No songs match.' : 'No songs yet — drop some audio files here to upload.') : `${total.toLocaleString()} song${total === 1 ? '' : 's'}`}
+        {total === null
+          ? 'Loading…'
+          : total === 0
+            ? search || hasFilter
+              ? 'No songs match.'
+              : 'No songs yet — drop some audio files here to upload.'
+            : `${total.toLocaleString()} song${total === 1 ? '' : 's'}`}
       </p>
       <div className="song-list" role="list" data-testid="song-list">
         {cursors.map((after, i) => (
-          <SongPage key={`${varsKey}:${after ?? ''}`} vars={vars} after={after} pageIndex={i} isLast={i === cursors.length - 1} onLoaded={onLoaded} onMore={onMore} onPlay={onPlay} onFilter={onFilter} />
+          <SongPage
+            key={`${varsKey}:${after ?? ''}`}
+            vars={vars}
+            after={after}
+            pageIndex={i}
+            isLast={i === cursors.length - 1}
+            onLoaded={onLoaded}
+            onMore={onMore}
+            onPlay={onPlay}
+            onFilter={onFilter}
+          />
         ))}
       </div>
     </section>

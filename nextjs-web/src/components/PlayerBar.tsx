@@ -80,7 +80,13 @@ export function PlayerBar() {
   return (
     <footer className="player" aria-label="Player" data-testid="player" data-status={st.status}>
       <div className="now">
-        {song ? <Cover hash={song.coverArt} label={song.album || song.title} size={48} /> : <span className="cover cover-fallback" style={{ width: 48, height: 48 }} aria-hidden="true">♪</span>}
+        {song ? (
+          <Cover hash={song.coverArt} label={song.album || song.title} size={48} />
+        ) : (
+          <span className="cover cover-fallback" style={{ width: 48, height: 48 }} aria-hidden="true">
+            ♪
+          </span>
+        )}
         <div className="now-text">
           <div className="now-title" data-testid="now-playing-title">
             {song?.title ?? 'Nothing playing'}
@@ -90,13 +96,34 @@ export function PlayerBar() {
       </div>
       <div className="transport">
         <div className="buttons">
-          <button type="button" className="icon" aria-label="Previous" data-testid="prev-button" onClick={() => engine?.previous()} disabled={!song}>
+          <button
+            type="button"
+            className="icon"
+            aria-label="Previous"
+            data-testid="prev-button"
+            onClick={() => engine?.previous()}
+            disabled={!song}
+          >
             <PreviousIcon />
           </button>
-          <button type="button" className="play-main" aria-label={playing ? 'Pause' : 'Play'} data-testid="play-pause" onClick={() => engine?.toggle()} disabled={!song}>
+          <button
+            type="button"
+            className="play-main"
+            aria-label={playing ? 'Pause' : 'Play'}
+            data-testid="play-pause"
+            onClick={() => engine?.toggle()}
+            disabled={!song}
+          >
             {playing ? '❚❚' : '▶'}
           </button>
-          <button type="button" className="icon" aria-label="Next" data-testid="next-button" onClick={() => engine?.next()} disabled={st.queue.index + 1 >= st.queue.items.length}>
+          <button
+            type="button"
+            className="icon"
+            aria-label="Next"
+            data-testid="next-button"
+            onClick={() => engine?.next()}
+            disabled={st.queue.index + 1 >= st.queue.items.length}
+          >
             <NextIcon />
           </button>
         </div>
@@ -104,7 +131,10 @@ export function PlayerBar() {
           <span className="time" data-testid="time-elapsed">
             {formatTime(pos)}
           </span>
-          <div className="seek-track" style={{ ['--pct' as string]: `${pct}%`, ['--buf' as string]: `${bufPct}%` }}>
+          <div
+            className="seek-track"
+            style={{ ['--pct' as string]: `${pct}%`, ['--buf' as string]: `${bufPct}%` }}
+          >
             <input
               type="range"
               min={0}
@@ -136,7 +166,12 @@ export function PlayerBar() {
         ) : null}
       </div>
       <div className="extras">
-        <button type="button" className="icon" aria-label={st.muted ? 'Unmute' : 'Mute'} onClick={() => engine?.toggleMute()}>
+        <button
+          type="button"
+          className="icon"
+          aria-label={st.muted ? 'Unmute' : 'Mute'}
+          onClick={() => engine?.toggleMute()}
+        >
           <VolumeIcon level={st.muted || st.volume === 0 ? 'muted' : st.volume < 0.5 ? 'low' : 'high'} />
         </button>
         <input
@@ -150,7 +185,14 @@ export function PlayerBar() {
           data-testid="volume"
           onChange={(e) => engine?.setVolume(Number(e.target.value))}
         />
-        <button type="button" className={`icon${queueOpen ? ' active' : ''}`} aria-label="Queue" aria-expanded={queueOpen} data-testid="queue-toggle" onClick={() => setQueueOpen((o) => !o)}>
+        <button
+          type="button"
+          className={`icon${queueOpen ? ' active' : ''}`}
+          aria-label="Queue"
+          aria-expanded={queueOpen}
+          data-testid="queue-toggle"
+          onClick={() => setQueueOpen((o) => !o)}
+        >
           ☰<span className="badge">{st.queue.items.length || ''}</span>
         </button>
       </div>

@@ -39,7 +39,13 @@ declare global {
   }
 }
 
-export function Providers({ initialEndpoints, children }: { initialEndpoints: Endpoint[]; children: ReactNode }) {
+export function Providers({
+  initialEndpoints,
+  children,
+}: {
+  initialEndpoints: Endpoint[];
+  children: ReactNode;
+}) {
   const [rotation] = useState(() => makeEndpointRotation({ endpoints: initialEndpoints }));
   const [client] = useState(
     () =>
@@ -105,7 +111,17 @@ export function Providers({ initialEndpoints, children }: { initialEndpoints: En
   }, []);
 
   const value = useMemo<AppContextValue>(
-    () => ({ rotation, engine, mounted, libraryVersion, bumpLibrary: () => setLibraryVersion((v) => v + 1), uploadOpen, setUploadOpen, droppedFiles, setDroppedFiles }),
+    () => ({
+      rotation,
+      engine,
+      mounted,
+      libraryVersion,
+      bumpLibrary: () => setLibraryVersion((v) => v + 1),
+      uploadOpen,
+      setUploadOpen,
+      droppedFiles,
+      setDroppedFiles,
+    }),
     [rotation, engine, mounted, libraryVersion, uploadOpen, droppedFiles],
   );
 

@@ -15,16 +15,32 @@ export function QueuePanel({ onClose }: { onClose(): void }) {
           ✕
         </button>
       </header>
-      {queue.items.length === 0 ? <p className="muted">The queue is empty. Play a song or add one with +.</p> : null}
+      {queue.items.length === 0 ? (
+        <p className="muted">The queue is empty. Play a song or add one with +.</p>
+      ) : null}
       <ol>
         {queue.items.map((s, i) => (
-          <li key={`${s.id}:${i}`} className={i === queue.index ? 'current' : i < queue.index ? 'played' : ''} data-testid="queue-item">
-            <button type="button" className="queue-jump" aria-label={`Play ${s.title}`} onClick={() => engine?.jump(i)}>
+          <li
+            key={`${s.id}:${i}`}
+            className={i === queue.index ? 'current' : i < queue.index ? 'played' : ''}
+            data-testid="queue-item"
+          >
+            <button
+              type="button"
+              className="queue-jump"
+              aria-label={`Play ${s.title}`}
+              onClick={() => engine?.jump(i)}
+            >
               <span className="q-title">{s.title}</span>
               <span className="q-artist">{s.artist}</span>
             </button>
             <span className="q-dur">{formatTime(s.duration)}</span>
-            <button type="button" className="icon" aria-label={`Remove ${s.title} from queue`} onClick={() => engine?.removeAt(i)}>
+            <button
+              type="button"
+              className="icon"
+              aria-label={`Remove ${s.title} from queue`}
+              onClick={() => engine?.removeAt(i)}
+            >
               ✕
             </button>
           </li>

@@ -32,8 +32,19 @@ interface Props {
 
 function SongPageImpl({ vars, after, pageIndex, isLast, onLoaded, onMore, onPlay, onFilter }: Props) {
   const { mounted, libraryVersion } = useApp();
-  const context = useMemo(() => ({ requestPolicy: libraryVersion > 0 ? ('cache-and-network' as const) : ('cache-first' as const), v: libraryVersion }), [libraryVersion]);
-  const [res, reexecute] = useQuery<SongsData>({ query: SONGS_QUERY, variables: { ...vars, first: PAGE_SIZE, after }, pause: !mounted, context });
+  const context = useMemo(
+    () => ({
+      requestPolicy: libraryVersion > 0 ? ('cache-and-network' as const) : ('cache-first' as const),
+      v: libraryVersion,
+    }),
+    [libraryVersion],
+  );
+  const [res, reexecute] = useQuery<SongsData>({
+    query: SONGS_QUERY,
+    variables: { ...vars, first: PAGE_SIZE, after },
+    pause: !mounted,
+    context,
+  });
   const songs = useMemo(() => res.data?.songs.edges.map((e) => e.node) ?? [], [res.data]);
   useEffect(() => {
     if (res.data) onLoaded(pageIndex, songs, res.data.songs.totalCount);
@@ -44,7 +55,10 @@ function SongPageImpl({ vars, after, pageIndex, isLast, onLoaded, onMore, onPlay
   useEffect(() => {
     if (!isLast || !end?.hasNextPage || !end.endCursor || !sentinel.current) return;
     const cursor = end.endCursor;
-    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && onMore(cursor), { rootMargin: '800px 0px' });
+    const io = new IntersectionObserver(
+      (entries) => entries.some((e) => e.isIntersecting) && onMore(cursor),
+      { rootMargin: '800px 0px' },
+    );
     io.observe(sentinel.current);
     return () => io.disconnect();
   }, [isLast, end?.hasNextPage, end?.endCursor, onMore]);
@@ -71,7 +85,13 @@ function SongPageImpl({ vars, after, pageIndex, isLast, onLoaded, onMore, onPlay
   return (
     <div className="song-page" style={{ containIntrinsicSize: `auto ${songs.length * 56}px` }}>
       {songs.map((s, i) => (
-        <SongRow key={s.id} song={s} index={pageIndex * PAGE_SIZE + i + 1} onPlay={onPlay} onFilter={onFilter} />
+        <SongRow
+          key={s.id}
+          song={s}
+          index={pageIndex * PAGE_SIZE + i + 1}
+          onPlay={onPlay}
+          onFilter={onFilter}
+        />
       ))}
       {isLast && end?.hasNextPage ? (
         <div ref={sentinel} className="load-more">

@@ -18,9 +18,17 @@ interface Props {
 function SongRowImpl({ song, index, onPlay, onFilter }: Props) {
   const { engine } = useApp();
   const isCurrent = usePlayerSelect((st) => st.queue.items[st.queue.index]?.id === song.id);
-  const playing = usePlayerSelect((st) => isCurrent && (st.status === 'playing' || st.status === 'buffering' || st.status === 'loading'));
+  const playing = usePlayerSelect(
+    (st) => isCurrent && (st.status === 'playing' || st.status === 'buffering' || st.status === 'loading'),
+  );
   return (
-    <div role="listitem" className={`song-row${isCurrent ? ' current' : ''}`} data-testid="song-row" data-song-id={song.id} onDoubleClick={() => onPlay(song.id)}>
+    <div
+      role="listitem"
+      className={`song-row${isCurrent ? ' current' : ''}`}
+      data-testid="song-row"
+      data-song-id={song.id}
+      onDoubleClick={() => onPlay(song.id)}
+    >
       <span className="col-index">
         <span className="num">{isCurrent ? <span className="eq" aria-hidden="true" /> : index}</span>
         <button
@@ -38,26 +46,54 @@ function SongRowImpl({ song, index, onPlay, onFilter }: Props) {
         <span className="title" data-testid="song-title">
           {song.title}
         </span>
-        <button type="button" className="link artist" onClick={() => onFilter({ artist: song.artist })} aria-label={`Show songs by ${song.artist}`}>
+        <button
+          type="button"
+          className="link artist"
+          onClick={() => onFilter({ artist: song.artist })}
+          aria-label={`Show songs by ${song.artist}`}
+        >
           {song.artist}
         </button>
       </span>
       <span className="col-album">
-        <button type="button" className="link" onClick={() => onFilter({ album: song.album })} aria-label={`Show album ${song.album}`}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => onFilter({ album: song.album })}
+          aria-label={`Show album ${song.album}`}
+        >
           {song.album}
         </button>
       </span>
       <span className="col-genre">
-        <button type="button" className="link" onClick={() => onFilter({ genre: song.genre })} aria-label={`Show genre ${song.genre}`}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => onFilter({ genre: song.genre })}
+          aria-label={`Show genre ${song.genre}`}
+        >
           {song.genre}
         </button>
       </span>
       <span className="col-duration">{formatTime(song.duration)}</span>
       <span className="col-actions">
-        <button type="button" className="icon" aria-label={`Play ${song.title} next`} title="Play next" onClick={() => engine?.playNext([toQueueSong(song)])}>
+        <button
+          type="button"
+          className="icon"
+          aria-label={`Play ${song.title} next`}
+          title="Play next"
+          onClick={() => engine?.playNext([toQueueSong(song)])}
+        >
           ⤵
         </button>
-        <button type="button" className="icon" aria-label={`Add ${song.title} to queue`} title="Add to queue" data-testid="enqueue-song" onClick={() => engine?.enqueue([toQueueSong(song)])}>
+        <button
+          type="button"
+          className="icon"
+          aria-label={`Add ${song.title} to queue`}
+          title="Add to queue"
+          data-testid="enqueue-song"
+          onClick={() => engine?.enqueue([toQueueSong(song)])}
+        >
           +
         </button>
       </span>

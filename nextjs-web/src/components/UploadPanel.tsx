@@ -7,7 +7,14 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { formatBytes, formatTime } from '../lib/format';
 import type { UploadProgress } from '../lib/ndjson';
-import { UploadError, inspectFile, precheck, uploadFile, type InspectedTags, type TagEdits } from '../lib/upload';
+import {
+  UploadError,
+  inspectFile,
+  precheck,
+  uploadFile,
+  type InspectedTags,
+  type TagEdits,
+} from '../lib/upload';
 import { useApp } from './Providers';
 
 type ItemPhase = 'inspecting' | 'ready' | 'uploading' | 'done' | 'error';
@@ -38,7 +45,14 @@ const PHASE_LABEL: Record<UploadProgress['phase'], string> = {
 
 function editsFrom(file: File, t: InspectedTags): TagEdits {
   const base = file.name.replace(/\.[^.]+$/, '');
-  return { title: t.title ?? base, artist: t.artist ?? '', album: t.album ?? '', genre: t.genre ?? '', year: t.year ? String(t.year) : '', track: (t.track ?? t.trackNumber) ? String(t.track ?? t.trackNumber) : '' };
+  return {
+    title: t.title ?? base,
+    artist: t.artist ?? '',
+    album: t.album ?? '',
+    genre: t.genre ?? '',
+    year: t.year ? String(t.year) : '',
+    track: (t.track ?? t.trackNumber) ? String(t.track ?? t.trackNumber) : '',
+  };
 }
 
 let seq = 0;
@@ -49,13 +63,26 @@ export function UploadPanel() {
   const [dragging, setDragging] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
 
-  const patch = useCallback((key: string, p: Partial<Item>) => setItems((list) => list.map((it) => (it.key === key ? { ...it, ...p } : it))), []);
+  const patch = useCallback(
+    (key: string, p: Partial<Item>) =>
+      setItems((list) => list.map((it) => (it.key === key ? { ...it, ...p } : it))),
+    [],
+  );
 
   const addFiles = useCallback(
     (files: File[]) => {
       const fresh: Item[] = files.map((file) => {
         const bad = precheck(file);
-        return { key: `f${++seq}`, file, phase: bad ? 'error' : 'inspecting', tags: {}, edits: editsFrom(file, {}), sent: 0, serverPhase: null, error: bad?.message ?? null };
+        return {
+          key: `f${++seq}`,
+          file,
+          phase: bad ? 'error' : 'inspecting',
+          tags: {},
+          edits: editsFrom(file, {}),
+          sent: 0,
+          serverPhase: null,
+          error: bad?.message ?? null,
+        };
       });
       setItems((list) => [...list, ...fresh]);
       for (const it of fresh) {
@@ -65,7 +92,10 @@ export function UploadPanel() {
           (e: unknown) =>
             e instanceof UploadError && (e.status === 413 || e.status === 415)
               ? patch(it.key, { phase: 'error', error: e.message })
-              : patch(it.key, { phase: 'ready', error: `Could not read tags (${(e as Error).message}); fill them in below.` }),
+              : patch(it.key, {
+                  phase: 'ready',
+                  error: `Could not read tags (${(e as Error).message}); fill them in below.`,
+                }),
         );
       }
     },
@@ -91,7 +121,14 @@ export function UploadPanel() {
           patch(it.key, { phase: 'done', serverPhase: 'done', sent: it.file.size, songId: song?.id });
           bumpLibrary();
         },
-        (e: unknown) => patch(it.key, { phase: 'error', error: e instanceof UploadError ? e.message : `Upload failed: ${(e as Error).message}. Is any API node up?` }),
+        (e: unknown) =>
+          patch(it.key, {
+            phase: 'error',
+            error:
+              e instanceof UploadError
+                ? e.message
+                : `Upload failed: ${(e as Error).message}. Is any API node up?`,
+          }),
       );
     },
     [rotation, patch, bumpLibrary],
@@ -102,10 +139,21 @@ export function UploadPanel() {
 
   return (
     <div className="upload-backdrop" onClick={(e) => e.target === e.currentTarget && setUploadOpen(false)}>
-      <section className="upload" role="dialog" aria-modal="true" aria-label="Upload songs" data-testid="upload-panel">
+      <section
+        className="upload"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Upload songs"
+        data-testid="upload-panel"
+      >
         <header>
           <h2>Upload</h2>
-          <button type="button" className="icon" aria-label="Close upload" onClick={() => setUploadOpen(false)}>
+          <button
+            type="button"
+            className="icon"
+            aria-label="Close upload"
+            onClick={() => setUploadOpen(false)}
+          >
             ✕
           </button>
         </header>
@@ -143,13 +191,24 @@ export function UploadPanel() {
           <p className="muted">MP3, FLAC, Ogg, M4A, WAV · up to 200 MB each · tags are read for you</p>
         </div>
         {ready.length > 1 ? (
-          <button type="button" className="primary save-all" data-testid="upload-save-all" onClick={() => ready.forEach(save)}>
+          <button
+            type="button"
+            className="primary save-all"
+            data-testid="upload-save-all"
+            onClick={() => ready.forEach(save)}
+          >
             Save all ({ready.length})
           </button>
         ) : null}
         <ul className="upload-items">
           {items.map((it) => (
-            <UploadItem key={it.key} it={it} onEdit={(edits) => patch(it.key, { edits })} onSave={() => save(it)} onRemove={() => setItems((l) => l.filter((x) => x.key !== it.key))} />
+            <UploadItem
+              key={it.key}
+              it={it}
+              onEdit={(edits) => patch(it.key, { edits })}
+              onSave={() => save(it)}
+              onRemove={() => setItems((l) => l.filter((x) => x.key !== it.key))}
+            />
           ))}
         </ul>
       </section>
@@ -157,11 +216,28 @@ export function UploadPanel() {
   );
 }
 
-function UploadItem({ it, onEdit, onSave, onRemove }: { it: Item; onEdit(e: TagEdits): void; onSave(): void; onRemove(): void }) {
+function UploadItem({
+  it,
+  onEdit,
+  onSave,
+  onRemove,
+}: {
+  it: Item;
+  onEdit(e: TagEdits): void;
+  onSave(): void;
+  onRemove(): void;
+}) {
   const field = (k: keyof TagEdits, label: string, type = 'text') => (
     <label className={`field field-${k}`}>
       <span>{label}</span>
-      <input type={type} value={it.edits[k]} disabled={it.phase !== 'ready'} data-testid={`upload-${k}`} aria-label={`${label} of ${it.file.name}`} onChange={(e) => onEdit({ ...it.edits, [k]: e.target.value })} />
+      <input
+        type={type}
+        value={it.edits[k]}
+        disabled={it.phase !== 'ready'}
+        data-testid={`upload-${k}`}
+        aria-label={`${label} of ${it.file.name}`}
+        onChange={(e) => onEdit({ ...it.edits, [k]: e.target.value })}
+      />
     </label>
   );
   const bytePct = it.file.size ? Math.round((it.sent / it.file.size) * 100) : 0;
@@ -186,7 +262,12 @@ function UploadItem({ it, onEdit, onSave, onRemove }: { it: Item; onEdit(e: TagE
           </span>
         </div>
         {it.phase !== 'uploading' ? (
-          <button type="button" className="icon" aria-label={`Remove ${it.file.name} from the list`} onClick={onRemove}>
+          <button
+            type="button"
+            className="icon"
+            aria-label={`Remove ${it.file.name} from the list`}
+            onClick={onRemove}
+          >
             ✕
           </button>
         ) : null}
@@ -207,7 +288,12 @@ function UploadItem({ it, onEdit, onSave, onRemove }: { it: Item; onEdit(e: TagE
           {field('year', 'Year', 'number')}
           {field('track', 'Track', 'number')}
           {it.phase === 'ready' ? (
-            <button type="submit" className="primary" data-testid="upload-save" aria-label={`Save ${it.file.name}`}>
+            <button
+              type="submit"
+              className="primary"
+              data-testid="upload-save"
+              aria-label={`Save ${it.file.name}`}
+            >
               Save
             </button>
           ) : null}
@@ -215,11 +301,23 @@ function UploadItem({ it, onEdit, onSave, onRemove }: { it: Item; onEdit(e: TagE
       ) : null}
       {it.phase === 'uploading' || it.phase === 'done' ? (
         <div className="progress-block">
-          <div className="progress" role="progressbar" aria-label={`Upload of ${it.file.name}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={it.phase === 'done' ? 100 : bytePct} data-testid="upload-progress">
+          <div
+            className="progress"
+            role="progressbar"
+            aria-label={`Upload of ${it.file.name}`}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={it.phase === 'done' ? 100 : bytePct}
+            data-testid="upload-progress"
+          >
             <div className="bar" style={{ width: `${it.phase === 'done' ? 100 : bytePct}%` }} />
           </div>
           <span className="muted" data-testid="upload-phase">
-            {it.phase === 'done' ? 'Saved — it is in the library' : it.serverPhase ? `${PHASE_LABEL[it.serverPhase]}${serverPct !== null ? ` ${serverPct}%` : ''}` : `Uploading ${bytePct}%`}
+            {it.phase === 'done'
+              ? 'Saved — it is in the library'
+              : it.serverPhase
+                ? `${PHASE_LABEL[it.serverPhase]}${serverPct !== null ? ` ${serverPct}%` : ''}`
+                : `Uploading ${bytePct}%`}
           </span>
         </div>
       ) : null}

@@ -5,7 +5,10 @@
 import { ENDPOINT_REFRESH_MS } from '../player/constants';
 import type { Endpoint, EndpointRotation } from '../player/endpoints';
 
-export function startEndpointRefresh(rotation: EndpointRotation, intervalMs = ENDPOINT_REFRESH_MS): { refresh(): Promise<void>; stop(): void } {
+export function startEndpointRefresh(
+  rotation: EndpointRotation,
+  intervalMs = ENDPOINT_REFRESH_MS,
+): { refresh(): Promise<void>; stop(): void } {
   let stopped = false;
   async function refresh() {
     try {

@@ -2,7 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { endpointFromHttp, makeEndpointRotation } from '../player/endpoints';
 import { API_PLACEHOLDER, makeFailoverFetch } from './failoverFetch';
 
-const eps = ['http://127.0.0.1:4000', 'http://127.0.0.1:4001', 'http://127.0.0.1:4002'].map((u) => endpointFromHttp(u));
+const eps = ['http://127.0.0.1:4000', 'http://127.0.0.1:4001', 'http://127.0.0.1:4002'].map((u) =>
+  endpointFromHttp(u),
+);
 
 describe('failover fetch', () => {
   it('tries the next API node on a network error and sticks with the one that answers', async () => {

@@ -11,7 +11,10 @@ export const API_PLACEHOLDER = 'http://gotify-api.invalid';
 /** Gateway answers that mean "this node cannot serve now", so another node may. */
 const RETRY_STATUS = new Set([502, 503, 504]);
 
-export function makeFailoverFetch(rotation: EndpointRotation, fetchImpl: typeof fetch = (...a) => globalThis.fetch(...a)): typeof fetch {
+export function makeFailoverFetch(
+  rotation: EndpointRotation,
+  fetchImpl: typeof fetch = (...a) => globalThis.fetch(...a),
+): typeof fetch {
   return async (input, init) => {
     const raw = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const u = new URL(raw, API_PLACEHOLDER);

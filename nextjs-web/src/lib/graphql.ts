@@ -25,7 +25,14 @@ export const SONG_FIELDS = gql`
 `;
 
 export const SONGS_QUERY = gql`
-  query Songs($filter: SongFilter, $search: String, $sort: SongSort, $order: SortOrder, $first: Int, $after: String) {
+  query Songs(
+    $filter: SongFilter
+    $search: String
+    $sort: SongSort
+    $order: SortOrder
+    $first: Int
+    $after: String
+  ) {
     songs(filter: $filter, search: $search, sort: $sort, order: $order, first: $first, after: $after) {
       totalCount
       pageInfo {
@@ -101,7 +108,13 @@ export interface SongNode {
   coverArt?: string | null;
   coverArtMime?: string | null;
   uploadedAt: string;
-  audio?: { size: number; mimeType: string; chunkCount: number; chunkSize: number; firstChunkSize: number } | null;
+  audio?: {
+    size: number;
+    mimeType: string;
+    chunkCount: number;
+    chunkSize: number;
+    firstChunkSize: number;
+  } | null;
 }
 
 export interface SongsData {

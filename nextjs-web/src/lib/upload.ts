@@ -52,15 +52,33 @@ const AUDIO_EXT = /\.(mp3|m4a|mp4|aac|flac|ogg|oga|opus|wav|wave|aif|aiff|wma|we
 
 /** A message when the file obviously cannot be uploaded, before sending a byte. */
 export function precheck(file: File): UploadError | null {
-  if (file.size > MAX_UPLOAD_BYTES) return new UploadError(`Too large: ${(file.size / 2 ** 20).toFixed(0)} MB; the limit is 200 MB.`, 'TOO_LARGE', 413);
+  if (file.size > MAX_UPLOAD_BYTES)
+    return new UploadError(
+      `Too large: ${(file.size / 2 ** 20).toFixed(0)} MB; the limit is 200 MB.`,
+      'TOO_LARGE',
+      413,
+    );
   if (file.size === 0) return new UploadError('This file is empty.', 'EMPTY', 400);
-  if (file.type && !file.type.startsWith('audio/') && file.type !== 'video/mp4' && file.type !== 'video/webm' && !AUDIO_EXT.test(file.name))
-    return new UploadError(`Not an audio file (${file.type}). Gotify takes MP3, FLAC, Ogg, M4A, WAV…`, 'UNSUPPORTED_MEDIA_TYPE', 415);
+  if (
+    file.type &&
+    !file.type.startsWith('audio/') &&
+    file.type !== 'video/mp4' &&
+    file.type !== 'video/webm' &&
+    !AUDIO_EXT.test(file.name)
+  )
+    return new UploadError(
+      `Not an audio file (${file.type}). Gotify takes MP3, FLAC, Ogg, M4A, WAV…`,
+      'UNSUPPORTED_MEDIA_TYPE',
+      415,
+    );
   return null;
 }
 
 /** Human message for a failed upload/inspect response. */
-export function explain(status: number, body: { error?: { code?: string; message?: string } } | null): UploadError {
+export function explain(
+  status: number,
+  body: { error?: { code?: string; message?: string } } | null,
+): UploadError {
   const code = body?.error?.code ?? `HTTP_${status}`;
   const detail = body?.error?.message ?? '';
   if (code === 'PAYLOAD_TOO_LARGE') status = 413;
@@ -70,7 +88,11 @@ export function explain(status: number, body: { error?: { code?: string; message
     case 413:
       return new UploadError('Too large: the limit is 200 MB per file.', code, status);
     case 415:
-      return new UploadError(`Not an audio file Gotify can read${detail ? ` (${detail})` : ''}.`, code, status);
+      return new UploadError(
+        `Not an audio file Gotify can read${detail ? ` (${detail})` : ''}.`,
+        code,
+        status,
+      );
     case 401:
       return new UploadError(`Not allowed to upload${detail ? `: ${detail}` : ''}.`, code, status);
     default:
@@ -87,9 +109,13 @@ export async function inspectFile(rotation: EndpointRotation, file: File): Promi
       const res = await fetch(`${ep.http}/upload/inspect`, {
         method: 'POST',
         body: file,
-        headers: { 'x-filename': encodeURIComponent(file.name), 'content-type': file.type || 'application/octet-stream' },
+        headers: {
+          'x-filename': encodeURIComponent(file.name),
+          'content-type': file.type || 'application/octet-stream',
+        },
       });
-      const body = (await res.json().catch(() => null)) as (InspectedTags & { error?: { code?: string; message?: string } }) | null;
+      const body = (await res.json().catch(() => null)) as
+        (InspectedTags & { error?: { code?: string; message?: string } }) | null;
       if (!res.ok) throw explain(res.status, body);
       return body ?? {};
     } catch (e) {
@@ -120,7 +146,12 @@ function query(edits: TagEdits): string {
   return s ? `?${s}` : '';
 }
 
-export function uploadFile(rotation: EndpointRotation, file: File, edits: TagEdits, cb: UploadCallbacks): UploadHandle {
+export function uploadFile(
+  rotation: EndpointRotation,
+  file: File,
+  edits: TagEdits,
+  cb: UploadCallbacks,
+): UploadHandle {
   let xhr: XMLHttpRequest | null = null;
   let aborted = false;
   const attempt = (url: string) =>

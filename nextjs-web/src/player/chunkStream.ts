@@ -32,7 +32,11 @@ export interface Sink<T> {
 }
 
 /** Opens one subscription on one endpoint; returns a dispose function. */
-export type SubscribeFn = (endpoint: Endpoint, args: { songId: string; fromIndex: number }, sink: Sink<ChunkMessage>) => () => void;
+export type SubscribeFn = (
+  endpoint: Endpoint,
+  args: { songId: string; fromIndex: number },
+  sink: Sink<ChunkMessage>,
+) => () => void;
 
 /** Things worth a log line or a debug counter. */
 export type StreamEvent =
@@ -109,9 +113,17 @@ function isFatal(err: unknown): string | null {
 export function describeError(err: unknown): string {
   if (Array.isArray(err)) return err.map(describeError).join('; ');
   if (err && typeof err === 'object') {
-    const o = err as { message?: unknown; code?: unknown; reason?: unknown; type?: unknown; extensions?: { code?: unknown } };
-    if (typeof o.message === 'string') return o.extensions?.code ? `${String(o.extensions.code)}: ${o.message}` : o.message;
-    if (typeof o.code === 'number') return `socket closed (${o.code}${o.reason ? ` ${String(o.reason)}` : ''})`;
+    const o = err as {
+      message?: unknown;
+      code?: unknown;
+      reason?: unknown;
+      type?: unknown;
+      extensions?: { code?: unknown };
+    };
+    if (typeof o.message === 'string')
+      return o.extensions?.code ? `${String(o.extensions.code)}: ${o.message}` : o.message;
+    if (typeof o.code === 'number')
+      return `socket closed (${o.code}${o.reason ? ` ${String(o.reason)}` : ''})`;
     if (typeof o.type === 'string') return `socket ${o.type}`;
   }
   return String(err);
@@ -125,7 +137,16 @@ export function makeChunkStream(opts: ChunkStreamOptions): ChunkStream {
   const stallMs = opts.stallTimeoutMs ?? STALL_TIMEOUT_MS;
   const maxFailures = opts.maxConsecutiveFailures ?? MAX_CONSECUTIVE_FAILURES;
   const backoffMs = opts.backoffMs ?? RETRY_BACKOFF_MS;
-  const s: ChunkStreamStats = { phase: 'idle', nextIndex: opts.fromIndex ?? 0, total: null, received: 0, duplicates: 0, failovers: 0, stalls: 0, endpoint: null };
+  const s: ChunkStreamStats = {
+    phase: 'idle',
+    nextIndex: opts.fromIndex ?? 0,
+    total: null,
+    received: 0,
+    duplicates: 0,
+    failovers: 0,
+    stalls: 0,
+    endpoint: null,
+  };
   let generation = 0;
   let dispose: (() => void) | null = null;
   let stallTimer: unknown = null;
@@ -180,7 +201,8 @@ export function makeChunkStream(opts: ChunkStreamOptions): ChunkStream {
       opts.rotation.fail(ep);
       emit({ type: 'failover', endpoint: ep, reason, nextIndex: s.nextIndex });
     }
-    if (failuresInRow >= maxFailures) return fatal(`gave up after ${failuresInRow} failed attempts: ${reason}`);
+    if (failuresInRow >= maxFailures)
+      return fatal(`gave up after ${failuresInRow} failed attempts: ${reason}`);
     const round = Math.max(1, opts.rotation.list().length);
     const delay = failuresInRow % round === 0 ? backoffMs : 0;
     if (delay === 0) return open();
@@ -207,47 +229,51 @@ export function makeChunkStream(opts: ChunkStreamOptions): ChunkStream {
     emit({ type: 'subscribe', endpoint: ep, fromIndex: s.nextIndex, attempt: failuresInRow + 1 });
     armStall(gen);
     let settled = false;
-    const d = opts.subscribe(ep, { songId: opts.songId, fromIndex: s.nextIndex }, {
-      next(c) {
-        if (gen !== generation || settled) return;
-        armStall(gen);
-        if (c.index < s.nextIndex) {
-          s.duplicates++;
-          emit({ type: 'duplicate', index: c.index });
-          return;
-        }
-        if (c.index > s.nextIndex) {
+    const d = opts.subscribe(
+      ep,
+      { songId: opts.songId, fromIndex: s.nextIndex },
+      {
+        next(c) {
+          if (gen !== generation || settled) return;
+          armStall(gen);
+          if (c.index < s.nextIndex) {
+            s.duplicates++;
+            emit({ type: 'duplicate', index: c.index });
+            return;
+          }
+          if (c.index > s.nextIndex) {
+            settled = true;
+            return failOver(`gap: got chunk ${c.index}, wanted ${s.nextIndex}`);
+          }
+          if (failuresInRow > 0) opts.rotation.succeed(ep);
+          failuresInRow = 0;
+          s.total = c.total;
+          s.received++;
+          s.nextIndex = c.index + 1;
+          opts.onChunk(c);
+          if (gen !== generation) return; // onChunk paused, seeked or stopped us
+          if (s.total !== null && s.nextIndex >= s.total) {
+            settled = true;
+            close();
+            s.phase = 'complete';
+            emit({ type: 'complete' });
+            opts.onComplete?.();
+          }
+        },
+        error(err) {
+          if (gen !== generation || settled) return;
           settled = true;
-          return failOver(`gap: got chunk ${c.index}, wanted ${s.nextIndex}`);
-        }
-        if (failuresInRow > 0) opts.rotation.succeed(ep);
-        failuresInRow = 0;
-        s.total = c.total;
-        s.received++;
-        s.nextIndex = c.index + 1;
-        opts.onChunk(c);
-        if (gen !== generation) return; // onChunk paused, seeked or stopped us
-        if (s.total !== null && s.nextIndex >= s.total) {
+          const f = isFatal(err);
+          if (f) return fatal(f);
+          failOver(describeError(err));
+        },
+        complete() {
+          if (gen !== generation || settled) return;
           settled = true;
-          close();
-          s.phase = 'complete';
-          emit({ type: 'complete' });
-          opts.onComplete?.();
-        }
+          failOver('stream ended early'); // a complete stream ends via the last index above
+        },
       },
-      error(err) {
-        if (gen !== generation || settled) return;
-        settled = true;
-        const f = isFatal(err);
-        if (f) return fatal(f);
-        failOver(describeError(err));
-      },
-      complete() {
-        if (gen !== generation || settled) return;
-        settled = true;
-        failOver('stream ended early'); // a complete stream ends via the last index above
-      },
-    });
+    );
     if (gen === generation && s.phase === 'active') dispose = d;
     else d();
   }

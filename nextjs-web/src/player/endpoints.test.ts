@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { endpointFromHttp, makeEndpointRotation } from './endpoints';
 
-const [A, B, C] = ['http://127.0.0.1:4000', 'http://127.0.0.1:4001', 'http://127.0.0.1:4002'].map((u) => endpointFromHttp(u)) as [
+const [A, B, C] = ['http://127.0.0.1:4000', 'http://127.0.0.1:4001', 'http://127.0.0.1:4002'].map((u) =>
+  endpointFromHttp(u),
+) as [
   ReturnType<typeof endpointFromHttp>,
   ReturnType<typeof endpointFromHttp>,
   ReturnType<typeof endpointFromHttp>,

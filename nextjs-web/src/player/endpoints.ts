@@ -61,7 +61,9 @@ export function makeEndpointRotation(opts: RotationOptions = {}): EndpointRotati
     const n = list.length;
     const rotated = Array.from({ length: n }, (_, i) => list[(cursor + i) % n]!);
     const healthy = rotated.filter((e) => !isDemoted(e));
-    const demoted = rotated.filter(isDemoted).sort((a, b) => failedAt.get(keyOf(a))! - failedAt.get(keyOf(b))!);
+    const demoted = rotated
+      .filter(isDemoted)
+      .sort((a, b) => failedAt.get(keyOf(a))! - failedAt.get(keyOf(b))!);
     return [...healthy, ...demoted];
   }
 

@@ -56,7 +56,16 @@ export interface EngineOptions {
 const LOG_LINES = 80;
 
 export function makePlayerEngine({ audio, rotation, subscribe }: EngineOptions): PlayerEngine {
-  let state: PlayerState = { queue: Q.emptyQueue, status: 'idle', position: 0, duration: 0, bufferedAhead: 0, volume: 1, muted: false, error: null };
+  let state: PlayerState = {
+    queue: Q.emptyQueue,
+    status: 'idle',
+    position: 0,
+    duration: 0,
+    bufferedAhead: 0,
+    volume: 1,
+    muted: false,
+    error: null,
+  };
   const listeners = new Set<() => void>();
   let attached: AttachedSong | null = null;
   let loader: TrackLoader | null = null;
@@ -64,7 +73,15 @@ export function makePlayerEngine({ audio, rotation, subscribe }: EngineOptions):
   let wantPlay = false;
   let waiting = false;
   let seeking = false;
-  const counters = { chunksReceived: 0, duplicates: 0, failovers: 0, streamStalls: 0, playbackStalls: 0, songsStarted: 0, prefetchHits: 0 };
+  const counters = {
+    chunksReceived: 0,
+    duplicates: 0,
+    failovers: 0,
+    streamStalls: 0,
+    playbackStalls: 0,
+    songsStarted: 0,
+    prefetchHits: 0,
+  };
   const events: string[] = [];
   let lastEndpoint: string | null = null;
 
@@ -76,7 +93,9 @@ export function makePlayerEngine({ audio, rotation, subscribe }: EngineOptions):
   function set(patch: Partial<PlayerState>) {
     const nextState = { ...state, ...patch };
     nextState.status = statusOf(nextState);
-    if (Object.keys(nextState).some((k) => nextState[k as keyof PlayerState] !== state[k as keyof PlayerState])) {
+    if (
+      Object.keys(nextState).some((k) => nextState[k as keyof PlayerState] !== state[k as keyof PlayerState])
+    ) {
       state = nextState;
       for (const fn of listeners) fn();
     }
@@ -186,7 +205,15 @@ export function makePlayerEngine({ audio, rotation, subscribe }: EngineOptions):
   function maybePrefetch() {
     const up = Q.upcoming(state.queue);
     const prefetching = !!prefetch && prefetch.songId === up?.id;
-    if (!shouldPrefetch({ position: audio.currentTime, duration: attached?.duration() ?? 0, hasNext: !!up, prefetching })) return;
+    if (
+      !shouldPrefetch({
+        position: audio.currentTime,
+        duration: attached?.duration() ?? 0,
+        hasNext: !!up,
+        prefetching,
+      })
+    )
+      return;
     retire(prefetch);
     log(`prefetch next: ${up!.title}`);
     prefetch = newLoader(up!.id, PREFETCH_MAX_BYTES);
@@ -201,7 +228,11 @@ export function makePlayerEngine({ audio, rotation, subscribe }: EngineOptions):
   on('timeupdate', () => {
     attached?.pump();
     maybePrefetch();
-    set({ position: audio.currentTime, bufferedAhead: attached?.bufferedAhead() ?? 0, duration: attached?.duration() ?? state.duration });
+    set({
+      position: audio.currentTime,
+      bufferedAhead: attached?.bufferedAhead() ?? 0,
+      duration: attached?.duration() ?? state.duration,
+    });
   });
   on('playing', () => {
     waiting = false;
@@ -235,14 +266,19 @@ export function makePlayerEngine({ audio, rotation, subscribe }: EngineOptions):
   });
   on('volumechange', () => set({ volume: audio.volume, muted: audio.muted }));
   on('error', () => {
-    if (audio.error && Q.current(state.queue)) set({ error: `Audio error: ${audio.error.message || `code ${audio.error.code}`}` });
+    if (audio.error && Q.current(state.queue))
+      set({ error: `Audio error: ${audio.error.message || `code ${audio.error.code}`}` });
   });
 
   function updateMediaSession() {
     const song = Q.current(state.queue);
     if (typeof navigator === 'undefined' || !('mediaSession' in navigator) || !song) return;
     try {
-      navigator.mediaSession.metadata = new MediaMetadata({ title: song.title, artist: song.artist, album: song.album ?? '' });
+      navigator.mediaSession.metadata = new MediaMetadata({
+        title: song.title,
+        artist: song.artist,
+        album: song.album ?? '',
+      });
     } catch {
       /* unsupported */
     }
@@ -329,7 +365,14 @@ export function makePlayerEngine({ audio, rotation, subscribe }: EngineOptions):
         prefetchHits: counters.prefetchHits,
         stream: cur ?? null,
         queuedBytes: loader?.queuedBytes() ?? 0,
-        prefetch: prefetch ? { songId: prefetch.songId, chunks: prefetch.queuedChunks(), bytes: prefetch.queuedBytes(), complete: prefetch.complete() } : null,
+        prefetch: prefetch
+          ? {
+              songId: prefetch.songId,
+              chunks: prefetch.queuedChunks(),
+              bytes: prefetch.queuedBytes(),
+              complete: prefetch.complete(),
+            }
+          : null,
         error: state.error,
         events: [...events],
       };

@@ -21,7 +21,18 @@ export interface FakeSub {
 
 export function fakeChunk(songId: string, index: number, total: number, size = 4): ChunkMessage {
   const bytes = Buffer.alloc(size, index % 256);
-  return { songId, index, total, offset: index * size, size, hash: 'h' + index, mimeType: 'audio/mpeg', data: bytes.toString('base64'), durationSeconds: total, songSize: total * size };
+  return {
+    songId,
+    index,
+    total,
+    offset: index * size,
+    size,
+    hash: 'h' + index,
+    mimeType: 'audio/mpeg',
+    data: bytes.toString('base64'),
+    durationSeconds: total,
+    songSize: total * size,
+  };
 }
 
 export function makeFakeServer(total: number) {
@@ -71,7 +82,9 @@ export function makeManualTimers() {
   function advance(ms: number) {
     const until = now + ms;
     for (;;) {
-      const due = [...pending.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+      const due = [...pending.entries()]
+        .filter(([, t]) => t.at <= until)
+        .sort((a, b) => a[1].at - b[1].at)[0];
       if (!due) break;
       pending.delete(due[0]);
       now = due[1].at;

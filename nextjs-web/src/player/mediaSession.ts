@@ -6,7 +6,15 @@
  * Browser only (MediaSource, URL.createObjectURL). Queue, prefetch and state live in engine.ts.
  */
 import { BUFFER_BEHIND_S, SEEK_LOCAL_SLACK_S } from './constants';
-import { feedDecision, makeLayout, makeTimeMap, planSeek, type ChunkLayout, type SeekPlan, type TimeMap } from './planner';
+import {
+  feedDecision,
+  makeLayout,
+  makeTimeMap,
+  planSeek,
+  type ChunkLayout,
+  type SeekPlan,
+  type TimeMap,
+} from './planner';
 import type { QueueSong } from './queue';
 import type { LoadedChunk, TrackLoader } from './trackLoader';
 
@@ -37,7 +45,11 @@ export interface AttachedSong {
 
 export function canStream(mime: string): boolean {
   const base = mime.split(';')[0]!.trim().toLowerCase();
-  return typeof MediaSource !== 'undefined' && MSE_SEEKABLE.includes(base) && MediaSource.isTypeSupported(base === 'audio/mp3' ? 'audio/mpeg' : base);
+  return (
+    typeof MediaSource !== 'undefined' &&
+    MSE_SEEKABLE.includes(base) &&
+    MediaSource.isTypeSupported(base === 'audio/mp3' ? 'audio/mpeg' : base)
+  );
 }
 
 function lastEnd(r: TimeRanges): number {
@@ -56,10 +68,12 @@ export function attachSong(o: MediaSessionOptions): AttachedSong {
   const ahead = () => {
     const t = audio.currentTime;
     const b = audio.buffered;
-    for (let i = 0; i < b.length; i++) if (b.start(i) <= t + SEEK_LOCAL_SLACK_S && t <= b.end(i)) return b.end(i) - t;
+    for (let i = 0; i < b.length; i++)
+      if (b.start(i) <= t + SEEK_LOCAL_SLACK_S && t <= b.end(i)) return b.end(i) - t;
     return 0;
   };
-  const duration = () => (metaDuration > 0 ? metaDuration : Number.isFinite(audio.duration) ? audio.duration : 0);
+  const duration = () =>
+    metaDuration > 0 ? metaDuration : Number.isFinite(audio.duration) ? audio.duration : 0;
 
   if (mode === 'blob') {
     loader.setMaxQueueBytes(Number.POSITIVE_INFINITY);
@@ -91,7 +105,12 @@ export function attachSong(o: MediaSessionOptions): AttachedSong {
     };
   }
 
-  const layout: ChunkLayout = makeLayout(size, song.chunkSize ?? undefined, song.firstChunkSize ?? undefined, song.chunkCount ?? undefined);
+  const layout: ChunkLayout = makeLayout(
+    size,
+    song.chunkSize ?? undefined,
+    song.firstChunkSize ?? undefined,
+    song.chunkCount ?? undefined,
+  );
   const map: TimeMap = makeTimeMap(size, metaDuration);
   const ms = new MediaSource();
   url = URL.createObjectURL(ms);
@@ -111,7 +130,8 @@ export function attachSong(o: MediaSessionOptions): AttachedSong {
     if (metaDuration > 0) ms.duration = metaDuration;
     sb.addEventListener('updateend', onUpdateEnd);
     sb.addEventListener('error', () => o.log('SourceBuffer error'));
-    if (pendingReset) runReset(); // the user seeked before the MediaSource opened
+    if (pendingReset)
+      runReset(); // the user seeked before the MediaSource opened
     else pump();
   });
 
@@ -121,7 +141,8 @@ export function attachSong(o: MediaSessionOptions): AttachedSong {
       removing = false;
       if (pendingReset) return finishReset();
     } else if (pendingReset) return runReset();
-    if (lastAppended && exact && sb.buffered.length) map.add(lastAppended.offset + lastAppended.size, lastEnd(sb.buffered));
+    if (lastAppended && exact && sb.buffered.length)
+      map.add(lastAppended.offset + lastAppended.size, lastEnd(sb.buffered));
     lastAppended = null;
     if (!started && sb.buffered.length) {
       started = true;
@@ -167,7 +188,8 @@ export function attachSong(o: MediaSessionOptions): AttachedSong {
         lastAppended = c;
       } catch (e) {
         held = c;
-        if ((e as DOMException).name === 'QuotaExceededError' && audio.currentTime > 5) sb.remove(0, audio.currentTime - 5);
+        if ((e as DOMException).name === 'QuotaExceededError' && audio.currentTime > 5)
+          sb.remove(0, audio.currentTime - 5);
         else o.log(`appendBuffer failed: ${String(e)}`);
       }
       return;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { chunkIndexForOffset, chunkOffset, feedDecision, makeLayout, makeTimeMap, planSeek, shouldPrefetch } from './planner';
+import {
+  chunkIndexForOffset,
+  chunkOffset,
+  feedDecision,
+  makeLayout,
+  makeTimeMap,
+  planSeek,
+  shouldPrefetch,
+} from './planner';
 
 const KiB = 1024;
 

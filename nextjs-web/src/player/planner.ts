@@ -23,7 +23,12 @@ export interface ChunkLayout {
   chunkCount: number;
 }
 
-export function makeLayout(size: number, chunkSize = DEFAULT_CHUNK_SIZE, firstChunkSize = DEFAULT_FIRST_CHUNK_SIZE, chunkCount?: number): ChunkLayout {
+export function makeLayout(
+  size: number,
+  chunkSize = DEFAULT_CHUNK_SIZE,
+  firstChunkSize = DEFAULT_FIRST_CHUNK_SIZE,
+  chunkCount?: number,
+): ChunkLayout {
   const first = Math.min(firstChunkSize, size);
   const count = chunkCount ?? (size <= first ? 1 : 1 + Math.ceil((size - first) / chunkSize));
   return { size, chunkSize, firstChunkSize: first, chunkCount: Math.max(1, count) };
@@ -65,7 +70,8 @@ export function makeTimeMap(size: number, duration: number): TimeMap {
     for (let i = 1; i < pts.length; i++) {
       const a = pts[i - 1]!;
       const b = pts[i]!;
-      if (x <= b[xi]) return b[xi] === a[xi] ? a[yi] : a[yi] + ((x - a[xi]) * (b[yi] - a[yi])) / (b[xi] - a[xi]);
+      if (x <= b[xi])
+        return b[xi] === a[xi] ? a[yi] : a[yi] + ((x - a[xi]) * (b[yi] - a[yi])) / (b[xi] - a[xi]);
     }
     return pts[pts.length - 1]![yi];
   };
@@ -105,13 +111,23 @@ export function planSeek(l: ChunkLayout, map: TimeMap, time: number): SeekPlan {
 }
 
 /** True when the next song should start downloading now. */
-export function shouldPrefetch(s: { position: number; duration: number; hasNext: boolean; prefetching: boolean }): boolean {
+export function shouldPrefetch(s: {
+  position: number;
+  duration: number;
+  hasNext: boolean;
+  prefetching: boolean;
+}): boolean {
   if (!s.hasNext || s.prefetching || !(s.duration > 0)) return false;
   return s.duration - s.position <= PREFETCH_REMAINING_S;
 }
 
 /** Whether to feed more audio to the decoder, with hysteresis between the target and the high mark. */
-export function feedDecision(bufferedAhead: number, feeding: boolean, target = BUFFER_TARGET_S, high = BUFFER_HIGH_S): boolean {
+export function feedDecision(
+  bufferedAhead: number,
+  feeding: boolean,
+  target = BUFFER_TARGET_S,
+  high = BUFFER_HIGH_S,
+): boolean {
   if (bufferedAhead >= high) return false;
   if (bufferedAhead < target) return true;
   return feeding;

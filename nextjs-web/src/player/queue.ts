@@ -43,7 +43,10 @@ export function enqueue(q: QueueState, songs: QueueSong[]): QueueState {
 /** Insert right after the current song ("play next"). */
 export function playNext(q: QueueState, songs: QueueSong[]): QueueState {
   const at = q.index + 1;
-  return { items: [...q.items.slice(0, at), ...songs, ...q.items.slice(at)], index: q.index < 0 ? 0 : q.index };
+  return {
+    items: [...q.items.slice(0, at), ...songs, ...q.items.slice(at)],
+    index: q.index < 0 ? 0 : q.index,
+  };
 }
 
 export function next(q: QueueState): QueueState | null {

@@ -8,7 +8,13 @@ describe('TrackLoader', () => {
     const server = makeFakeServer(20);
     const mt = makeManualTimers();
     const rotation = makeEndpointRotation({ endpoints: [endpointFromHttp('http://127.0.0.1:4000')] });
-    const loader = makeTrackLoader({ songId: 's', rotation, subscribe: server.subscribe, timers: mt.timers, maxQueueBytes: 16 });
+    const loader = makeTrackLoader({
+      songId: 's',
+      rotation,
+      subscribe: server.subscribe,
+      timers: mt.timers,
+      maxQueueBytes: 16,
+    });
     loader.start();
     server.last().pushUntil(20); // each fake chunk is 4 bytes: pauses after 4 chunks
     expect(loader.queuedChunks()).toBe(4);
@@ -24,7 +30,12 @@ describe('TrackLoader', () => {
   it('restartAt drops the queue (a seek) and reports completion', () => {
     const server = makeFakeServer(5);
     const rotation = makeEndpointRotation({ endpoints: [endpointFromHttp('http://127.0.0.1:4000')] });
-    const loader = makeTrackLoader({ songId: 's', rotation, subscribe: server.subscribe, timers: makeManualTimers().timers });
+    const loader = makeTrackLoader({
+      songId: 's',
+      rotation,
+      subscribe: server.subscribe,
+      timers: makeManualTimers().timers,
+    });
     loader.start();
     server.last().pushUntil(2);
     loader.restartAt(3);

@@ -6,7 +6,13 @@
  * Does not touch MediaSource or the DOM.
  */
 import { LOADER_MAX_QUEUE_BYTES } from './constants';
-import { makeChunkStream, type ChunkMessage, type ChunkStream, type ChunkStreamOptions, type ChunkStreamStats } from './chunkStream';
+import {
+  makeChunkStream,
+  type ChunkMessage,
+  type ChunkStream,
+  type ChunkStreamOptions,
+  type ChunkStreamStats,
+} from './chunkStream';
 
 /** A chunk with its bytes decoded. */
 export interface LoadedChunk {
@@ -70,7 +76,16 @@ export function makeTrackLoader(opts: TrackLoaderOptions): TrackLoader {
     ...opts,
     onChunk(c: ChunkMessage) {
       const b = decode(c.data);
-      queue.push({ index: c.index, total: c.total, offset: c.offset, size: c.size, mimeType: c.mimeType, durationSeconds: c.durationSeconds ?? null, songSize: c.songSize, bytes: b });
+      queue.push({
+        index: c.index,
+        total: c.total,
+        offset: c.offset,
+        size: c.size,
+        mimeType: c.mimeType,
+        durationSeconds: c.durationSeconds ?? null,
+        songSize: c.songSize,
+        bytes: b,
+      });
       bytes += b.byteLength;
       if (bytes >= maxBytes) stream.pause();
       opts.onUpdate?.();

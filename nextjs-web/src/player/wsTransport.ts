@@ -18,7 +18,16 @@ const CONNECTION_ACK_WAIT_MS = 3_000;
 export const SONG_CHUNKS = /* GraphQL */ `
   subscription SongChunks($songId: ID!, $fromIndex: Int) {
     songChunks(songId: $songId, fromIndex: $fromIndex) {
-      songId index total offset size hash mimeType data durationSeconds songSize
+      songId
+      index
+      total
+      offset
+      size
+      hash
+      mimeType
+      data
+      durationSeconds
+      songSize
     }
   }
 `;

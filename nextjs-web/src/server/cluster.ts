@@ -66,20 +66,30 @@ export async function clusterSnapshot(dnsNodes: string[], staticApiUrls: string[
   const now = Date.now();
   const regs = await Promise.all(
     dnsNodes.map(async (d) => {
-      const [nodes, h] = await Promise.all([fetchRegistry(d, SOURCE_TIMEOUT_MS).catch((e: Error) => e), probe(`${httpBase(d)}/healthz`)]);
+      const [nodes, h] = await Promise.all([
+        fetchRegistry(d, SOURCE_TIMEOUT_MS).catch((e: Error) => e),
+        probe(`${httpBase(d)}/healthz`),
+      ]);
       return { url: d, nodes, ...h };
     }),
   );
   const live = new Map<string, RegistryNode>();
-  for (const r of regs) if (Array.isArray(r.nodes)) for (const n of r.nodes) live.set(`${n.role}/${n.name}`, n);
-  for (const [k, n] of live) seen.set(k, { node: n, lastSeen: typeof n.lastSeen === 'number' ? n.lastSeen : now });
+  for (const r of regs)
+    if (Array.isArray(r.nodes)) for (const n of r.nodes) live.set(`${n.role}/${n.name}`, n);
+  for (const [k, n] of live)
+    seen.set(k, { node: n, lastSeen: typeof n.lastSeen === 'number' ? n.lastSeen : now });
   if (live.size === 0)
     for (const u of staticApiUrls) {
       const url = new URL(u);
       const k = `api/${url.host}`;
-      if (!seen.has(k)) seen.set(k, { node: { role: 'api', name: url.host, host: url.hostname, port: Number(url.port || 80) }, lastSeen: 0 });
+      if (!seen.has(k))
+        seen.set(k, {
+          node: { role: 'api', name: url.host, host: url.hostname, port: Number(url.port || 80) },
+          lastSeen: 0,
+        });
     }
-  for (const [k, s] of seen) if (!live.has(k) && s.lastSeen > 0 && now - s.lastSeen > FORGET_AFTER_MS) seen.delete(k);
+  for (const [k, s] of seen)
+    if (!live.has(k) && s.lastSeen > 0 && now - s.lastSeen > FORGET_AFTER_MS) seen.delete(k);
 
   const nodes = await Promise.all(
     [...seen.entries()].map(async ([k, s]): Promise<ClusterNode> => {
@@ -98,10 +108,19 @@ export async function clusterSnapshot(dnsNodes: string[], staticApiUrls: string[
     }),
   );
   const order = ['dns', 'web', 'api', 'tracker', 'peer'];
-  nodes.sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role) || a.name.localeCompare(b.name, undefined, { numeric: true }));
+  nodes.sort(
+    (a, b) =>
+      order.indexOf(a.role) - order.indexOf(b.role) ||
+      a.name.localeCompare(b.name, undefined, { numeric: true }),
+  );
   return {
     at: new Date(now).toISOString(),
-    dns: regs.map((r) => ({ url: r.url, alive: !r.error && Array.isArray(r.nodes), health: r.health, error: r.error ?? (r.nodes instanceof Error ? r.nodes.message : null) })),
+    dns: regs.map((r) => ({
+      url: r.url,
+      alive: !r.error && Array.isArray(r.nodes),
+      health: r.health,
+      error: r.error ?? (r.nodes instanceof Error ? r.nodes.message : null),
+    })),
     nodes,
   };
 }

@@ -24,7 +24,12 @@ export interface WebConfig {
 }
 
 const list = (v: string | undefined): string[] | undefined =>
-  v === undefined ? undefined : v.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+  v === undefined
+    ? undefined
+    : v
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 /** `host:port` or a URL → an http(s) base URL without trailing slash. */
 export function httpBase(s: string): string {
@@ -32,16 +37,24 @@ export function httpBase(s: string): string {
   return withScheme.replace(/\/+$/, '');
 }
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WebConfig> = {}): WebConfig {
+export function readConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<WebConfig> = {},
+): WebConfig {
   const port = overrides.port ?? Number(env.PORT ?? 3000);
   return {
     port,
     host: overrides.host ?? env.HOST ?? '127.0.0.1',
     name: overrides.name ?? env.GOTIFY_NODE_NAME ?? `web-${port}`,
     dnsServers: overrides.dnsServers ?? list(env.GOTIFY_DNS_SERVERS) ?? ['127.0.0.1:5353', '127.0.0.1:5354'],
-    dnsNodes: (overrides.dnsNodes ?? list(env.GOTIFY_DNS_NODES) ?? ['127.0.0.1:8053', '127.0.0.1:8054']).map(httpBase),
+    dnsNodes: (overrides.dnsNodes ?? list(env.GOTIFY_DNS_NODES) ?? ['127.0.0.1:8053', '127.0.0.1:8054']).map(
+      httpBase,
+    ),
     zone: overrides.zone ?? env.GOTIFY_ZONE ?? 'gotify.local',
     clusterKey: overrides.clusterKey ?? env.GOTIFY_CLUSTER_KEY ?? '',
-    apiUrls: (overrides.apiUrls ?? list(env.GOTIFY_API_URLS) ?? ['http://127.0.0.1:4000', 'http://127.0.0.1:4001']).map(httpBase),
+    apiUrls: (
+      overrides.apiUrls ??
+      list(env.GOTIFY_API_URLS) ?? ['http://127.0.0.1:4000', 'http://127.0.0.1:4001']
+    ).map(httpBase),
   };
 }

@@ -50,7 +50,9 @@ export function srvResolver(servers: string[], zone: string): ResolveApi {
     const srv = await r.resolveSrv(`_api._tcp.${zone}`);
     const out = await Promise.all(
       srv.map(async (s) => {
-        const host = /^\d+\.\d+\.\d+\.\d+$/.test(s.name) ? s.name : ((await r.resolve4(s.name).catch(() => []))[0] ?? s.name);
+        const host = /^\d+\.\d+\.\d+\.\d+$/.test(s.name)
+          ? s.name
+          : ((await r.resolve4(s.name).catch(() => []))[0] ?? s.name);
         return { host, port: s.port, name: s.name.split('.')[0] };
       }),
     );
@@ -75,7 +77,9 @@ export function parseRegistry(body: unknown): RegistryNode[] {
     : body && typeof body === 'object' && Array.isArray((body as { nodes?: unknown }).nodes)
       ? (body as { nodes: unknown[] }).nodes
       : body && typeof body === 'object'
-        ? Object.entries(body as Record<string, unknown>).flatMap(([role, v]) => (Array.isArray(v) ? v.map((n) => ({ role, ...(n as object) })) : []))
+        ? Object.entries(body as Record<string, unknown>).flatMap(([role, v]) =>
+            Array.isArray(v) ? v.map((n) => ({ role, ...(n as object) })) : [],
+          )
         : [];
   return raw.filter((n): n is RegistryNode => {
     const o = n as Partial<RegistryNode>;
@@ -84,7 +88,10 @@ export function parseRegistry(body: unknown): RegistryNode[] {
 }
 
 export async function fetchRegistry(dnsNode: string, timeoutMs = SOURCE_TIMEOUT_MS): Promise<RegistryNode[]> {
-  const res = await fetch(`${httpBase(dnsNode)}/nodes`, { signal: AbortSignal.timeout(timeoutMs), cache: 'no-store' });
+  const res = await fetch(`${httpBase(dnsNode)}/nodes`, {
+    signal: AbortSignal.timeout(timeoutMs),
+    cache: 'no-store',
+  });
   if (!res.ok) throw new Error(`${dnsNode}/nodes answered ${res.status}`);
   return parseRegistry(await res.json());
 }
@@ -100,7 +107,10 @@ export function registryResolver(dnsNodes: string[]): ResolveApi {
 }
 
 export function nodeToEndpoint(n: ApiNode & { meta?: Record<string, unknown> }): Endpoint {
-  const url = typeof n.meta?.url === 'string' ? n.meta.url : `http://${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`;
+  const url =
+    typeof n.meta?.url === 'string'
+      ? n.meta.url
+      : `http://${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`;
   return endpointFromHttp(url, n.name, typeof n.meta?.stream === 'string' ? n.meta.stream : undefined);
 }
 
@@ -125,13 +135,19 @@ export function makeDirectory(opts: DirectoryOptions): Directory {
       try {
         const nodes = await withTimeout(s.resolve(), SOURCE_TIMEOUT_MS, s.kind);
         const eps = dedupe(nodes.map(nodeToEndpoint));
-        if (eps.length) return { endpoints: eps, source: s.kind, errors, resolvedAt: new Date().toISOString() };
+        if (eps.length)
+          return { endpoints: eps, source: s.kind, errors, resolvedAt: new Date().toISOString() };
         errors.push(`${s.kind}: no live API node`);
       } catch (e) {
         errors.push(`${s.kind}: ${(e as Error).message}`);
       }
     }
-    return { endpoints: opts.staticUrls.map((u) => endpointFromHttp(u)), source: 'static', errors, resolvedAt: new Date().toISOString() };
+    return {
+      endpoints: opts.staticUrls.map((u) => endpointFromHttp(u)),
+      source: 'static',
+      errors,
+      resolvedAt: new Date().toISOString(),
+    };
   }
 
   return {

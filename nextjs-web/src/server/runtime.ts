@@ -20,7 +20,12 @@ const g = globalThis as unknown as { __gotifyWeb?: WebRuntime };
 export function runtime(): WebRuntime {
   if (!g.__gotifyWeb) {
     const config = readConfig();
-    g.__gotifyWeb = { config, directory: defaultDirectory(config), startedAt: Date.now(), phase: () => 'serving' };
+    g.__gotifyWeb = {
+      config,
+      directory: defaultDirectory(config),
+      startedAt: Date.now(),
+      phase: () => 'serving',
+    };
   }
   return g.__gotifyWeb;
 }

@@ -5,5 +5,11 @@ export const dynamic = 'force-dynamic';
 
 export function GET() {
   const r = runtime();
-  return Response.json({ ok: true, role: 'web', name: r.config.name, phase: r.phase(), uptimeMs: Date.now() - r.startedAt });
+  return Response.json({
+    ok: true,
+    role: 'web',
+    name: r.config.name,
+    phase: r.phase(),
+    uptimeMs: Date.now() - r.startedAt,
+  });
 }

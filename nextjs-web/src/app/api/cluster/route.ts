@@ -6,5 +6,7 @@ export const dynamic = 'force-dynamic';
 
 export async function GET() {
   const { config } = runtime();
-  return Response.json(await clusterSnapshot(config.dnsNodes, config.apiUrls), { headers: { 'cache-control': 'no-store' } });
+  return Response.json(await clusterSnapshot(config.dnsNodes, config.apiUrls), {
+    headers: { 'cache-control': 'no-store' },
+  });
 }
