@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<void> {
   let cluster: TestCluster | undefined;
   let apis = opts.api?.split(',').filter(Boolean) ?? [];
   if (apis.length === 0) {
-    cluster = makeTestCluster({ portOffset: 700, counts: { dns: 1, api: 2, peer: 3, tracker: 3 } });
+    cluster = makeTestCluster({ portOffset: 30, counts: { dns: 1, api: 2, peer: 3, tracker: 3 } });
     log('starting a cluster of real processes…');
     await cluster.startAll();
     apis = cluster.apis();

@@ -48,7 +48,7 @@ maybe(`the Web node in a real browser${unavailable ? ` (SKIPPED: ${unavailable})
       })
     ).bytes;
     cluster = makeTestCluster({
-      portOffset: 500,
+      portOffset: 20,
       counts: { dns: 1, api: 2, peer: 3, tracker: 3, web: 1 },
       withoutWeb: false,
     });

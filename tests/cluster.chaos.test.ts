@@ -28,7 +28,7 @@ describe(`chaos: ${SECONDS} s of node failures under load`, () => {
   const failures: string[] = [];
 
   beforeAll(async () => {
-    cluster = makeTestCluster({ portOffset: 900, counts: { dns: 1, api: 2, peer: 4, tracker: 4 } });
+    cluster = makeTestCluster({ portOffset: 40, counts: { dns: 1, api: 2, peer: 4, tracker: 4 } });
     await cluster.startAll();
   }, 240_000);
 

@@ -44,7 +44,7 @@ describe('a running cluster (real processes)', () => {
   let songId: string;
 
   beforeAll(async () => {
-    cluster = makeTestCluster({ portOffset: 300, counts: { dns: 1, api: 2, peer: 3, tracker: 3 } });
+    cluster = makeTestCluster({ portOffset: 10, counts: { dns: 1, api: 2, peer: 3, tracker: 3 } });
     mp3 = (
       await makeTestMp3({
         seconds: 45,

@@ -27,7 +27,10 @@ export interface TestCluster {
 }
 
 export interface TestClusterOptions {
-  /** Port offset; give each test file its own. */
+  /**
+   * Port offset; give each test file its own multiple of 10 (10, 20, …, 90): every role's port range
+   * is narrower than 10, so clusters with different offsets never share a port, nor with `npm start`.
+   */
   portOffset: number;
   counts?: Partial<Record<Role, number>>;
   withoutWeb?: boolean;
