@@ -16,3 +16,4 @@ export { makeMongoStore } from './store/mongo.js';
 export { makeStoreFromEnv } from './store/from-env.js';
 export * from './ops/index.js';
 export { loadOrCreateNodeId, NODE_ID_FILE } from './node-id.js';
+export { startTestMongo, type TestMongo } from './store/test-mongo.js';

@@ -8,32 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { defineStoreContract } from './contract.js';
 import { makeMongoStore } from './mongo.js';
+import { startTestMongo as startMongo } from './test-mongo.js';
 
-/** How long mongodb-memory-server may take to start a local mongod before we give up. */
-const MEMORY_SERVER_START_MS = 15_000;
+/** Database the contract suite writes into (dropped afterwards). */
 const DB = 'gotify_test';
-
-async function startMongo(): Promise<{ uri: string; stop(): Promise<void> } | { skip: string }> {
-  if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: async () => {} };
-  process.env.MONGOMS_RUNTIME_DOWNLOAD ??= 'false';
-  try {
-    const { MongoMemoryServer } = await import('mongodb-memory-server');
-    let timer: NodeJS.Timeout | undefined;
-    const server = await Promise.race([
-      MongoMemoryServer.create(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no mongod within ${MEMORY_SERVER_START_MS} ms`)),
-          MEMORY_SERVER_START_MS,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
-    return { uri: server.getUri(), stop: async () => void (await server.stop()) };
-  } catch (err) {
-    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-    return { skip: `no MONGODB_URI and mongodb-memory-server cannot start mongod (${reason})` };
-  }
-}
 
 const mongo = await startMongo();
 

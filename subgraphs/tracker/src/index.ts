@@ -7,7 +7,7 @@ export type { TrackerNodeOptions, TrackerNodeHandle, TrackerPhase } from './node
 export { makeTrackerSchema, makeTrackerServer, makeTrackerService, trackerSdl, TRACKER_SDL_PATH } from './schema.js';
 export type { TrackerSchemaDeps, TrackerService } from './schema.js';
 export { normalise, words } from './normalise.js';
-export { filterName, indexNames, searchNames, queryWordKeyNames, wordKeyNames, deletions, songWords } from './keys.js';
+export { filterName, filterLookupName, indexNames, searchNames, queryWordKeyNames, wordKeyNames, deletions, songWords } from './keys.js';
 export { matchWord, osaDistance, scoreSong, queryWords } from './search.js';
 export { depthLimit } from './depth.js';
 export * from './limits.js';

@@ -1,7 +1,7 @@
 /**
  * Which DHT keys a song occupies, as canonical strings (namespace + name) and as 32-byte keys.
  *
- * - Exact index: for each of the 15 non-empty subsets of {album, artist, genre, title}, the name
+ * - Exact index: for each subset of 1 or 2 of {album, artist, genre, title} (10 names), the name
  *   'album=x&artist=y' (fields in alphabetical order, normalised values, URI-encoded) in namespace 'idx'.
  *   Single-field names ('genre=rock') are sharded into INDEX_BUCKETS keys by the song id's first hex digit.
  * - Search index (see README "Search design"): postings per distinct word t, 'w' t '#' bucket → song
@@ -20,6 +20,7 @@ import {
   TYPO_MAX_LENGTH,
   TYPO_MIN_LENGTH,
   INDEX_BUCKETS,
+  MAX_INDEXED_FIELDS,
   WORD_BUCKETS,
 } from './limits.js';
 
@@ -40,17 +41,33 @@ export function filterName(filter: PartialFilter): string | undefined {
   return parts.length > 0 ? parts.join('&') : undefined;
 }
 
-/** The 15 canonical index names of a song (every non-empty subset of its four fields). */
+/**
+ * The 10 canonical index names of a song: each single field and each pair of fields. A filter on 3
+ * or 4 fields reads its most selective pair (filterLookupName) and is verified on the records, so
+ * the 5 wider names would only cost writes (a third of a song's posting keys) for no selectivity.
+ */
 export function indexNames(song: IndexedFields): string[] {
   const names: string[] = [];
   for (let mask = 1; mask < 1 << INDEX_FIELDS.length; mask++) {
     const sub: PartialFilter = {};
+    let n = 0;
     INDEX_FIELDS.forEach((f, i) => {
-      if (mask & (1 << i)) sub[f] = song[f];
+      if (mask & (1 << i)) (sub[f] = song[f]), n++;
     });
-    names.push(filterName(sub)!);
+    if (n <= MAX_INDEXED_FIELDS) names.push(filterName(sub)!);
   }
   return names;
+}
+
+/** Field pairs for filters wider than MAX_INDEXED_FIELDS, most selective first (titles and albums are nearly unique). */
+const PAIR_PREFERENCE: [IndexField, IndexField][] = [['album', 'title'], ['artist', 'title'], ['genre', 'title'], ['album', 'artist'], ['album', 'genre'], ['artist', 'genre']];
+
+/** The index name a filter reads: its own name up to MAX_INDEXED_FIELDS fields, else its most selective pair. */
+export function filterLookupName(filter: PartialFilter): string | undefined {
+  const given = INDEX_FIELDS.filter((f) => filter[f] !== undefined && filter[f] !== null);
+  if (given.length <= MAX_INDEXED_FIELDS) return filterName(filter);
+  const [a, b] = PAIR_PREFERENCE.find((p) => p.every((f) => given.includes(f)))!;
+  return filterName({ [a]: filter[a], [b]: filter[b] });
 }
 
 /** Every distinct string obtained by deleting one character of `w`. */

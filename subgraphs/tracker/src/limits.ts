@@ -93,3 +93,10 @@ export const MAX_WORDS_PER_QUERY_WORD = 24;
  * vocabulary keys of a word is idempotent, just extra work).
  */
 export const MAX_KNOWN_WORDS = 500_000;
+/** Exact-index names cover subsets of at most this many fields: wider filters read a pair and verify (keys.ts). */
+export const MAX_INDEXED_FIELDS = 2;
+/**
+ * Record writes of one import in flight: each putRecord is two round trips (read the replicas to
+ * stamp past them, then STORE), so an import is latency-bound at DHT_CONCURRENCY.
+ */
+export const IMPORT_RECORD_CONCURRENCY = 128;

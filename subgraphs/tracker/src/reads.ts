@@ -7,7 +7,7 @@
  * Does not: write (writes.ts) or define keys (keys.ts).
  */
 import type { KademliaNode } from '@gotify/dht';
-import { filterName, indexReadKeys, INDEX_FIELDS, songKey, type PartialFilter } from './keys.js';
+import { filterLookupName, filterName, indexReadKeys, INDEX_FIELDS, songKey, type PartialFilter } from './keys.js';
 import { normalise } from './normalise.js';
 import { comparePositions, makeEntry, sortValue, type Catalogue, type CatalogueEntry, type FacetCounts, type Order, type Position, type SortKey } from './catalogue.js';
 import { decodeCursor, encodeCursor, type Ordering } from './cursor.js';
@@ -104,7 +104,7 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
   /** Ids matching the exact filter (one lookup per bucket) and/or the search vocabulary; verified later. */
   async function candidates(filter: PartialFilter | undefined, qs: string[] | undefined): Promise<string[]> {
     const filterSet = filter
-      ? Promise.all(indexReadKeys(filterName(filter)!).map((k) => node.getSet(k, { localFirst: true }))).then((l) => [...new Set(l.flat())])
+      ? Promise.all(indexReadKeys(filterLookupName(filter)!).map((k) => node.getSet(k, { localFirst: true }))).then((l) => [...new Set(l.flat())])
       : undefined;
     const searchIds = qs ? await vocabSearchIds(node, qs) : undefined;
     const fIds = filterSet ? await filterSet : undefined;

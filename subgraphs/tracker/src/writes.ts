@@ -8,7 +8,7 @@
  *    ours that the winner lacks). A posting left behind by a losing edit is only a false positive:
  *    every read verifies candidates against the winning record.
  *
- * Postings are sets of song ids (15 'idx' names + one 'w' name per word, big ones bucketed by id);
+ * Postings are sets of song ids (10 'idx' names + one 'w' name per word, big ones bucketed by id);
  * the vocabulary ('sym'/'pre' → words) is written only for words this tracker has not written yet
  * (`known`), and never shrinks: a word whose songs are all gone only costs a few empty reads.
  *
@@ -19,13 +19,13 @@
 import type { KademliaNode } from '@gotify/dht';
 import { indexNames, indexPostingKey, searchKey, songKey, songWords, wordKeyNames, wordPostingKey } from './keys.js';
 import { applyPatch, decodeSong, encodeSong, encodeTombstone, validateId, validateMetadata, type SongMetadata, type SongPatch, type SongRecord, type VersionedSong } from './record.js';
-import { DHT_CONCURRENCY, MAX_IMPORT_BATCH, MAX_KNOWN_WORDS, MAX_POSTINGS_PER_CALL, POSTING_CALLS_IN_FLIGHT } from './limits.js';
+import { DHT_CONCURRENCY, IMPORT_RECORD_CONCURRENCY, MAX_IMPORT_BATCH, MAX_KNOWN_WORDS, MAX_POSTINGS_PER_CALL, POSTING_CALLS_IN_FLIGHT } from './limits.js';
 import { badInput, notFound } from './errors.js';
 import { mapPool } from './pool.js';
 import type { Catalogue } from './catalogue.js';
 
 /**
- * Every posting name of a song (each a set of song ids): its 15 'idx' names and its words, as
+ * Every posting name of a song (each a set of song ids): its 10 'idx' names and its words, as
  * 'idx|' name and 'w|' word. The bucket of sharded names comes from the song id (postingKey).
  */
 export function postingNames(song: SongRecord): string[] {
@@ -181,7 +181,7 @@ export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => 
     }
     const fresh = unknownWords(songs);
     await Promise.all([
-      mapPool(songs, DHT_CONCURRENCY, (s) => node.putRecord(songKey(s.id), encodeSong(s))),
+      mapPool(songs, IMPORT_RECORD_CONCURRENCY, (s) => node.putRecord(songKey(s.id), encodeSong(s))),
       mapPool(chunkOps([...vocabOps(fresh), ...postings.values()]), POSTING_CALLS_IN_FLIGHT, (ops) => node.addToSetMany(ops)),
       mapPool(stale, 4, ([id, names]) => removeNames(id, names)),
     ]);
