@@ -29,11 +29,48 @@ function prng(seed: number): () => number {
   };
 }
 
-const SYLLABLES = ['la', 'ro', 'mi', 'ka', 'ne', 'so', 'ti', 'ver', 'dan', 'mor', 'bel', 'cor', 'sha', 'lin', 'tra', 'gen', 'pol', 'qua', 'zen', 'dor', 'fel', 'hum', 'ista', 'on', 'ar'];
+const SYLLABLES = [
+  'la',
+  'ro',
+  'mi',
+  'ka',
+  'ne',
+  'so',
+  'ti',
+  'ver',
+  'dan',
+  'mor',
+  'bel',
+  'cor',
+  'sha',
+  'lin',
+  'tra',
+  'gen',
+  'pol',
+  'qua',
+  'zen',
+  'dor',
+  'fel',
+  'hum',
+  'ista',
+  'on',
+  'ar',
+];
 
 /** Vocabulary of pseudo-words (2–4 syllables), used with a Zipf distribution like real titles. */
 function makeVocab(rand: () => number, n: number): string[] {
-  const out = new Set<string>(['love', 'night', 'heart', 'the', 'you', 'me', 'dance', 'rain', 'fire', 'home']);
+  const out = new Set<string>([
+    'love',
+    'night',
+    'heart',
+    'the',
+    'you',
+    'me',
+    'dance',
+    'rain',
+    'fire',
+    'home',
+  ]);
   while (out.size < n) {
     const k = 2 + Math.floor(rand() * 3);
     out.add(Array.from({ length: k }, () => SYLLABLES[Math.floor(rand() * SYLLABLES.length)]).join(''));
@@ -58,13 +95,22 @@ function zipf(rand: () => number, n: number): () => number {
 }
 const cap = (w: string): string => w[0]!.toUpperCase() + w.slice(1);
 
-interface Song { id: string; title: string; artist: string; album: string; genre: string; year: number; trackNumber: number }
+interface Song {
+  id: string;
+  title: string;
+  artist: string;
+  album: string;
+  genre: string;
+  year: number;
+  trackNumber: number;
+}
 
 export function makeCatalogue(n: number, seed = 7): Song[] {
   const rand = prng(seed);
   const vocab = makeVocab(rand, 5000);
   const word = zipf(rand, vocab.length);
-  const phrase = (min: number, max: number) => Array.from({ length: min + Math.floor(rand() * (max - min + 1)) }, () => cap(vocab[word()]!)).join(' ');
+  const phrase = (min: number, max: number) =>
+    Array.from({ length: min + Math.floor(rand() * (max - min + 1)) }, () => cap(vocab[word()]!)).join(' ');
   const artists = Array.from({ length: 2000 }, () => phrase(1, 3));
   const albums = Array.from({ length: 5000 }, () => phrase(1, 4));
   const genres = Array.from({ length: 30 }, () => phrase(1, 1));
@@ -122,7 +168,11 @@ export async function run(argv: string[]): Promise<void> {
       Array.from({ length: IMPORT_IN_FLIGHT }, async (_, w) => {
         while (next < songs.length) {
           const b = songs.slice(next, (next += IMPORT_BATCH));
-          await gql(urls[w % urls.length]!, 'mutation($b: [SongMetadataInput!]!) { importSongs(inputs: $b) { imported } }', { b });
+          await gql(
+            urls[w % urls.length]!,
+            'mutation($b: [SongMetadataInput!]!) { importSongs(inputs: $b) { imported } }',
+            { b },
+          );
           done += b.length;
           log(`  ${done} songs, ${Math.round(done / ((performance.now() - t0) / 1000))}/s`);
         }
@@ -141,7 +191,11 @@ export async function run(argv: string[]): Promise<void> {
       const f: Record<string, string> = {};
       fields.forEach((k, i) => mask & (1 << i) && (f[k] = s[k]));
       const t = performance.now();
-      const d = await gql(urls[1 + (q % 2)]!, 'query($f: SongFilter) { songs(filter: $f, first: 20) { totalCount edges { node { id title } } } }', { f });
+      const d = await gql(
+        urls[1 + (q % 2)]!,
+        'query($f: SongFilter) { songs(filter: $f, first: 20) { totalCount edges { node { id title } } } }',
+        { f },
+      );
       filterMs.push(performance.now() - t);
       if (d.songs.totalCount > 0) filterHits++;
     }
@@ -150,9 +204,16 @@ export async function run(argv: string[]): Promise<void> {
     for (let q = 0; q < queries; q++) {
       const s = songs[Math.floor(rand() * songs.length)]!;
       const ws = s.title.toLowerCase().split(' ').slice(0, 2);
-      const query = ws.map((w, i) => (i === 0 && w.length > 5 ? w.slice(0, Math.max(3, w.length - 2)) : typo(rand, w))).join(' ') + (rand() < 0.5 ? ` ${s.artist.split(' ')[0]!.toLowerCase()}` : '');
+      const query =
+        ws
+          .map((w, i) => (i === 0 && w.length > 5 ? w.slice(0, Math.max(3, w.length - 2)) : typo(rand, w)))
+          .join(' ') + (rand() < 0.5 ? ` ${s.artist.split(' ')[0]!.toLowerCase()}` : '');
       const t = performance.now();
-      const d = await gql(urls[1 + (q % 2)]!, 'query($s: String) { songs(search: $s, first: 20) { totalCount edges { node { id } } } }', { s: query });
+      const d = await gql(
+        urls[1 + (q % 2)]!,
+        'query($s: String) { songs(search: $s, first: 20) { totalCount edges { node { id } } } }',
+        { s: query },
+      );
       searchMs.push(performance.now() - t);
       if (d.songs.edges.some((e: any) => e.node.id === s.id)) searchTop++;
     }
@@ -161,7 +222,8 @@ export async function run(argv: string[]): Promise<void> {
       songs: n,
       trackers: 3,
       setup: '3 tracker processes (bin.ts), TCP loopback, SQLite, r=3 W=2',
-      topology: 'separate processes; ingest via importSongs over HTTP (3 batches of 1000 in flight, one per tracker); queries over HTTP /graphql on trackers 2 and 3, sequential',
+      topology:
+        'separate processes; ingest via importSongs over HTTP (3 batches of 1000 in flight, one per tracker); queries over HTTP /graphql on trackers 2 and 3, sequential',
       ingest_songs_per_s: Math.round(n / ingestS),
       ingest_s: +ingestS.toFixed(1),
       filter_p50_ms: pct(filterMs, 50),

@@ -33,7 +33,9 @@ function startOne(
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'production' };
   delete env.MONGODB_URI;
   /** BENCH_CPU_PROF=<dir>: each tracker writes a V8 CPU profile there on exit. */
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const args = [
     ...prof,
     '--import',

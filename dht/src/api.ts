@@ -4,6 +4,9 @@
  */
 import type { Contact, Id, Payload, SetValue, ShardStore, StoredEntry, Transport } from './types.js';
 
+/** One pino-style log method: a structured object, then a message. */
+export type LogFn = (obj: object, msg?: string) => void;
+
 /** Replication policy for one kind of value. */
 export interface ReplicationPolicy {
   /** Replicas: a value is stored on the r closest nodes. */
@@ -53,7 +56,7 @@ export interface KademliaNodeOptions {
    */
   joinRefresh?: 'all' | 'none' | number;
   /** pino-compatible logger. @default silent */
-  logger?: { info: Function; warn: Function; debug: Function; error: Function };
+  logger?: { info: LogFn; warn: LogFn; debug: LogFn; error: LogFn };
   /** Counters the node reports into (the ops layer wires them to prom-client). @default none */
   metrics?: KademliaMetrics;
 }

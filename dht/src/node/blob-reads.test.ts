@@ -95,7 +95,10 @@ test('holders with wrong bytes are skipped and counted; the next holder serves t
   expect(holders.length).toBeGreaterThanOrEqual(POLICY.r - 1); // the reader may be the r-th holder
   const good = await Promise.all(holders.map(async (h) => (await h.store.get(key))!));
   const corruptCopy = (i: number) =>
-    holders[i]!.store.put({ ...good[i]!, value: { kind: 'blob', bytes: new Uint8Array(bytes.length).fill(1) } });
+    holders[i]!.store.put({
+      ...good[i]!,
+      value: { kind: 'blob', bytes: new Uint8Array(bytes.length).fill(1) },
+    });
 
   // Every copy lies: nothing is returned, and every copy fetched was checked and counted.
   await Promise.all(holders.map((_, i) => corruptCopy(i)));

@@ -5,7 +5,7 @@
  *
  * Does not: initiate RPCs or decide replication (writes.ts, maintenance.ts).
  */
-import { fromHex, isHexId, parseHexId } from '../id.js';
+import { fromHex, parseHexId } from '../id.js';
 import type { Payload, RequestHandler } from '../types.js';
 import type { NodeContext } from './context.js';
 import { setDigest } from './local-reads.js';

@@ -58,7 +58,10 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     const persisted = await ctx.store.loadContacts().catch(() => []);
     const reached = await ping([...persisted, ...ctx.o.bootstrap.map((address) => ({ address }))]);
     if (reached === 0 && (persisted.length > 0 || ctx.o.bootstrap.length > 0))
-      log.warn('dht: no bootstrap or persisted contact answered');
+      log.warn(
+        { bootstrap: ctx.o.bootstrap.length, persisted: persisted.length },
+        'dht: no bootstrap or persisted contact answered',
+      );
     await ctx.lookupNodes(ctx.self.id);
     // Refresh every bucket farther than our closest neighbour (paper, section 2.3), or only the
     // `joinRefresh` farthest ones.

@@ -98,7 +98,7 @@ export function maxStampOf(v: Value): number {
   }
 }
 
-const utf8 = (s: string) => (s.length < 64 && /^[\x00-\x7f]*$/.test(s) ? s.length : Buffer.byteLength(s));
+const utf8 = (s: string) => (s.length < 64 && /^[ -~]*$/.test(s) ? s.length : Buffer.byteLength(s));
 /** msgpack of a stamp {c, w}: map header, two keys, a number of up to 9 bytes, and w. */
 const stampBytes = (s: Stamp | undefined) => (s ? 16 + utf8(s.w) : 0);
 /** valueWireBytes share of one set member (so merges can track a set's size incrementally). */

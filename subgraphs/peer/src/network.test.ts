@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- GraphQL responses are untyped JSON here */
 /**
  * Three Peer nodes as real processes (`node --import tsx bin.ts`) over TCP on loopback: a song
  * stored through one node's GraphQL HTTP endpoint is readable through every other; after one

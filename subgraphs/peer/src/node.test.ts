@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- GraphQL responses are untyped JSON here */
 /**
  * `startPeerNode` in-process on real sockets: /healthz shape, /metrics, the HTTP body limit, the
  * persisted node id surviving a restart, and an idempotent stop.

@@ -7,7 +7,13 @@ import { Command } from 'commander';
 import { makeLogger, onShutdown } from '@gotify/dht';
 import { startTrackerNode } from './node.js';
 
-const list = (v: string | undefined): string[] => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+const list = (v: string | undefined): string[] =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 
 const program = new Command()
   .name('gotify-tracker')
@@ -16,14 +22,32 @@ const program = new Command()
   .option('--host <host>', 'interface for HTTP and DHT', process.env.GOTIFY_HOST ?? '127.0.0.1')
   .option('--http-port <port>', 'GraphQL/ops HTTP port', process.env.GOTIFY_HTTP_PORT ?? '0')
   .option('--dht-port <port>', 'DHT TCP port', process.env.GOTIFY_DHT_PORT ?? '0')
-  .option('--bootstrap <addrs>', 'comma-separated DHT host:port of other trackers', process.env.GOTIFY_BOOTSTRAP)
+  .option(
+    '--bootstrap <addrs>',
+    'comma-separated DHT host:port of other trackers',
+    process.env.GOTIFY_BOOTSTRAP,
+  )
   .option('--data-dir <dir>', 'data directory (node id, SQLite shard)', process.env.GOTIFY_DATA_DIR)
   .option('--cluster-key <key>', 'cluster secret (or GOTIFY_CLUSTER_KEY)', process.env.GOTIFY_CLUSTER_KEY)
   .option('--dns <nodes>', 'comma-separated DNS HTTP host:port to announce to', process.env.GOTIFY_DNS)
-  .option('--rpc-timeout <ms>', 'per-RPC deadline of the DHT (benchmarks raise it for big batched STOREs)', process.env.GOTIFY_RPC_TIMEOUT)
+  .option(
+    '--rpc-timeout <ms>',
+    'per-RPC deadline of the DHT (benchmarks raise it for big batched STOREs)',
+    process.env.GOTIFY_RPC_TIMEOUT,
+  )
   .parse();
 
-const o = program.opts<{ name: string; host: string; httpPort: string; dhtPort: string; bootstrap?: string; dataDir?: string; clusterKey?: string; dns?: string; rpcTimeout?: string }>();
+const o = program.opts<{
+  name: string;
+  host: string;
+  httpPort: string;
+  dhtPort: string;
+  bootstrap?: string;
+  dataDir?: string;
+  clusterKey?: string;
+  dns?: string;
+  rpcTimeout?: string;
+}>();
 const logger = makeLogger(o.name, { base: { role: 'tracker' } });
 if (!o.clusterKey) {
   logger.error('a cluster key is required: --cluster-key or GOTIFY_CLUSTER_KEY');

@@ -14,7 +14,12 @@
  */
 import type { KademliaNode, SetValue } from '@gotify/dht';
 import { queryWordKeyNames, searchKey, wordReadKeys } from './keys.js';
-import { DHT_CONCURRENCY, MAX_KEYS_PER_QUERY_WORD, MAX_SEEDING_SET, MAX_WORDS_PER_QUERY_WORD } from './limits.js';
+import {
+  DHT_CONCURRENCY,
+  MAX_KEYS_PER_QUERY_WORD,
+  MAX_SEEDING_SET,
+  MAX_WORDS_PER_QUERY_WORD,
+} from './limits.js';
 import { mapPool } from './pool.js';
 import { FIELD_WEIGHTS, matchWord, type MatchQuality } from './search.js';
 
@@ -31,7 +36,8 @@ const POINTS: Record<MatchQuality, number> = { exact: 3, prefix: 2, typo: 1 };
 const present = (s: SetValue['members'][string]): boolean =>
   !!s.add && (!s.del || s.add.c > s.del.c || (s.add.c === s.del.c && s.add.w > s.del.w));
 
-const membersOf = (v: SetValue | undefined): string[] => (v ? Object.keys(v.members).filter((m) => present(v.members[m]!)) : []);
+const membersOf = (v: SetValue | undefined): string[] =>
+  v ? Object.keys(v.members).filter((m) => present(v.members[m]!)) : [];
 
 /**
  * Per query word: vocabulary words that truly match it with their quality points, best first
@@ -39,7 +45,9 @@ const membersOf = (v: SetValue | undefined): string[] => (v ? Object.keys(v.memb
  */
 export async function matchingWords(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
   const plan = qs.map((q) => queryWordKeyNames(q).slice(0, MAX_KEYS_PER_QUERY_WORD));
-  const values = await mapPool(plan.flat(), DHT_CONCURRENCY, (n) => node.getSetValue(searchKey(n), { localFirst: true }));
+  const values = await mapPool(plan.flat(), DHT_CONCURRENCY, (n) =>
+    node.getSetValue(searchKey(n), { localFirst: true }),
+  );
   let k = 0;
   return qs.map((q, i) => {
     const found = new Map<string, number>();
@@ -50,7 +58,9 @@ export async function matchingWords(node: KademliaNode, qs: string[]): Promise<M
         if (m) found.set(w, POINTS[m]);
       }
     }
-    const best = [...found].sort((a, b) => b[1] - a[1] || a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1));
+    const best = [...found].sort(
+      (a, b) => b[1] - a[1] || a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1),
+    );
     return new Map(best.slice(0, MAX_WORDS_PER_QUERY_WORD));
   });
 }
@@ -58,7 +68,9 @@ export async function matchingWords(node: KademliaNode, qs: string[]): Promise<M
 /** Song ids of each word (every bucket), read once per distinct word. */
 async function postingsOf(node: KademliaNode, ws: string[]): Promise<Map<string, string[]>> {
   const keys = ws.flatMap((w) => wordReadKeys(w).map((key) => ({ w, key })));
-  const values = await mapPool(keys, DHT_CONCURRENCY, ({ key }) => node.getSetValue(key, { localFirst: true }));
+  const values = await mapPool(keys, DHT_CONCURRENCY, ({ key }) =>
+    node.getSetValue(key, { localFirst: true }),
+  );
   const out = new Map<string, string[]>(ws.map((w) => [w, []]));
   keys.forEach(({ w }, i) => {
     const l = out.get(w)!;
@@ -97,7 +109,10 @@ export async function searchIds(node: KademliaNode, qs: string[]): Promise<Set<s
  * at the price of dropping songs that match only common words of such a query (they usually rank
  * below the songs matching the selective word; a query of only common words drops nothing).
  */
-export async function rankedCandidates(node: KademliaNode, qs: string[]): Promise<{ ranked: Candidate[]; seeded: number }> {
+export async function rankedCandidates(
+  node: KademliaNode,
+  qs: string[],
+): Promise<{ ranked: Candidate[]; seeded: number }> {
   const hits = await wordHits(node, qs);
   const anySelective = hits.some((h) => h.size <= MAX_SEEDING_SET);
   const acc = new Map<string, { words: number; points: number }>();

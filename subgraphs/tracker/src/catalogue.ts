@@ -53,8 +53,18 @@ export function comparePositions(a: Position, b: Position): number {
 }
 
 /** Builds a catalogue entry from a live record. */
-export function makeEntry(song: SongRecord, stamp: { c: number; w: string }, key?: Uint8Array): CatalogueEntry {
-  return { song, stamp, norm: normalisedFields(song), words: songSearchWords(song), key: key ?? songKey(song.id) };
+export function makeEntry(
+  song: SongRecord,
+  stamp: { c: number; w: string },
+  key?: Uint8Array,
+): CatalogueEntry {
+  return {
+    song,
+    stamp,
+    norm: normalisedFields(song),
+    words: songSearchWords(song),
+    key: key ?? songKey(song.id),
+  };
 }
 
 export interface FacetCounts {
@@ -151,7 +161,11 @@ export function makeCatalogue(): Catalogue {
 
   function owned(sig: string, owns: (e: CatalogueEntry) => boolean): { count: number; facets: FacetCounts } {
     if (ownedCache?.sig === sig) return ownedCache.result;
-    const maps = { artists: new Map<string, [string, number]>(), albums: new Map<string, [string, number]>(), genres: new Map<string, [string, number]>() };
+    const maps = {
+      artists: new Map<string, [string, number]>(),
+      albums: new Map<string, [string, number]>(),
+      genres: new Map<string, [string, number]>(),
+    };
     let count = 0;
     const bump = (m: Map<string, [string, number]>, norm: string, display: string): void => {
       const cur = m.get(norm);
@@ -165,8 +179,12 @@ export function makeCatalogue(): Catalogue {
       bump(maps.albums, e.norm.album, e.song.album);
       bump(maps.genres, e.norm.genre, e.song.genre);
     }
-    const flat = (m: Map<string, [string, number]>): [string, string, number][] => [...m].map(([n, [d, c]]) => [n, d, c]);
-    const result = { count, facets: { artists: flat(maps.artists), albums: flat(maps.albums), genres: flat(maps.genres) } };
+    const flat = (m: Map<string, [string, number]>): [string, string, number][] =>
+      [...m].map(([n, [d, c]]) => [n, d, c]);
+    const result = {
+      count,
+      facets: { artists: flat(maps.artists), albums: flat(maps.albums), genres: flat(maps.genres) },
+    };
     ownedCache = { sig, result };
     return result;
   }

@@ -8,7 +8,8 @@ import type { Order, SortKey } from './catalogue.js';
 
 export type Ordering = { kind: 'sort'; sort: SortKey; order: Order } | { kind: 'relevance' };
 
-export type Cursor = { kind: 'sort'; v: string; id: string } | { kind: 'relevance'; score: number; id: string };
+export type Cursor =
+  { kind: 'sort'; v: string; id: string } | { kind: 'relevance'; score: number; id: string };
 
 const tag = (o: Ordering): string => (o.kind === 'sort' ? `${o.sort}.${o.order}` : 'REL');
 
@@ -31,6 +32,9 @@ export function decodeCursor(ordering: Ordering, s: string): Cursor {
   }
   if (!Array.isArray(t) || t.length !== 3 || t[0] !== tag(ordering) || typeof t[2] !== 'string') return bad();
   const arr = t as [string, unknown, string];
-  if (ordering.kind === 'sort') return typeof arr[1] === 'string' ? { kind: 'sort', v: arr[1], id: arr[2] } : bad();
-  return typeof arr[1] === 'number' && Number.isFinite(arr[1]) ? { kind: 'relevance', score: arr[1], id: arr[2] } : bad();
+  if (ordering.kind === 'sort')
+    return typeof arr[1] === 'string' ? { kind: 'sort', v: arr[1], id: arr[2] } : bad();
+  return typeof arr[1] === 'number' && Number.isFinite(arr[1])
+    ? { kind: 'relevance', score: arr[1], id: arr[2] }
+    : bad();
 }

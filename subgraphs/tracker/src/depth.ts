@@ -2,9 +2,20 @@
  * Query depth limit as a GraphQL validation rule. Introspection fields (`__schema`, `__type`) are
  * exempt so Apollo Sandbox keeps working; everything else is counted through fragments.
  */
-import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type ASTVisitor,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+} from 'graphql';
 
-function depthOf(set: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>, seen: Set<string>): number {
+function depthOf(
+  set: SelectionSetNode | undefined,
+  fragments: Record<string, FragmentDefinitionNode>,
+  seen: Set<string>,
+): number {
   if (!set) return 0;
   let max = 0;
   for (const sel of set.selections) {
@@ -37,10 +48,16 @@ export function depthLimit(max: number): (context: ValidationContext) => ASTVisi
   return (context) => ({
     OperationDefinition(op) {
       const fragments: Record<string, FragmentDefinitionNode> = {};
-      for (const d of context.getDocument().definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+      for (const d of context.getDocument().definitions)
+        if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
       const depth = depthOf(op.selectionSet, fragments, new Set());
       if (depth > max) {
-        context.reportError(new GraphQLError(`query depth ${depth} exceeds the limit of ${max}`, { nodes: [op], extensions: { code: 'BAD_USER_INPUT' } }));
+        context.reportError(
+          new GraphQLError(`query depth ${depth} exceeds the limit of ${max}`, {
+            nodes: [op],
+            extensions: { code: 'BAD_USER_INPUT' },
+          }),
+        );
       }
     },
   });

@@ -15,7 +15,10 @@ class BodyTooLarge extends Error {}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 const errorBody = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
@@ -34,11 +37,17 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** Adapts one request to Apollo Server (started). */
-export async function handleGraphQL(apollo: ApolloServer<BaseContext>, req: IncomingMessage, res: ServerResponse, maxBodyBytes = MAX_BODY_BYTES): Promise<void> {
+export async function handleGraphQL(
+  apollo: ApolloServer<BaseContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBodyBytes = MAX_BODY_BYTES,
+): Promise<void> {
   let body: unknown;
   try {
     const raw = await readBody(req, maxBodyBytes);
-    if (raw.length > 0 && (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) body = JSON.parse(raw.toString('utf8'));
+    if (raw.length > 0 && (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json'))
+      body = JSON.parse(raw.toString('utf8'));
     else if (raw.length > 0) body = raw.toString('utf8');
   } catch (err) {
     if (err instanceof BodyTooLarge) {
@@ -51,7 +60,8 @@ export async function handleGraphQL(apollo: ApolloServer<BaseContext>, req: Inco
     return;
   }
   const headers = new HeaderMap();
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
   const url = new URL(req.url ?? '/', 'http://localhost');
   const result = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
@@ -77,7 +87,12 @@ export function makeHttpServer(apollo: ApolloServer<BaseContext>, ops: OpsOption
       return;
     }
     handleGraphQL(apollo, req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', err instanceof Error ? err.message : String(err)));
+      if (!res.headersSent)
+        sendJson(
+          res,
+          500,
+          errorBody('INTERNAL_SERVER_ERROR', err instanceof Error ? err.message : String(err)),
+        );
       else res.destroy();
     });
   });

@@ -4,10 +4,25 @@
  */
 export { startTrackerNode, TRACKER_RATE_LIMIT } from './node.js';
 export type { TrackerNodeOptions, TrackerNodeHandle, TrackerPhase } from './node.js';
-export { makeTrackerSchema, makeTrackerServer, makeTrackerService, trackerSdl, TRACKER_SDL_PATH } from './schema.js';
+export {
+  makeTrackerSchema,
+  makeTrackerServer,
+  makeTrackerService,
+  trackerSdl,
+  TRACKER_SDL_PATH,
+} from './schema.js';
 export type { TrackerSchemaDeps, TrackerService } from './schema.js';
 export { normalise, words } from './normalise.js';
-export { filterName, filterLookupName, indexNames, searchNames, queryWordKeyNames, wordKeyNames, deletions, songWords } from './keys.js';
+export {
+  filterName,
+  filterLookupName,
+  indexNames,
+  searchNames,
+  queryWordKeyNames,
+  wordKeyNames,
+  deletions,
+  songWords,
+} from './keys.js';
 export { matchWord, osaDistance, scoreSong, queryWords } from './search.js';
 export { depthLimit } from './depth.js';
 export * from './limits.js';

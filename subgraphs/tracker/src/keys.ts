@@ -52,7 +52,10 @@ export function indexNames(song: IndexedFields): string[] {
     const sub: PartialFilter = {};
     let n = 0;
     INDEX_FIELDS.forEach((f, i) => {
-      if (mask & (1 << i)) (sub[f] = song[f]), n++;
+      if (mask & (1 << i)) {
+        sub[f] = song[f];
+        n++;
+      }
     });
     if (n <= MAX_INDEXED_FIELDS) names.push(filterName(sub)!);
   }
@@ -60,7 +63,14 @@ export function indexNames(song: IndexedFields): string[] {
 }
 
 /** Field pairs for filters wider than MAX_INDEXED_FIELDS, most selective first (titles and albums are nearly unique). */
-const PAIR_PREFERENCE: [IndexField, IndexField][] = [['album', 'title'], ['artist', 'title'], ['genre', 'title'], ['album', 'artist'], ['album', 'genre'], ['artist', 'genre']];
+const PAIR_PREFERENCE: [IndexField, IndexField][] = [
+  ['album', 'title'],
+  ['artist', 'title'],
+  ['genre', 'title'],
+  ['album', 'artist'],
+  ['album', 'genre'],
+  ['artist', 'genre'],
+];
 
 /** The index name a filter reads: its own name up to MAX_INDEXED_FIELDS fields, else its most selective pair. */
 export function filterLookupName(filter: PartialFilter): string | undefined {
@@ -97,7 +107,8 @@ export function wordKeyNames(w: string): string[] {
   if (chars.length >= TYPO_MIN_LENGTH && chars.length <= TYPO_MAX_LENGTH) {
     for (const d of deletions(w)) names.push(`sym:${d}`);
   }
-  for (let n = PREFIX_MIN; n <= Math.min(chars.length - 1, PREFIX_MAX); n++) names.push(`pre:${chars.slice(0, n).join('')}`);
+  for (let n = PREFIX_MIN; n <= Math.min(chars.length - 1, PREFIX_MAX); n++)
+    names.push(`pre:${chars.slice(0, n).join('')}`);
   return names;
 }
 
@@ -115,7 +126,9 @@ export function indexPostingKey(name: string, id: string): Uint8Array {
 }
 /** Every DHT key a filter name must read (all buckets of a single-field name). */
 export function indexReadKeys(name: string): Uint8Array[] {
-  return isSingleField(name) ? Array.from({ length: INDEX_BUCKETS }, (_, b) => keyOf('idx', `${name}#${b}`)) : [keyOf('idx', name)];
+  return isSingleField(name)
+    ? Array.from({ length: INDEX_BUCKETS }, (_, b) => keyOf('idx', `${name}#${b}`))
+    : [keyOf('idx', name)];
 }
 /** DHT key of the postings of word `w` (set of song ids) in the bucket of song `id`. */
 export function wordPostingKey(w: string, id: string): Uint8Array {
@@ -142,7 +155,8 @@ export function queryWordKeyNames(q: string): string[] {
   if (chars.length >= TYPO_MIN_LENGTH && chars.length <= TYPO_MAX_LENGTH + 1) {
     for (const d of deletions(q)) names.push(`sym:${d}`);
   }
-  if (chars.length >= PREFIX_MIN) names.push(`pre:${chars.slice(0, Math.min(chars.length, PREFIX_MAX)).join('')}`);
+  if (chars.length >= PREFIX_MIN)
+    names.push(`pre:${chars.slice(0, Math.min(chars.length, PREFIX_MAX)).join('')}`);
   return names;
 }
 
@@ -158,5 +172,10 @@ export function songKey(id: string): Uint8Array {
 
 /** Normalised filter-able view of a song (what index names and verification compare). */
 export function normalisedFields(song: IndexedFields): IndexedFields {
-  return { album: normalise(song.album), artist: normalise(song.artist), genre: normalise(song.genre), title: normalise(song.title) };
+  return {
+    album: normalise(song.album),
+    artist: normalise(song.artist),
+    genre: normalise(song.genre),
+    title: normalise(song.title),
+  };
 }

@@ -86,13 +86,22 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
   const store = opts.store ?? (await makeStoreFromEnv({ dataDir, nodeName: name }));
   const metrics = makeMetrics();
   const dhtMetrics = makeDhtMetrics(metrics.registry);
-  const transport = await makeTcpTransport({ host, port: opts.dhtPort ?? 0, clusterKey: opts.clusterKey, metrics: dhtMetrics, rateLimit: opts.rateLimit ?? TRACKER_RATE_LIMIT });
+  const transport = await makeTcpTransport({
+    host,
+    port: opts.dhtPort ?? 0,
+    clusterKey: opts.clusterKey,
+    metrics: dhtMetrics,
+    rateLimit: opts.rateLimit ?? TRACKER_RATE_LIMIT,
+  });
   const node = makeKademliaNode({
     id,
     transport,
     store,
     bootstrap: opts.bootstrap ?? [],
-    replication: { record: opts.replication?.record ?? RECORD_REPLICATION, set: opts.replication?.set ?? SET_REPLICATION },
+    replication: {
+      record: opts.replication?.record ?? RECORD_REPLICATION,
+      set: opts.replication?.set ?? SET_REPLICATION,
+    },
     timers: opts.timers,
     logger,
     metrics: dhtMetrics,
@@ -101,8 +110,13 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
   for await (const entry of store.scan()) service.catalogue.apply({ type: 'put', entry });
   await node.start();
 
-  const held = metrics.gauge('tracker_songs_held', 'Live song records in this tracker\'s shard');
-  const seconds = metrics.histogram('tracker_graphql_seconds', 'GraphQL operation latency by operation name', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], ['operation']);
+  const held = metrics.gauge('tracker_songs_held', "Live song records in this tracker's shard");
+  const seconds = metrics.histogram(
+    'tracker_graphql_seconds',
+    'GraphQL operation latency by operation name',
+    [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    ['operation'],
+  );
   const timing: ApolloServerPlugin = {
     async requestDidStart() {
       const end = seconds.startTimer();
@@ -120,7 +134,21 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
   const health = async () => {
     const s = await node.status();
     held.set(service.catalogue.size());
-    return { ok: phase === 'serving', role: 'tracker', name, phase, dht: { id: s.id, address: s.address, phase: s.phase, contacts: s.contacts, keys: s.keys, bytes: s.bytes }, songsHeld: service.catalogue.size() };
+    return {
+      ok: phase === 'serving',
+      role: 'tracker',
+      name,
+      phase,
+      dht: {
+        id: s.id,
+        address: s.address,
+        phase: s.phase,
+        contacts: s.contacts,
+        keys: s.keys,
+        bytes: s.bytes,
+      },
+      songsHeld: service.catalogue.size(),
+    };
   };
   const server = makeHttpServer(apollo, { registry: metrics.registry, health });
   await new Promise<void>((resolve, reject) => {
@@ -130,9 +158,19 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host}:${port}${GRAPHQL_PATH}`;
 
-  const announcer = opts.dnsNodes && opts.dnsNodes.length > 0
-    ? makeAnnouncer({ dnsNodes: opts.dnsNodes, role: 'tracker', name, host, port, meta: { dht: node.address, graphql: url }, clusterKey: opts.clusterKey, logger })
-    : undefined;
+  const announcer =
+    opts.dnsNodes && opts.dnsNodes.length > 0
+      ? makeAnnouncer({
+          dnsNodes: opts.dnsNodes,
+          role: 'tracker',
+          name,
+          host,
+          port,
+          meta: { dht: node.address, graphql: url },
+          clusterKey: opts.clusterKey,
+          logger,
+        })
+      : undefined;
   await announcer?.start();
   phase = 'serving';
   logger.info({ url, dht: node.address, songsHeld: service.catalogue.size() }, 'tracker serving');

@@ -18,5 +18,8 @@ export function normalise(value: string): string {
  * that is not a letter or digit ("AC/DC" → ["ac", "dc"]). Order kept, duplicates kept.
  */
 export function words(value: string): string[] {
-  return normalise(value).replace(APOSTROPHES, '').split(NON_WORD).filter((w) => w.length > 0);
+  return normalise(value)
+    .replace(APOSTROPHES, '')
+    .split(NON_WORD)
+    .filter((w) => w.length > 0);
 }

@@ -7,9 +7,26 @@
  * Does not: write (writes.ts) or define keys (keys.ts).
  */
 import type { KademliaNode } from '@gotify/dht';
-import { filterLookupName, filterName, indexReadKeys, INDEX_FIELDS, songKey, type PartialFilter } from './keys.js';
+import {
+  filterLookupName,
+  filterName,
+  indexReadKeys,
+  INDEX_FIELDS,
+  songKey,
+  type PartialFilter,
+} from './keys.js';
 import { normalise } from './normalise.js';
-import { comparePositions, makeEntry, sortValue, type Catalogue, type CatalogueEntry, type FacetCounts, type Order, type Position, type SortKey } from './catalogue.js';
+import {
+  comparePositions,
+  makeEntry,
+  sortValue,
+  type Catalogue,
+  type CatalogueEntry,
+  type FacetCounts,
+  type Order,
+  type Position,
+  type SortKey,
+} from './catalogue.js';
 import { decodeCursor, encodeCursor, type Ordering } from './cursor.js';
 import { queryWords, scoreSong } from './search.js';
 import { decodeSong, type VersionedSong } from './record.js';
@@ -17,7 +34,14 @@ import { badInput } from './errors.js';
 import { mapPool } from './pool.js';
 import { rankedCandidates, searchIds as vocabSearchIds } from './candidates.js';
 import type { Scatter } from './scatter.js';
-import { DHT_CONCURRENCY, MAX_FACET_VALUES, MAX_FIELD_LENGTH, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH, SEARCH_VERIFY_CHUNK } from './limits.js';
+import {
+  DHT_CONCURRENCY,
+  MAX_FACET_VALUES,
+  MAX_FIELD_LENGTH,
+  MAX_PAGE_SIZE,
+  MAX_SEARCH_LENGTH,
+  SEARCH_VERIFY_CHUNK,
+} from './limits.js';
 
 export interface SongsArgs {
   filter?: PartialFilter | null;
@@ -60,7 +84,8 @@ function checkFilter(filter: PartialFilter | null | undefined): PartialFilter | 
   for (const f of INDEX_FIELDS) {
     const v = filter[f];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string' || v.length > MAX_FIELD_LENGTH) throw badInput(`filter.${f} must be a string of at most ${MAX_FIELD_LENGTH} characters`);
+    if (typeof v !== 'string' || v.length > MAX_FIELD_LENGTH)
+      throw badInput(`filter.${f} must be a string of at most ${MAX_FIELD_LENGTH} characters`);
     out[f] = v;
   }
   return filterName(out) ? out : undefined;
@@ -74,7 +99,9 @@ function mergeFacets(lists: FacetCounts): Facets {
       if (cur) cur.count += count;
       else m.set(norm, { value: display, count });
     }
-    return [...m.values()].sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)).slice(0, MAX_FACET_VALUES);
+    return [...m.values()]
+      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+      .slice(0, MAX_FACET_VALUES);
   };
   return { artists: fold(lists.artists), albums: fold(lists.albums), genres: fold(lists.genres) };
 }
@@ -104,7 +131,9 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
   /** Ids matching the exact filter (one lookup per bucket) and/or the search vocabulary; verified later. */
   async function candidates(filter: PartialFilter | undefined, qs: string[] | undefined): Promise<string[]> {
     const filterSet = filter
-      ? Promise.all(indexReadKeys(filterLookupName(filter)!).map((k) => node.getSet(k, { localFirst: true }))).then((l) => [...new Set(l.flat())])
+      ? Promise.all(
+          indexReadKeys(filterLookupName(filter)!).map((k) => node.getSet(k, { localFirst: true })),
+        ).then((l) => [...new Set(l.flat())])
       : undefined;
     const searchIds = qs ? await vocabSearchIds(node, qs) : undefined;
     const fIds = filterSet ? await filterSet : undefined;
@@ -122,24 +151,41 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
 
   async function songs(args: SongsArgs): Promise<SongsPage> {
     const first = args.first ?? 50;
-    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw badInput(`first must be between 0 and ${MAX_PAGE_SIZE}`);
+    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE)
+      throw badInput(`first must be between 0 and ${MAX_PAGE_SIZE}`);
     const order: Order = args.order ?? 'ASC';
     const filter = checkFilter(args.filter);
-    if (args.search && args.search.length > MAX_SEARCH_LENGTH) throw badInput(`search is longer than ${MAX_SEARCH_LENGTH} characters`);
+    if (args.search && args.search.length > MAX_SEARCH_LENGTH)
+      throw badInput(`search is longer than ${MAX_SEARCH_LENGTH} characters`);
     const qsAll = args.search ? queryWords(args.search) : [];
     const qs = qsAll.length > 0 ? qsAll : undefined;
-    const ordering: Ordering = qs && !args.sort ? { kind: 'relevance' } : { kind: 'sort', sort: args.sort ?? 'TITLE', order };
+    const ordering: Ordering =
+      qs && !args.sort ? { kind: 'relevance' } : { kind: 'sort', sort: args.sort ?? 'TITLE', order };
     const after = args.after ? decodeCursor(ordering, args.after) : undefined;
 
     if (!filter && !qs && ordering.kind === 'sort') {
       const pos: Position | undefined = after?.kind === 'sort' ? { v: after.v, id: after.id } : undefined;
-      const { items, count } = await scatter.page({ sort: ordering.sort, order, first: first + 1, after: pos }, true);
+      const { items, count } = await scatter.page(
+        { sort: ordering.sort, order, first: first + 1, after: pos },
+        true,
+      );
       const ranked = items
-        .map((it) => ({ it, p: { v: sortValue(makeEntry(it.song, it.stamp), ordering.sort), id: it.song.id } }))
+        .map((it) => ({
+          it,
+          p: { v: sortValue(makeEntry(it.song, it.stamp), ordering.sort), id: it.song.id },
+        }))
         .sort((a, b) => (order === 'ASC' ? 1 : -1) * comparePositions(a.p, b.p));
       const page = ranked.slice(0, first);
-      const edges = page.map(({ it, p }) => ({ cursor: encodeCursor(ordering, { kind: 'sort', ...p }), node: it, score: null }));
-      return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: ranked.length > first }, totalCount: count };
+      const edges = page.map(({ it, p }) => ({
+        cursor: encodeCursor(ordering, { kind: 'sort', ...p }),
+        node: it,
+        score: null,
+      }));
+      return {
+        edges,
+        pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: ranked.length > first },
+        totalCount: count,
+      };
     }
 
     if (qs && !filter && ordering.kind === 'relevance' && !after) return searchFirstPage(qs, first);
@@ -154,17 +200,42 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     let rows: { e: CatalogueEntry; score: number; cursor: string }[];
     if (ordering.kind === 'relevance') {
       const sorted = verified.sort((a, b) => b.score - a.score || (a.e.song.id < b.e.song.id ? -1 : 1));
-      const start = after?.kind === 'relevance' ? sorted.findIndex((r) => r.score < after.score || (r.score === after.score && r.e.song.id > after.id)) : 0;
-      rows = (start < 0 ? [] : sorted.slice(start)).map((r) => ({ ...r, cursor: encodeCursor(ordering, { kind: 'relevance', score: r.score, id: r.e.song.id }) }));
+      const start =
+        after?.kind === 'relevance'
+          ? sorted.findIndex(
+              (r) => r.score < after.score || (r.score === after.score && r.e.song.id > after.id),
+            )
+          : 0;
+      rows = (start < 0 ? [] : sorted.slice(start)).map((r) => ({
+        ...r,
+        cursor: encodeCursor(ordering, { kind: 'relevance', score: r.score, id: r.e.song.id }),
+      }));
     } else {
       const dir = order === 'ASC' ? 1 : -1;
-      const withPos = verified.map((r) => ({ ...r, p: { v: sortValue(r.e, ordering.sort), id: r.e.song.id } })).sort((a, b) => dir * comparePositions(a.p, b.p));
-      const start = after?.kind === 'sort' ? withPos.findIndex((r) => dir * comparePositions(r.p, { v: after.v, id: after.id }) > 0) : 0;
-      rows = (start < 0 ? [] : withPos.slice(start)).map((r) => ({ e: r.e, score: r.score, cursor: encodeCursor(ordering, { kind: 'sort', ...r.p }) }));
+      const withPos = verified
+        .map((r) => ({ ...r, p: { v: sortValue(r.e, ordering.sort), id: r.e.song.id } }))
+        .sort((a, b) => dir * comparePositions(a.p, b.p));
+      const start =
+        after?.kind === 'sort'
+          ? withPos.findIndex((r) => dir * comparePositions(r.p, { v: after.v, id: after.id }) > 0)
+          : 0;
+      rows = (start < 0 ? [] : withPos.slice(start)).map((r) => ({
+        e: r.e,
+        score: r.score,
+        cursor: encodeCursor(ordering, { kind: 'sort', ...r.p }),
+      }));
     }
     const page = rows.slice(0, first);
-    const edges = page.map((r) => ({ cursor: r.cursor, node: { song: r.e.song, stamp: r.e.stamp }, score: qs ? r.score : null }));
-    return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first }, totalCount: verified.length };
+    const edges = page.map((r) => ({
+      cursor: r.cursor,
+      node: { song: r.e.song, stamp: r.e.stamp },
+      score: qs ? r.score : null,
+    }));
+    return {
+      edges,
+      pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
+      totalCount: verified.length,
+    };
   }
 
   /**
@@ -178,7 +249,8 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     const need = first + 1;
     const verified: { e: CatalogueEntry; score: number }[] = [];
     let next = 0;
-    const cmp = (a: { e: CatalogueEntry; score: number }, b: { e: CatalogueEntry; score: number }) => b.score - a.score || (a.e.song.id < b.e.song.id ? -1 : 1);
+    const cmp = (a: { e: CatalogueEntry; score: number }, b: { e: CatalogueEntry; score: number }) =>
+      b.score - a.score || (a.e.song.id < b.e.song.id ? -1 : 1);
     while (next < ranked.length) {
       const chunk = ranked.slice(next, next + SEARCH_VERIFY_CHUNK);
       next += chunk.length;
@@ -194,13 +266,22 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     }
     const rows = verified.slice(0, need);
     const ordering: Ordering = { kind: 'relevance' };
-    const edges = rows.slice(0, first).map((r) => ({ cursor: encodeCursor(ordering, { kind: 'relevance', score: r.score, id: r.e.song.id }), node: { song: r.e.song, stamp: r.e.stamp }, score: r.score }));
-    return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first }, totalCount: verified.length + (ranked.length - next) };
+    const edges = rows.slice(0, first).map((r) => ({
+      cursor: encodeCursor(ordering, { kind: 'relevance', score: r.score, id: r.e.song.id }),
+      node: { song: r.e.song, stamp: r.e.stamp },
+      score: r.score,
+    }));
+    return {
+      edges,
+      pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
+      totalCount: verified.length + (ranked.length - next),
+    };
   }
 
   async function facets(rawFilter?: PartialFilter | null): Promise<Facets> {
     const filter = checkFilter(rawFilter);
-    if (!filter) return mergeFacets((await scatter.page({ sort: 'TITLE', order: 'ASC', first: 0 }, true)).facets);
+    if (!filter)
+      return mergeFacets((await scatter.page({ sort: 'TITLE', order: 'ASC', first: 0 }, true)).facets);
     const rows: FacetCounts = { artists: [], albums: [], genres: [] };
     for (const e of await entries(await candidates(filter, undefined))) {
       if (!matchesFilter(e, filter)) continue;

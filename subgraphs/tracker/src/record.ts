@@ -35,7 +35,8 @@ const TEXT_FIELDS = ['title', 'artist', 'album', 'genre'] as const;
 
 /** Normalises (lowercases) and validates a song id: 64 hex chars, as the peer side computes it. */
 export function validateId(id: unknown): string {
-  if (typeof id !== 'string' || !HEX64.test(id.toLowerCase())) throw badInput('song id must be 64 hex characters (sha256)');
+  if (typeof id !== 'string' || !HEX64.test(id.toLowerCase()))
+    throw badInput('song id must be 64 hex characters (sha256)');
   return id.toLowerCase();
 }
 
@@ -48,7 +49,8 @@ function text(name: string, v: unknown, required: boolean): string {
 
 function int(name: string, v: unknown, min: number, max: number): number | null {
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw badInput(`${name} must be an integer in [${min}, ${max}]`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw badInput(`${name} must be an integer in [${min}, ${max}]`);
   return v;
 }
 
@@ -67,16 +69,23 @@ export function validateMetadata(input: SongMetadata): SongMetadata {
     coverArtMime: null,
   };
   if (input.duration !== undefined && input.duration !== null) {
-    if (typeof input.duration !== 'number' || !Number.isFinite(input.duration) || input.duration < 0 || input.duration > 1e6)
+    if (
+      typeof input.duration !== 'number' ||
+      !Number.isFinite(input.duration) ||
+      input.duration < 0 ||
+      input.duration > 1e6
+    )
       throw badInput('duration must be a number of seconds in [0, 1e6]');
     out.duration = input.duration;
   }
   if (input.coverArt !== undefined && input.coverArt !== null) {
-    if (typeof input.coverArt !== 'string' || !HEX64.test(input.coverArt.toLowerCase())) throw badInput('coverArt must be 64 hex characters');
+    if (typeof input.coverArt !== 'string' || !HEX64.test(input.coverArt.toLowerCase()))
+      throw badInput('coverArt must be 64 hex characters');
     out.coverArt = input.coverArt.toLowerCase();
   }
   if (input.coverArtMime !== undefined && input.coverArtMime !== null) {
-    if (typeof input.coverArtMime !== 'string' || !MIME.test(input.coverArtMime)) throw badInput('coverArtMime must be an image/* MIME type');
+    if (typeof input.coverArtMime !== 'string' || !MIME.test(input.coverArtMime))
+      throw badInput('coverArtMime must be an image/* MIME type');
     out.coverArtMime = input.coverArtMime;
   }
   return out;

@@ -60,7 +60,10 @@ export interface Scatter {
   /** Registers the app RPC handlers on the node. */
   install(): void;
   /** Gathers a merged page (deduplicated by id, highest stamp wins) and, if asked, owned counts. */
-  page(req: Omit<PageRequest, 'members'>, withCounts: boolean): Promise<{ items: VersionedSong[]; count: number; facets: FacetCounts }>;
+  page(
+    req: Omit<PageRequest, 'members'>,
+    withCounts: boolean,
+  ): Promise<{ items: VersionedSong[]; count: number; facets: FacetCounts }>;
   /** Records held by the likely holders (the r closest known trackers to each key). */
   records(ids: string[], keys: Uint8Array[]): Promise<Map<string, VersionedSong>>;
 }
@@ -92,7 +95,10 @@ export function makeScatter(node: KademliaNode, catalogue: Catalogue): Scatter {
   const call = async (c: Contact, method: string, payload: Payload): Promise<Payload> =>
     withTimeout(node.callApp(c, method, payload), SCATTER_TIMEOUT_MS);
 
-  async function gather(contacts: Contact[], req: PageRequest): Promise<{ replies: PageReply[]; failed: Contact[] }> {
+  async function gather(
+    contacts: Contact[],
+    req: PageRequest,
+  ): Promise<{ replies: PageReply[]; failed: Contact[] }> {
     const failed: Contact[] = [];
     const remote = await Promise.all(
       contacts.map(async (c) => {
@@ -116,22 +122,29 @@ export function makeScatter(node: KademliaNode, catalogue: Catalogue): Scatter {
     async page(req, withCounts) {
       let contacts = node.contacts().filter((c) => toHex(c.id) !== selfHex);
       const members = (cs: Contact[]): string[] => [selfHex, ...cs.map((c) => toHex(c.id))].sort();
-      let { replies, failed } = await gather(contacts, { ...req, members: withCounts ? members(contacts) : undefined });
+      const first = await gather(contacts, {
+        ...req,
+        members: withCounts ? members(contacts) : undefined,
+      });
+      let replies = first.replies;
+      const failed = first.failed;
       if (withCounts && failed.length > 0) {
         // Someone did not answer: its songs must be counted by the next closest live member.
         contacts = contacts.filter((c) => !failed.includes(c));
         ({ replies } = await gather(contacts, { ...req, members: members(contacts) }));
       }
       const best = new Map<string, VersionedSong>();
-      for (const r of replies) for (const it of r.items) {
-        const cur = best.get(it.song.id);
-        if (!cur || compareStamps(it.stamp, cur.stamp) > 0) best.set(it.song.id, it);
-      }
+      for (const r of replies)
+        for (const it of r.items) {
+          const cur = best.get(it.song.id);
+          if (!cur || compareStamps(it.stamp, cur.stamp) > 0) best.set(it.song.id, it);
+        }
       const facets: FacetCounts = { artists: [], albums: [], genres: [] };
       let count = 0;
       for (const r of replies) {
         count += r.count ?? 0;
-        if (r.facets) for (const f of ['artists', 'albums', 'genres'] as const) facets[f].push(...r.facets[f]);
+        if (r.facets)
+          for (const f of ['artists', 'albums', 'genres'] as const) facets[f].push(...r.facets[f]);
       }
       return { items: [...best.values()], count, facets };
     },
@@ -144,7 +157,9 @@ export function makeScatter(node: KademliaNode, catalogue: Catalogue): Scatter {
       const perContact = new Map<Contact, string[]>();
       ids.forEach((id, i) => {
         const key = keys[i]!;
-        const ranked = [...contacts].sort((a, b) => (closer(key, a.id, b.id) ? -1 : closer(key, b.id, a.id) ? 1 : 0));
+        const ranked = [...contacts].sort((a, b) =>
+          closer(key, a.id, b.id) ? -1 : closer(key, b.id, a.id) ? 1 : 0,
+        );
         for (const c of ranked.slice(0, RECORD_REPLICATION.r)) {
           let l = perContact.get(c);
           if (!l) perContact.set(c, (l = []));

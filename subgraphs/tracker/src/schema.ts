@@ -45,7 +45,13 @@ export function makeTrackerService(node: KademliaNode): TrackerService {
   const unsubscribe = node.onLocalChange((c) => catalogue.apply(c));
   const scatter = makeScatter(node, catalogue);
   scatter.install();
-  return { node, catalogue, reads: makeReads(node, catalogue, scatter), writes: makeWrites(node, catalogue), close: unsubscribe };
+  return {
+    node,
+    catalogue,
+    reads: makeReads(node, catalogue, scatter),
+    writes: makeWrites(node, catalogue),
+    close: unsubscribe,
+  };
 }
 
 export interface TrackerSchemaDeps {
@@ -68,20 +74,41 @@ export function makeTrackerSchema(deps: TrackerSchemaDeps): GraphQLSchema {
         if (!v) throw notFound(`song ${a.id} not found`);
         return toGql(v);
       },
-      songs: async (_: unknown, a: { filter?: PartialFilter; search?: string; sort?: SortKey; order?: Order; first?: number; after?: string }) => {
+      songs: async (
+        _: unknown,
+        a: {
+          filter?: PartialFilter;
+          search?: string;
+          sort?: SortKey;
+          order?: Order;
+          first?: number;
+          after?: string;
+        },
+      ) => {
         const page = await reads.songs(a);
         return { ...page, edges: page.edges.map((e) => ({ ...e, node: toGql(e.node) })) };
       },
       facets: (_: unknown, a: { filter?: PartialFilter }) => reads.facets(a.filter),
       trackerStatus: async () => {
         const s = await node.status();
-        return { nodeId: s.id, address: s.address, phase: s.phase, contacts: s.contacts, keys: s.keys, bytes: s.bytes, songsHeld: catalogue.size() };
+        return {
+          nodeId: s.id,
+          address: s.address,
+          phase: s.phase,
+          contacts: s.contacts,
+          keys: s.keys,
+          bytes: s.bytes,
+          songsHeld: catalogue.size(),
+        };
       },
     },
     Mutation: {
       putSong: async (_: unknown, a: { input: SongMetadata }) => toGql(await writes.putSong(a.input)),
-      importSongs: async (_: unknown, a: { inputs: SongMetadata[] }) => ({ imported: await writes.importSongs(a.inputs) }),
-      updateSong: async (_: unknown, a: { id: string; patch: SongPatch }) => toGql(await writes.updateSong(a.id, a.patch)),
+      importSongs: async (_: unknown, a: { inputs: SongMetadata[] }) => ({
+        imported: await writes.importSongs(a.inputs),
+      }),
+      updateSong: async (_: unknown, a: { id: string; patch: SongPatch }) =>
+        toGql(await writes.updateSong(a.id, a.patch)),
       deleteSong: (_: unknown, a: { id: string }) => writes.deleteSong(a.id),
     },
     Song: {
@@ -110,7 +137,8 @@ export function makeTrackerServer(deps: TrackerSchemaDeps): ApolloServer {
     formatError: (formatted, err) => {
       // A write that missed its quorum is the network's state, not a bug: say so with a stable code.
       const original = unwrapResolverError(err);
-      if (original instanceof QuorumError) return { ...formatted, extensions: { ...formatted.extensions, code: 'UNAVAILABLE' } };
+      if (original instanceof QuorumError)
+        return { ...formatted, extensions: { ...formatted.extensions, code: 'UNAVAILABLE' } };
       return formatted;
     },
   });

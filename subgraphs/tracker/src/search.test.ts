@@ -1,5 +1,18 @@
 import { normalise, words } from './normalise.js';
-import { deletions, filterLookupName, filterName, indexNames, indexPostingKey, indexReadKeys, wordPostingKey, wordReadKeys, queryWordKeyNames, searchNames, songWords, wordKeyNames } from './keys.js';
+import {
+  deletions,
+  filterLookupName,
+  filterName,
+  indexNames,
+  indexPostingKey,
+  indexReadKeys,
+  wordPostingKey,
+  wordReadKeys,
+  queryWordKeyNames,
+  searchNames,
+  songWords,
+  wordKeyNames,
+} from './keys.js';
 import { matchWord, osaDistance, queryWords, scoreSong, songSearchWords } from './search.js';
 
 const queen = { title: 'Bohemian Rhapsody', artist: 'Queen', album: 'A Night at the Opera', genre: 'Rock' };
@@ -28,7 +41,14 @@ describe('exact index keys', () => {
     expect(new Set(names).size).toBe(10);
     expect(names).toContain('artist=queen&genre=rock');
     expect(names).toContain('album=a%20night%20at%20the%20opera&title=bohemian%20rhapsody');
-    expect(filterLookupName({ album: 'A Night at the Opera', artist: 'Queen', genre: 'Rock', title: 'Bohemian Rhapsody' })).toBe('album=a%20night%20at%20the%20opera&title=bohemian%20rhapsody');
+    expect(
+      filterLookupName({
+        album: 'A Night at the Opera',
+        artist: 'Queen',
+        genre: 'Rock',
+        title: 'Bohemian Rhapsody',
+      }),
+    ).toBe('album=a%20night%20at%20the%20opera&title=bohemian%20rhapsody');
     expect(filterLookupName({ artist: 'Queen', genre: 'Rock', title: 'X' })).toBe('artist=queen&title=x');
     expect(filterName({ genre: 'ROCK', artist: ' Queen ' })).toBe('artist=queen&genre=rock');
     expect(filterName({})).toBeUndefined();
@@ -37,7 +57,9 @@ describe('exact index keys', () => {
     const id = 'c'.repeat(64);
     const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
     expect(indexReadKeys('genre=rock').map(hex)).toContain(hex(indexPostingKey('genre=rock', id)));
-    expect(indexReadKeys('artist=queen&genre=rock').map(hex)).toEqual([hex(indexPostingKey('artist=queen&genre=rock', id))]);
+    expect(indexReadKeys('artist=queen&genre=rock').map(hex)).toEqual([
+      hex(indexPostingKey('artist=queen&genre=rock', id)),
+    ]);
     expect(wordReadKeys('queen').map(hex)).toContain(hex(wordPostingKey('queen', id)));
     expect(hex(wordPostingKey('queen', id))).not.toBe(hex(wordPostingKey('queen', '0'.repeat(64))));
   });
@@ -61,7 +83,12 @@ describe('search keys', () => {
     expect(wordKeyNames('rhapsody')).toHaveLength(1 + 8 + 4);
     expect(wordKeyNames('the')).toEqual(['sym:the']);
     expect(wordKeyNames('x'.repeat(40)).length).toBeLessThanOrEqual(1 + 4);
-    const many = { title: Array.from({ length: 40 }, (_, i) => `word${i}x`).join(' '), artist: 'a', album: 'b', genre: 'c' };
+    const many = {
+      title: Array.from({ length: 40 }, (_, i) => `word${i}x`).join(' '),
+      artist: 'a',
+      album: 'b',
+      genre: 'c',
+    };
     expect(songWords(many)).toHaveLength(16);
     expect(searchNames({ ...many, id: 'ab' })).toHaveLength(16); // one posting key per word, the rest is vocabulary
   });
@@ -97,11 +124,19 @@ describe('matching and ranking', () => {
   test('"bohem rapsody" ranks Bohemian Rhapsody first', () => {
     const qs = queryWords('bohem rapsody');
     const songs = [
-      { id: 'other', title: 'Bohemian Like You', artist: 'The Dandy Warhols', album: 'Thirteen Tales', genre: 'Rock' },
+      {
+        id: 'other',
+        title: 'Bohemian Like You',
+        artist: 'The Dandy Warhols',
+        album: 'Thirteen Tales',
+        genre: 'Rock',
+      },
       { id: 'queen', ...queen },
       { id: 'none', title: 'Under Pressure', artist: 'Queen', album: 'Hot Space', genre: 'Rock' },
     ];
-    const ranked = songs.map((s) => ({ id: s.id, score: scoreSong(qs, songSearchWords(s)) })).sort((a, b) => b.score - a.score);
+    const ranked = songs
+      .map((s) => ({ id: s.id, score: scoreSong(qs, songSearchWords(s)) }))
+      .sort((a, b) => b.score - a.score);
     expect(ranked[0]!.id).toBe('queen');
     expect(ranked.find((r) => r.id === 'none')!.score).toBe(0);
     expect(ranked.find((r) => r.id === 'other')!.score).toBeGreaterThan(0);

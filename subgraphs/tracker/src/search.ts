@@ -32,7 +32,8 @@ export function osaDistance(a: string, b: string, max = 1): number {
     for (let j = 1; j <= t.length; j++) {
       const cost = s[i - 1] === t[j - 1] ? 0 : 1;
       let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1])
+        v = Math.min(v, prev2[j - 2]! + 1);
       cur.push(v);
       rowMin = Math.min(rowMin, v);
     }
@@ -58,7 +59,12 @@ export function queryWords(search: string): string[] {
 }
 
 export function songSearchWords(song: Record<SearchField, string>): SongWords {
-  return { title: words(song.title), artist: words(song.artist), album: words(song.album), genre: words(song.genre) };
+  return {
+    title: words(song.title),
+    artist: words(song.artist),
+    album: words(song.album),
+    genre: words(song.genre),
+  };
 }
 
 /**

@@ -17,9 +17,35 @@
  * Does not: read listings or search (reads.ts).
  */
 import type { KademliaNode } from '@gotify/dht';
-import { indexNames, indexPostingKey, searchKey, songKey, songWords, wordKeyNames, wordPostingKey } from './keys.js';
-import { applyPatch, decodeSong, encodeSong, encodeTombstone, validateId, validateMetadata, type SongMetadata, type SongPatch, type SongRecord, type VersionedSong } from './record.js';
-import { DHT_CONCURRENCY, IMPORT_RECORD_CONCURRENCY, MAX_IMPORT_BATCH, MAX_KNOWN_WORDS, MAX_POSTINGS_PER_CALL, POSTING_CALLS_IN_FLIGHT } from './limits.js';
+import {
+  indexNames,
+  indexPostingKey,
+  searchKey,
+  songKey,
+  songWords,
+  wordKeyNames,
+  wordPostingKey,
+} from './keys.js';
+import {
+  applyPatch,
+  decodeSong,
+  encodeSong,
+  encodeTombstone,
+  validateId,
+  validateMetadata,
+  type SongMetadata,
+  type SongPatch,
+  type SongRecord,
+  type VersionedSong,
+} from './record.js';
+import {
+  DHT_CONCURRENCY,
+  IMPORT_RECORD_CONCURRENCY,
+  MAX_IMPORT_BATCH,
+  MAX_KNOWN_WORDS,
+  MAX_POSTINGS_PER_CALL,
+  POSTING_CALLS_IN_FLIGHT,
+} from './limits.js';
 import { badInput, notFound } from './errors.js';
 import { mapPool } from './pool.js';
 import type { Catalogue } from './catalogue.js';
@@ -35,7 +61,10 @@ function postingKey(name: string, id: string): Uint8Array {
   return name.startsWith('idx|') ? indexPostingKey(name.slice(4), id) : wordPostingKey(name.slice(2), id);
 }
 
-interface Op { key: Uint8Array; members: string[] }
+interface Op {
+  key: Uint8Array;
+  members: string[];
+}
 
 /** Groups ops into addToSetMany calls of at most MAX_POSTINGS_PER_CALL members (a big key is split). */
 function chunkOps(ops: Iterable<Op>): Op[][] {
@@ -71,7 +100,8 @@ function vocabOps(ws: Iterable<string>): Op[] {
   return [...byName].map(([n, members]) => ({ key: searchKey(n), members }));
 }
 
-const canon = (s: SongRecord | undefined): string => (s ? JSON.stringify(Object.entries(s).sort(([a], [b]) => (a < b ? -1 : 1))) : 'null');
+const canon = (s: SongRecord | undefined): string =>
+  s ? JSON.stringify(Object.entries(s).sort(([a], [b]) => (a < b ? -1 : 1))) : 'null';
 
 export interface Writes {
   /** Latest version from the DHT (tombstones as undefined). */
@@ -82,12 +112,22 @@ export interface Writes {
   deleteSong(id: string): Promise<boolean>;
 }
 
-export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => Date = () => new Date()): Writes {
-  async function readRaw(id: string): Promise<{ song?: SongRecord; deleted: boolean; stamp: { c: number; w: string } } | undefined> {
+export function makeWrites(
+  node: KademliaNode,
+  catalogue: Catalogue,
+  now: () => Date = () => new Date(),
+): Writes {
+  async function readRaw(
+    id: string,
+  ): Promise<{ song?: SongRecord; deleted: boolean; stamp: { c: number; w: string } } | undefined> {
     const r = await node.getRecord(songKey(id));
     if (!r) return undefined;
     const song = decodeSong(r.bytes);
-    return { song: r.deleted || !song || typeof song.title !== 'string' ? undefined : song, deleted: r.deleted, stamp: r.stamp };
+    return {
+      song: r.deleted || !song || typeof song.title !== 'string' ? undefined : song,
+      deleted: r.deleted,
+      stamp: r.stamp,
+    };
   }
 
   async function read(id: string): Promise<VersionedSong | undefined> {
@@ -123,12 +163,22 @@ export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => 
   }
 
   /** Steps 2 and 3 above, for a write of `mine` (undefined = a deletion) over `previous`. */
-  async function follow(id: string, previous: SongRecord | undefined, mine: SongRecord | undefined): Promise<VersionedSong | undefined> {
+  async function follow(
+    id: string,
+    previous: SongRecord | undefined,
+    mine: SongRecord | undefined,
+  ): Promise<VersionedSong | undefined> {
     const oldNames = previous ? postingNames(previous) : [];
     const newNames = mine ? postingNames(mine) : [];
     const keep = new Set(newNames);
     await ensureVocab([mine]);
-    await Promise.all([removeNames(id, oldNames.filter((n) => !keep.has(n))), addNames(id, newNames)]);
+    await Promise.all([
+      removeNames(
+        id,
+        oldNames.filter((n) => !keep.has(n)),
+      ),
+      addNames(id, newNames),
+    ]);
     const winner = await readRaw(id);
     const winnerSong = winner?.song;
     const same = canon(winnerSong) === canon(mine);
@@ -136,7 +186,13 @@ export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => 
       const winnerNames = winnerSong ? postingNames(winnerSong) : [];
       const w = new Set(winnerNames);
       await ensureVocab([winnerSong]);
-      await Promise.all([removeNames(id, newNames.filter((n) => !w.has(n))), addNames(id, winnerNames)]);
+      await Promise.all([
+        removeNames(
+          id,
+          newNames.filter((n) => !w.has(n)),
+        ),
+        addNames(id, winnerNames),
+      ]);
     }
     return winner?.song ? { song: winner.song, stamp: winner.stamp } : undefined;
   }
@@ -151,7 +207,8 @@ export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => 
   }
 
   async function importSongs(inputs: SongMetadata[]): Promise<number> {
-    if (inputs.length > MAX_IMPORT_BATCH) throw badInput(`importSongs takes at most ${MAX_IMPORT_BATCH} songs per call`);
+    if (inputs.length > MAX_IMPORT_BATCH)
+      throw badInput(`importSongs takes at most ${MAX_IMPORT_BATCH} songs per call`);
     const byId = new Map<string, SongRecord>();
     const at = now().toISOString();
     for (const input of inputs) {
@@ -182,7 +239,9 @@ export function makeWrites(node: KademliaNode, catalogue: Catalogue, now: () => 
     const fresh = unknownWords(songs);
     await Promise.all([
       mapPool(songs, IMPORT_RECORD_CONCURRENCY, (s) => node.putRecord(songKey(s.id), encodeSong(s))),
-      mapPool(chunkOps([...vocabOps(fresh), ...postings.values()]), POSTING_CALLS_IN_FLIGHT, (ops) => node.addToSetMany(ops)),
+      mapPool(chunkOps([...vocabOps(fresh), ...postings.values()]), POSTING_CALLS_IN_FLIGHT, (ops) =>
+        node.addToSetMany(ops),
+      ),
       mapPool(stale, 4, ([id, names]) => removeNames(id, names)),
     ]);
     remember(fresh);
