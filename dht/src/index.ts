@@ -17,3 +17,4 @@ export { makeStoreFromEnv } from './store/from-env.js';
 export * from './ops/index.js';
 export { loadOrCreateNodeId, NODE_ID_FILE } from './node-id.js';
 export { startTestMongo, type TestMongo } from './store/test-mongo.js';
+export { mapLimit } from './concurrency.js';

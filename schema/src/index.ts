@@ -27,3 +27,5 @@ export {
 
 /** The committed supergraph SDL (schema/supergraph.graphql, written by `npm run compose`). */
 export const supergraphSdl: string = readFileSync(SUPERGRAPH_FILE, 'utf8');
+
+export { depthLimitRule, MAX_QUERY_DEPTH } from './depth-limit.js';

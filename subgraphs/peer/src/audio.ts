@@ -8,7 +8,7 @@
 import { fromHex, keyOf, QuorumError, type KademliaNode, type Logger } from '@gotify/dht';
 import { chunkLayout, chunkSlot, hashHex, isHexHash, MAX_CHUNK_SIZE, type ChunkSlot } from './chunking.js';
 import { badInput, notFound, unavailable } from './errors.js';
-import { mapLimit } from './limit.js';
+import { mapLimit } from '@gotify/dht';
 import {
   buildManifest,
   decodeManifest,

@@ -24,7 +24,7 @@ import {
   songIdOf,
   splitIntoChunks,
 } from './chunking.js';
-import { depthLimitRule, MAX_QUERY_DEPTH } from './depth-limit.js';
+import { depthLimitRule, MAX_QUERY_DEPTH } from '@gotify/schema';
 import { makePeerMetrics, type PeerMetrics } from './metrics.js';
 import { makePeerSchema } from './schema.js';
 

@@ -48,7 +48,7 @@ export {
   probeReplicas,
 } from './replicas.js';
 export { Base64Scalar, decodeBase64, encodeBase64 } from './base64.js';
-export { MAX_QUERY_DEPTH, depthLimitRule } from './depth-limit.js';
+export { MAX_QUERY_DEPTH, depthLimitRule } from '@gotify/schema';
 export { MAX_BODY_BYTES, GRAPHQL_PATH, handleGraphQL } from './http.js';
 export { PEER_BLOB_POLICY, PEER_MANIFEST_POLICY, PEER_REPLICATION } from './policy.js';
 export { makePeerMetrics, type PeerMetrics } from './metrics.js';

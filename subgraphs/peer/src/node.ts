@@ -24,7 +24,7 @@ import {
   type ReplicationPolicy,
   type ShardStore,
 } from '@gotify/dht';
-import { depthLimitRule } from './depth-limit.js';
+import { depthLimitRule } from '@gotify/schema';
 import { makeRequestListener } from './http.js';
 import { makePeerMetrics } from './metrics.js';
 import { loadOrCreateNodeId } from './node-id.js';

@@ -7,7 +7,7 @@
  */
 import { fromHex, toHex, type Contact, type KademliaNode } from '@gotify/dht';
 import { hashHex, isHexHash } from './chunking.js';
-import { mapLimit } from './limit.js';
+import { mapLimit } from '@gotify/dht';
 
 /** App RPC name; namespaced so it cannot collide with Kademlia's own RPCs. */
 export const HAS_METHOD = 'peer.has';

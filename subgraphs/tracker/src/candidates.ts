@@ -20,7 +20,7 @@ import {
   MAX_SEEDING_SET,
   MAX_WORDS_PER_QUERY_WORD,
 } from './limits.js';
-import { mapPool } from './pool.js';
+import { mapLimit } from '@gotify/dht';
 import { FIELD_WEIGHTS, matchWord, type MatchQuality } from './search.js';
 
 export interface Candidate {
@@ -45,7 +45,7 @@ const membersOf = (v: SetValue | undefined): string[] =>
  */
 export async function matchingWords(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
   const plan = qs.map((q) => queryWordKeyNames(q).slice(0, MAX_KEYS_PER_QUERY_WORD));
-  const values = await mapPool(plan.flat(), DHT_CONCURRENCY, (n) =>
+  const values = await mapLimit(plan.flat(), DHT_CONCURRENCY, (n) =>
     node.getSetValue(searchKey(n), { localFirst: true }),
   );
   let k = 0;
@@ -68,7 +68,7 @@ export async function matchingWords(node: KademliaNode, qs: string[]): Promise<M
 /** Song ids of each word (every bucket), read once per distinct word. */
 async function postingsOf(node: KademliaNode, ws: string[]): Promise<Map<string, string[]>> {
   const keys = ws.flatMap((w) => wordReadKeys(w).map((key) => ({ w, key })));
-  const values = await mapPool(keys, DHT_CONCURRENCY, ({ key }) =>
+  const values = await mapLimit(keys, DHT_CONCURRENCY, ({ key }) =>
     node.getSetValue(key, { localFirst: true }),
   );
   const out = new Map<string, string[]>(ws.map((w) => [w, []]));

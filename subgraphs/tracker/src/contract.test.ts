@@ -324,7 +324,7 @@ describe.each(stores)('tracker subgraph contract on %s', (storeName, mongo) => {
   maybe('query depth limit refuses deep operations', async () => {
     const frag = 'fragment F on Query { songs { edges { node { id } } } }';
     expect((await exec(`{ ...F } ${frag}`)).errors).toBeUndefined();
-    const { depthLimit } = await import('./depth.js');
+    const { depthLimitRule: depthLimit } = await import('@gotify/schema');
     const { validate, buildSchema } = await import('graphql');
     const schema = buildSchema('type Q { a: Q, b: Int } schema { query: Q }');
     const errs = validate(schema, parse('{ a { a { a { a { a { a { a { a { b } } } } } } } } }'), [

@@ -24,6 +24,6 @@ export {
   songWords,
 } from './keys.js';
 export { matchWord, osaDistance, scoreSong, queryWords } from './search.js';
-export { depthLimit } from './depth.js';
+export { depthLimitRule } from '@gotify/schema';
 export * from './limits.js';
 export type { SongMetadata, SongRecord, SongPatch } from './record.js';

@@ -31,7 +31,7 @@ import { decodeCursor, encodeCursor, type Ordering } from './cursor.js';
 import { queryWords, scoreSong } from './search.js';
 import { decodeSong, type VersionedSong } from './record.js';
 import { badInput } from './errors.js';
-import { mapPool } from './pool.js';
+import { mapLimit } from '@gotify/dht';
 import { rankedCandidates, searchIds as vocabSearchIds } from './candidates.js';
 import type { Scatter } from './scatter.js';
 import {
@@ -119,7 +119,7 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     const remote = await scatter.records(missing, missing.map(songKey));
     for (const v of remote.values()) out.push(makeEntry(v.song, v.stamp));
     missing = missing.filter((id) => !remote.has(id));
-    const fetched = await mapPool(missing, DHT_CONCURRENCY, async (id) => {
+    const fetched = await mapLimit(missing, DHT_CONCURRENCY, async (id) => {
       const r = await node.getRecord(songKey(id)).catch(() => undefined);
       const song = r && !r.deleted ? decodeSong(r.bytes) : undefined;
       return song && typeof song.title === 'string' && song.id === id ? makeEntry(song, r!.stamp) : undefined;

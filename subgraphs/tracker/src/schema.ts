@@ -17,7 +17,7 @@ import { makeWrites, type Writes } from './writes.js';
 import { makeReads, type Reads } from './reads.js';
 import { validateId, type SongMetadata, type SongPatch, type VersionedSong } from './record.js';
 import { notFound } from './errors.js';
-import { depthLimit } from './depth.js';
+import { depthLimitRule } from '@gotify/schema';
 import { MAX_QUERY_DEPTH } from './limits.js';
 import type { PartialFilter } from './keys.js';
 
@@ -131,7 +131,7 @@ export function makeTrackerSchema(deps: TrackerSchemaDeps): GraphQLSchema {
 export function makeTrackerServer(deps: TrackerSchemaDeps): ApolloServer {
   return new ApolloServer({
     schema: makeTrackerSchema(deps),
-    validationRules: [depthLimit(MAX_QUERY_DEPTH)],
+    validationRules: [depthLimitRule(MAX_QUERY_DEPTH)],
     introspection: true,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, err) => {

@@ -47,7 +47,7 @@ import {
   POSTING_CALLS_IN_FLIGHT,
 } from './limits.js';
 import { badInput, notFound } from './errors.js';
-import { mapPool } from './pool.js';
+import { mapLimit } from '@gotify/dht';
 import type { Catalogue } from './catalogue.js';
 
 /**
@@ -150,16 +150,16 @@ export function makeWrites(
   async function ensureVocab(songs: (SongRecord | undefined)[]): Promise<void> {
     const ws = unknownWords(songs);
     if (ws.length === 0) return;
-    await mapPool(chunkOps(vocabOps(ws)), POSTING_CALLS_IN_FLIGHT, (ops) => node.addToSetMany(ops));
+    await mapLimit(chunkOps(vocabOps(ws)), POSTING_CALLS_IN_FLIGHT, (ops) => node.addToSetMany(ops));
     remember(ws);
   }
 
   /** Per key addToSet (read, then stamp past every replica): an edit's add must beat an earlier remove elsewhere. */
   async function addNames(id: string, names: string[]): Promise<void> {
-    await mapPool(names, DHT_CONCURRENCY, (n) => node.addToSet(postingKey(n, id), [id]));
+    await mapLimit(names, DHT_CONCURRENCY, (n) => node.addToSet(postingKey(n, id), [id]));
   }
   async function removeNames(id: string, names: string[]): Promise<void> {
-    await mapPool(names, DHT_CONCURRENCY, (n) => node.removeFromSet(postingKey(n, id), [id]));
+    await mapLimit(names, DHT_CONCURRENCY, (n) => node.removeFromSet(postingKey(n, id), [id]));
   }
 
   /** Steps 2 and 3 above, for a write of `mine` (undefined = a deletion) over `previous`. */
@@ -238,11 +238,11 @@ export function makeWrites(
     }
     const fresh = unknownWords(songs);
     await Promise.all([
-      mapPool(songs, IMPORT_RECORD_CONCURRENCY, (s) => node.putRecord(songKey(s.id), encodeSong(s))),
-      mapPool(chunkOps([...vocabOps(fresh), ...postings.values()]), POSTING_CALLS_IN_FLIGHT, (ops) =>
+      mapLimit(songs, IMPORT_RECORD_CONCURRENCY, (s) => node.putRecord(songKey(s.id), encodeSong(s))),
+      mapLimit(chunkOps([...vocabOps(fresh), ...postings.values()]), POSTING_CALLS_IN_FLIGHT, (ops) =>
         node.addToSetMany(ops),
       ),
-      mapPool(stale, 4, ([id, names]) => removeNames(id, names)),
+      mapLimit(stale, 4, ([id, names]) => removeNames(id, names)),
     ]);
     remember(fresh);
     return songs.length;

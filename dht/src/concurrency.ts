@@ -1,6 +1,7 @@
 /**
- * `mapLimit`: run an async function over items with at most `limit` in flight, results in order.
- * Rejects with the first error (the others still settle, their results are dropped).
+ * `mapLimit`: run an async function over items with at most `limit` in flight, results in input
+ * order. Rejects with the first error (the others still settle; their results are dropped).
+ * Shared by the engine's users (peer publish checks and replica probes, tracker reads and writes).
  */
 export async function mapLimit<T, R>(
   items: readonly T[],

@@ -1,6 +1,6 @@
 /**
  * A validation rule refusing operations nested deeper than {@link MAX_QUERY_DEPTH} fields, so a
- * crafted query cannot make the subgraph do unbounded work. Fragments are followed (with a guard
+ * crafted query cannot make a subgraph do unbounded work (used by the peer and tracker subgraphs). Fragments are followed (with a guard
  * against cycles, which graphql's own rules report separately); introspection fields (`__schema`,
  * `__type`) are not counted, since their depth is bounded by the schema itself and tools need it.
  *
