@@ -143,6 +143,9 @@ function typo(rand: () => number, w: string): string {
   return w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2);
 }
 
+/** Page size of the library walk (the Web library's infinite scroll). */
+const LIBRARY_PAGE = 100;
+
 export async function run(argv: string[]): Promise<void> {
   const o = new Command()
     .option('--songs <n>', 'songs to ingest', '10000')
@@ -217,6 +220,27 @@ export async function run(argv: string[]): Promise<void> {
       searchMs.push(performance.now() - t);
       if (d.songs.edges.some((e: any) => e.node.id === s.id)) searchTop++;
     }
+    // The Web library's paging: walk the whole catalogue by cursor, 100 songs a page, sorted by
+    // title (what infinite scroll asks for), and check every song comes exactly once.
+    const pageMs: number[] = [];
+    const seen = new Set<string>();
+    let duplicates = 0;
+    let after: string | null = null;
+    for (let page = 0; page < Math.ceil(n / LIBRARY_PAGE) + 2; page++) {
+      const t = performance.now();
+      const d = await gql(
+        urls[page % 3]!,
+        `query($a: String) { songs(sort: TITLE, first: ${LIBRARY_PAGE}, after: $a) { pageInfo { endCursor hasNextPage } edges { node { id } } } }`,
+        { a: after },
+      );
+      pageMs.push(performance.now() - t);
+      for (const e of d.songs.edges as { node: { id: string } }[]) {
+        if (seen.has(e.node.id)) duplicates++;
+        seen.add(e.node.id);
+      }
+      after = d.songs.pageInfo.endCursor;
+      if (!d.songs.pageInfo.hasNextPage) break;
+    }
     const out = {
       bench: 'tracker',
       songs: n,
@@ -233,6 +257,10 @@ export async function run(argv: string[]): Promise<void> {
       search_p99_ms: pct(searchMs, 99),
       search_recall_top20: +(searchTop / queries).toFixed(3),
       queries,
+      library_page_p50_ms: pct(pageMs, 50),
+      library_page_p99_ms: pct(pageMs, 99),
+      library_walk_songs: seen.size,
+      library_walk_duplicates: duplicates,
     };
     console.log(JSON.stringify(out));
   } finally {
