@@ -63,7 +63,7 @@ export interface KademliaNodeOptions {
 
 /** Observability hooks of the node core; all optional, so the core stays dependency-free. */
 export interface KademliaMetrics {
-  /** An outgoing RPC was sent (PING, STORE, FIND_NODE, FIND_VALUE, APP). */
+  /** An outgoing RPC was sent (PING, STORE, FIND_NODE, FIND_VALUE, FIND_VALUES, APP). */
   rpcSent?(type: string): void;
   /** An outgoing RPC failed (transport error code, or BAD_REPLY / REMOTE_ERROR). */
   rpcFailed?(type: string, code: string): void;
@@ -141,6 +141,17 @@ export interface KademliaNode {
   /** Raw merged set value (with stamps), for callers that merge further. Never mutate it. */
   getSetValue(key: Id, opts?: ReadOptions): Promise<SetValue | undefined>;
 
+  /**
+   * Many sets at once, in input order (members as getSet; a key given twice is read once). With
+   * `localFirst`, the keys this node replicates in a network known to be small are read in ONE
+   * FIND_VALUES request per remote replica (many keys with the digests of the local copies, equal
+   * copies answering `same`; big replies split by a byte budget and re-asked), merged and repaired
+   * both ways like getSet; every other key takes the per-key getSet path.
+   */
+  getSetMany(keys: Id[], opts?: ReadOptions): Promise<string[][]>;
+  /** Raw merged set values of many keys, in input order (see getSetMany). Never mutate them. */
+  getSetValueMany(keys: Id[], opts?: ReadOptions): Promise<(SetValue | undefined)[]>;
+
   /** The k closest live contacts to `key` (iterative lookup). */
   findNode(key: Id): Promise<Contact[]>;
   /** Every contact in the routing table. */
@@ -156,6 +167,13 @@ export interface KademliaNode {
    * Resolves when every key has W acks; rejects with the keys that did not.
    */
   addToSetMany(ops: { key: Id; members: string[] }[], opts?: PutOptions): Promise<void>;
+  /**
+   * Many records at once (an import): stamped from the local clock and stored in batches per node
+   * instead of putRecord's read then write per key; a record a replica holds with a higher stamp is
+   * restamped past it and stored again, so each record ends as the newest version, as with putRecord.
+   * Resolves when every key has W acks; rejects with a QuorumError naming the keys that did not.
+   */
+  putRecordMany(items: { key: Id; bytes: Uint8Array; deleted?: boolean }[], opts?: PutOptions): Promise<void>;
 
   /**
    * Application RPCs carried over the same authenticated transport (the tracker's catalogue

@@ -137,6 +137,43 @@ export interface StoredEntry {
 // ---------------------------------------------------------------------------
 
 /**
+ * A set entry seen through some of its members: its metadata, its wire size, and the state of the
+ * members asked for (or changed). What a posting delta reads and writes instead of the whole set.
+ */
+export interface SetSlice {
+  key: Id;
+  expiresAt: number;
+  publisher: boolean;
+  replicatedAt: number;
+  /** Wire bytes of the whole set (valueWireBytes), kept by the store for the size cap; 0 = unknown. */
+  bytes: number;
+  /** State of the given members; a member absent here is absent from the set (when read) or unchanged (when written). */
+  members: SetValue['members'];
+}
+
+/**
+ * One write of a group commit (`ShardStore.putMany`): a whole entry, or a set slice (only the
+ * slice's members and the set's metadata change; every other member keeps its stored state).
+ */
+export type EntryWrite =
+  | {
+      entry: StoredEntry;
+      /** Wire bytes of a set value (stored for later slices' size cap). @default 0 (unknown) */
+      setBytes?: number;
+      /** The store holds nothing for this key (not even expired): no old set members to clear. @default false */
+      fresh?: boolean;
+    }
+  | {
+      slice: SetSlice;
+      /**
+       * Write the slice's member rows only: the set's metadata is unchanged, except `bytes`, which
+       * the shard tracks in memory and persists only once it drifts by SET_BYTES_PERSIST_SLACK (an
+       * extra row update per delta would double the cost of a posting). @default false
+       */
+      membersOnly?: boolean;
+    };
+
+/**
  * Durable per-node storage of entries and of the routing table's contacts.
  *
  * Does not: merge values (the node merges before `put`), verify hashes (the node does), or expire
@@ -148,10 +185,17 @@ export interface ShardStore {
   put(entry: StoredEntry): Promise<void>;
   /**
    * Inserts or replaces many entries at once (one transaction in SQLite, one unordered bulkWrite
-   * in MongoDB), so a batched STORE costs one commit instead of one per key. Optional: the shard
-   * falls back to `put` per entry. Keys are distinct within one call.
+   * in MongoDB), so a batched STORE costs one commit instead of one per key; a set slice writes
+   * only its members (see {@link EntryWrite}). Optional: the shard falls back to `put` per entry
+   * (and then never writes slices). Keys are distinct within one call.
    */
-  putMany?(entries: StoredEntry[]): Promise<void>;
+  putMany?(writes: EntryWrite[]): Promise<void>;
+  /**
+   * A stored set's metadata and the state of just `members` (absent members omitted), so merging a
+   * delta into a set of 10,000 postings reads a few rows, not the set. `undefined`: no entry;
+   * `'not-a-set'`: the key holds a blob or record. Optional: the shard loads whole entries without it.
+   */
+  getSetMembers?(key: Id, members: string[]): Promise<SetSlice | 'not-a-set' | undefined>;
   delete(key: Id): Promise<void>;
   /** Every entry, in no particular order; used by republish, hand-over and status. */
   scan(): AsyncIterable<StoredEntry>;

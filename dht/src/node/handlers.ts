@@ -1,17 +1,26 @@
 /**
  * Incoming RPCs: validates every payload (garbage gets an ERR reply, never a crash), adds the
- * sender to the routing table, and answers PING, FIND_NODE, FIND_VALUE, STORE (batched, merged
- * into the local shard) and APP (application methods registered with handleApp).
+ * sender to the routing table, and answers PING, FIND_NODE, FIND_VALUE, FIND_VALUES (batched
+ * local-first set reads, find-values.ts), STORE (batched, merged into the local shard) and APP
+ * (application methods registered with handleApp).
  *
  * Does not: initiate RPCs or decide replication (writes.ts, maintenance.ts).
  */
 import { fromHex, parseHexId } from '../id.js';
 import type { Payload, RequestHandler } from '../types.js';
 import type { NodeContext } from './context.js';
+import { answerFindValues } from './find-values.js';
 import { setDigest } from './local-reads.js';
 import { MAX_REPLY_CONTACTS } from './options.js';
-import { beatenAdds, parseValue } from './values.js';
-import { contactToWire, isRpcType, parseEnvelope, parseStoreItems, type RpcType } from './wire.js';
+import { parseValue } from './values.js';
+import {
+  contactToWire,
+  isRpcType,
+  parseEnvelope,
+  parseFindValuesKeys,
+  parseStoreItems,
+  type RpcType,
+} from './wire.js';
 
 class BadRequest extends Error {
   constructor(
@@ -57,11 +66,16 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
           return { key: p.key, same: true, contacts };
         return { key: p.key, value: entry.value, contacts };
       }
+      case 'FIND_VALUES': {
+        const asks = parseFindValuesKeys(p.keys);
+        if (typeof asks === 'string') throw new BadRequest('BAD_REQUEST', asks);
+        return answerFindValues(ctx, asks);
+      }
       case 'STORE': {
         const items = parseStoreItems(p.items);
         if (typeof items === 'string') throw new BadRequest('BAD_REQUEST', items);
-        // `lost[i]` > 0: some set add of item i loses to a remove this replica holds, stamped with
-        // that counter; the writer restamps past it (node.ts addToSetMany). Old writers ignore it.
+        // `lost[i]` > 0: item i (a set add, or a record) loses to a stamp this replica holds, with
+        // that counter; the writer restamps past it (node.ts storeRestamped). Old writers ignore it.
         const lost: number[] = new Array(items.length).fill(0);
         const acks = await Promise.all(
           items.map(async (it, i) => {
@@ -69,8 +83,7 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
             const value = parseValue(it.value, key);
             if (typeof value === 'string') return false;
             try {
-              const { entry } = await ctx.shard.merge(key, value);
-              lost[i] = beatenAdds(value, entry.value);
+              lost[i] = (await ctx.shard.merge(key, value)).lost;
               return true;
             } catch (err) {
               if (err instanceof RangeError) return false; // over the size cap

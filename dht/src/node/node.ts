@@ -20,6 +20,7 @@ import { QuorumError, RpcError } from './errors.js';
 import { makeRequestHandler } from './handlers.js';
 import { iterativeLookup, type LookupResult } from './lookup.js';
 import { makeLocalReader } from './local-reads.js';
+import { makeLocalBatchReader } from './local-reads-many.js';
 import { makeMaintenance, type MaintenanceTask } from './maintenance.js';
 import {
   BACKOFF_MAX_MS,
@@ -142,6 +143,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
   const writer = makeWriter(ctx);
   const reader = makeReader(ctx, writer);
   const localReader = makeLocalReader(ctx, writer);
+  const batchReader = makeLocalBatchReader(ctx, writer, (key, opts2) => node.getSetValue(key, opts2));
   const maint = makeMaintenance(ctx, writer, lastBucketLookup);
   onSeen = (c) => {
     const r = routing.seen(c);
@@ -201,6 +203,50 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     const delta: SetValue = { kind: 'set', members: {} };
     for (const m of members) delta.members[m] = { [field]: shard.clock.next() };
     return putOne('set', { key, value: delta, policy, closest, publisher: true });
+  }
+
+  /**
+   * Stores values stamped from the local clock in batches per node; keys whose replicas report a
+   * higher stamp (`lost`) are restamped past it and stored again on the same targets, for at most
+   * SET_RESTAMP_ROUNDS rounds. Rejects with a QuorumError listing the keys below W acks.
+   */
+  async function storeRestamped<G extends { key: Id }>(
+    kind: ValueKind,
+    policy: ReplicationPolicy,
+    groups: G[],
+    stamp: (g: G) => Value,
+  ): Promise<void> {
+    let idx = groups.map((_, i) => i);
+    let closest: (Contact[] | undefined)[] = groups.map(() => undefined);
+    const final: StoreOutcome[] = new Array(groups.length);
+    for (let round = 0; ; round++) {
+      const items: StoreItem[] = idx.map((gi, j) => ({
+        key: groups[gi]!.key,
+        value: stamp(groups[gi]!),
+        policy,
+        publisher: true,
+        ...(closest[j] ? { closest: closest[j] } : {}),
+      }));
+      const outcomes = await writer.storeItems(items);
+      const retry: number[] = [];
+      const retryClosest: Contact[][] = [];
+      outcomes.forEach((out, j) => {
+        final[idx[j]!] = out;
+        if (out.lost > 0) {
+          shard.clock.observe(out.lost);
+          retry.push(idx[j]!);
+          retryClosest.push(out.stored); // same targets as this round (those that acked, self included)
+        }
+      });
+      if (retry.length === 0 || round >= SET_RESTAMP_ROUNDS) break;
+      idx = retry;
+      closest = retryClosest;
+    }
+    checkQuorum(
+      kind,
+      final,
+      final.map(() => policy),
+    );
   }
 
   const node: KademliaNodeInternal = {
@@ -280,6 +326,11 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
       return value?.kind === 'set' ? value : undefined;
     },
 
+    async getSetMany(keys, opts2) {
+      return (await node.getSetValueMany(keys, opts2)).map((v) => (v ? setMembers(v) : []));
+    },
+    getSetValueMany: (keys, opts2) => batchReader.getSetValueMany(keys, opts2),
+
     /**
      * Adds are stamped from the local clock without reading first (one round trip per node, not per
      * key), so another node's remove of a member, stamped with a higher counter, could beat a later
@@ -299,42 +350,31 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
         if (!it) byKey.set(hex, (it = { key: op.key, members: [] }));
         it.members.push(...op.members);
       }
-      const stamped = (it: { key: Id; members: string[] }, closest?: Contact[]): StoreItem => {
+      await storeRestamped('set', policy, [...byKey.values()], (it) => {
         const value: SetValue = { kind: 'set', members: {} };
         for (const m of it.members) value.members[m] = { add: shard.clock.next() };
-        return { key: it.key, value, policy, publisher: true, ...(closest ? { closest } : {}) };
-      };
-      const groups = [...byKey.values()];
-      let items = groups.map((it) => stamped(it));
-      let outcomes = await writer.storeItems(items);
-      const final = new Map<string, StoreOutcome>();
-      for (let round = 0; ; round++) {
-        const retry: number[] = [];
-        outcomes.forEach((out, i) => {
-          final.set(toHex(out.key), out);
-          if (out.lost > 0) {
-            shard.clock.observe(out.lost);
-            retry.push(i);
-          }
-        });
-        if (retry.length === 0 || round >= SET_RESTAMP_ROUNDS) break;
-        // Same targets as the round before (those that acked, plus self when it did).
-        const prev = outcomes;
-        const prevItems = items;
-        items = retry.map((i) =>
-          stamped(
-            { key: prevItems[i]!.key, members: Object.keys((prevItems[i]!.value as SetValue).members) },
-            prev[i]!.stored,
-          ),
-        );
-        outcomes = await writer.storeItems(items);
+        return value;
+      });
+    },
+
+    /**
+     * Like putRecord for many keys, without its read before each write: records are stamped from
+     * the local clock and stored in batches per node; a replica holding a higher stamp reports it
+     * (`lost`), and those records are restamped past it and stored again (as addToSetMany).
+     */
+    async putRecordMany(items, opts2) {
+      const policy = policyFor('record', opts2);
+      const byKey = new Map<string, { key: Id; bytes: Uint8Array; deleted: boolean }>();
+      for (const it of items) {
+        checkSize(it.bytes);
+        byKey.set(toHex(it.key), { key: it.key, bytes: new Uint8Array(it.bytes), deleted: !!it.deleted });
       }
-      const all = groups.map((g) => final.get(toHex(g.key))!);
-      checkQuorum(
-        'set',
-        all,
-        all.map(() => policy),
-      );
+      await storeRestamped('record', policy, [...byKey.values()], (it) => ({
+        kind: 'record',
+        stamp: shard.clock.next(),
+        bytes: it.bytes,
+        ...(it.deleted ? { deleted: true } : {}),
+      }));
     },
 
     async findNode(key) {

@@ -40,14 +40,39 @@ export const MAX_SET_VALUE_BYTES = 2 * 1024 * 1024;
  * set posting's bytes.
  */
 export const WRITER_ID_HEX_CHARS = 16;
-/** Items in one batched STORE; bounds the work per request. */
-export const MAX_BATCH_ITEMS = 512;
+/**
+ * Items in one batched STORE; bounds the work per request. An import sends ~11 keys per song, so a
+ * batch of 1000 songs is ~5 STOREs per node at this size (MAX_BATCH_BYTES bounds the bytes).
+ */
+export const MAX_BATCH_ITEMS = 2048;
+/**
+ * Batched STOREs to one node in flight at once: the replica merges one while the next travels,
+ * instead of the writer waiting one round trip (and one group commit) per batch.
+ */
+export const STORE_BATCHES_IN_FLIGHT = 4;
 /**
  * Estimated encoded bytes of one batched STORE: 3 MiB stays well under the transport's 4 MiB frame
  * cap (msgpack overhead, envelope and estimation slack fit in the remaining 1 MiB). A single item
  * larger than this (a big set, at most MAX_SET_VALUE_BYTES) travels in a batch of its own.
  */
 export const MAX_BATCH_BYTES = 3 * 1024 * 1024;
+/**
+ * Keys in one FIND_VALUES request (batched local-first set reads): bounds the shard reads and
+ * digests one request costs, like MAX_BATCH_ITEMS for STORE; the asker splits bigger batches.
+ */
+export const MAX_FIND_VALUES_KEYS = 512;
+/**
+ * Estimated value bytes of one FIND_VALUES reply: past it the responder answers the remaining
+ * values `later` and the asker asks again, so a reply stays under the transport's 4 MiB frame cap
+ * however many keys hold big sets (3 MiB leaves 1 MiB for msgpack overhead, envelope and estimate
+ * slack, as MAX_BATCH_BYTES); one set (at most MAX_SET_VALUE_BYTES) always fits alone.
+ */
+export const MAX_FIND_VALUES_REPLY_BYTES = 3 * 1024 * 1024;
+/**
+ * Keys of a batched set read that take the per-key path at once: each may be a full lookup, so
+ * enough in flight to hide round trips (as the writer's lookups) without swamping the node.
+ */
+export const SET_READ_FALLBACK_CONCURRENCY = 16;
 /** Restamp rounds of addToSetMany adds that lost to a remove: one suffices unless removes keep racing. */
 export const SET_RESTAMP_ROUNDS = 3;
 /** Contacts returned per FIND_* reply, whatever k the caller asked for. */

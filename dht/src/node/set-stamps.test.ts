@@ -58,3 +58,41 @@ test('a batched add on B beats an earlier remove by A whose clock is far ahead',
   }
   await injector.close();
 });
+
+test('putRecordMany on B beats a record version written by A whose clock is far ahead', async () => {
+  const key = keyOf('test-record', 'late-import');
+  const byDistance = [...c.nodes].sort((x, y) => compareDistance(key, x.id, y.id));
+  const b = byDistance[byDistance.length - 1]!; // not a replica: it never sees A's stamps
+  const a = byDistance[0]!;
+  const injector = c.net.makeTransport('injector-2');
+  await injector.request(
+    a.address,
+    {
+      t: 'STORE',
+      rpc: 'clock-bump-2',
+      from: { id: randomId(), addr: 'injector-2' },
+      items: [
+        {
+          key: toHex(keyOf('test-record', 'elsewhere-2')),
+          value: { kind: 'record', stamp: { c: 5_000_000, w: 'ff' }, bytes: new Uint8Array([1]) },
+        },
+      ],
+    },
+    1_000,
+  );
+  await a.putRecord(key, new Uint8Array([1])); // stamped past 5,000,000
+  const old = (await a.getRecord(key))!.stamp.c;
+  expect(old).toBeGreaterThan(5_000_000);
+
+  await b.putRecordMany([
+    { key, bytes: new Uint8Array([2]) },
+    { key: keyOf('test-record', 'fresh'), bytes: new Uint8Array([3]) },
+  ]);
+  for (const n of c.nodes) expect([...((await n.getRecord(key))?.bytes ?? [])]).toEqual([2]);
+  for (const n of byDistance.slice(0, 3)) {
+    const e = await n.getLocal(key);
+    expect(e?.value.kind === 'record' && e.value.stamp.c > old).toBe(true);
+  }
+  expect([...((await a.getRecord(keyOf('test-record', 'fresh')))?.bytes ?? [])]).toEqual([3]);
+  await injector.close();
+});

@@ -7,8 +7,9 @@
  * Does not: touch the store, emit changes or order operations (shard.ts does).
  */
 import { toHex } from '../id.js';
-import type { Id, SetValue, StoredEntry, Value } from '../types.js';
+import type { Id, SetSlice, SetValue, StoredEntry, Value } from '../types.js';
 import { MAX_SET_VALUE_BYTES } from './options.js';
+import { valueBytes } from '../store/memory.js';
 import { compareStamp, memberWireBytes, mergeValue, valueWireBytes, withinSizeCap } from './values.js';
 
 /**
@@ -80,6 +81,25 @@ export interface Work {
   replicatedAt: number;
   /** Anything to persist: a changed value, a new publisher flag or replicatedAt. */
   dirty: boolean;
+  /**
+   * Members of the set changed by this batch, relative to `cur` (what the store holds); undefined
+   * when the whole value must be written (a new key, another kind, or a replaced value).
+   */
+  changedMembers: Set<string> | undefined;
+  /** Value bytes this batch wrote (new members' names, or a whole new value): the storedBytes metric. */
+  writtenBytes: number;
+  /** The store holds nothing for this key, not even expired: a whole write has no old rows to clear. */
+  fresh: boolean;
+  /**
+   * Slice mode (a batch of set merges only, on a store with getSetMembers): the set's metadata and
+   * the state of just the members this batch touches; `value`/`cur` are unused, and only
+   * `changedMembers` are written.
+   */
+  slice?: SetSlice;
+  /** Slice mode: the set's metadata row must be written (publisher, expiry refresh). */
+  metaDirty: boolean;
+  /** Slice mode: the wire size the stored row holds (-Infinity: unknown). */
+  persistedBytes: number;
   changed: boolean;
   removed: boolean;
 }
@@ -94,6 +114,11 @@ export function makeWork(key: Id, cur: StoredEntry | undefined): Work {
     publisher: cur?.publisher ?? false,
     replicatedAt: cur?.replicatedAt ?? 0,
     dirty: false,
+    changedMembers: cur?.value.kind === 'set' ? new Set() : undefined,
+    writtenBytes: 0,
+    fresh: false,
+    metaDirty: false,
+    persistedBytes: 0,
     changed: false,
     removed: false,
   };
@@ -109,6 +134,8 @@ export function applyMerge(w: Work, incoming: Value): 'changed' | 'same' | 'too-
     if (!withinSizeCap(incoming)) return 'too-large';
     w.value = incoming;
     w.owned = false;
+    w.changedMembers = undefined;
+    w.writtenBytes += valueBytes(incoming);
     return 'changed';
   }
   if (cur.kind !== 'set' || incoming.kind !== 'set') {
@@ -116,6 +143,8 @@ export function applyMerge(w: Work, incoming: Value): 'changed' | 'same' | 'too-
     if (!changed) return 'same';
     w.value = value;
     w.owned = false;
+    w.changedMembers = undefined;
+    w.writtenBytes += valueBytes(value);
     return 'changed';
   }
   const changes: [string, SetValue['members'][string]][] = [];
@@ -144,7 +173,74 @@ export function applyMerge(w: Work, incoming: Value): 'changed' | 'same' | 'too-
     w.value = target;
     w.owned = true;
   }
-  for (const [m, s] of changes) target.members[m] = s;
+  for (const [m, s] of changes) {
+    if (!(m in target.members)) w.writtenBytes += m.length;
+    target.members[m] = s;
+    w.changedMembers?.add(m);
+  }
   wireSizes.set(target, size);
+  return 'changed';
+}
+
+/** A slice-mode work item: the slice as read (its `members` object is owned by the batch). */
+export function makeSliceWork(key: Id, slice: SetSlice, persistedBytes: number): Work {
+  return {
+    ...makeWork(key, undefined),
+    slice: { ...slice, members: { ...slice.members } },
+    persistedBytes,
+    publisher: slice.publisher,
+    replicatedAt: slice.replicatedAt,
+    changedMembers: new Set(),
+  };
+}
+
+/** The slice of a fully decoded set (a cached value): metadata, wire size, and the given members. */
+export function sliceOf(e: StoredEntry & { value: SetValue }, members: Iterable<string>): SetSlice {
+  const picked: SetValue['members'] = {};
+  for (const m of members) {
+    const s = e.value.members[m];
+    if (s) picked[m] = s;
+  }
+  return {
+    key: e.key,
+    expiresAt: e.expiresAt,
+    publisher: e.publisher,
+    replicatedAt: e.replicatedAt,
+    bytes: setWireBytes(e.value),
+    members: picked,
+  };
+}
+
+/**
+ * Merges a set delta into a slice-mode work item (LWW per member, as mergeValue): only the
+ * members of `incoming` are read and changed; the set's wire size is tracked for the cap.
+ */
+export function applySliceMerge(w: Work, incoming: SetValue): 'changed' | 'same' | 'too-large' {
+  const sl = w.slice!;
+  const changes: [string, SetValue['members'][string]][] = [];
+  let grow = 0;
+  for (const m in incoming.members) {
+    const s = incoming.members[m]!;
+    const c = sl.members[m];
+    if (!c) {
+      changes.push([m, s]);
+      grow += memberWireBytes(m, s);
+      continue;
+    }
+    const add = compareStamp(s.add, c.add) > 0 ? s.add : c.add;
+    const del = compareStamp(s.del, c.del) > 0 ? s.del : c.del;
+    if (add === c.add && del === c.del) continue;
+    const next = { ...(add ? { add } : {}), ...(del ? { del } : {}) };
+    changes.push([m, next]);
+    grow += memberWireBytes(m, next) - memberWireBytes(m, c);
+  }
+  if (changes.length === 0) return 'same';
+  if (sl.bytes + grow > MAX_SET_VALUE_BYTES) return 'too-large';
+  for (const [m, s] of changes) {
+    if (!sl.members[m]) w.writtenBytes += m.length;
+    sl.members[m] = s;
+    w.changedMembers!.add(m);
+  }
+  sl.bytes += grow;
   return 'changed';
 }

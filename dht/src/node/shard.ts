@@ -4,7 +4,8 @@
  * is merged in memory (all its deltas), then written once, all in ONE store transaction
  * (`putMany`). One flusher at a time means no lost updates between concurrent STOREs without
  * per-key locks. Expiry is refreshed on every merge (the write is skipped for an unchanged value
- * refreshed recently). Big sets stay decoded in an LRU (shard-batch.ts). Keeps the Lamport clock
+ * refreshed recently); a set is written as its changed members only (`EntryWrite.changedMembers`).
+ * Big sets stay decoded in an LRU (shard-batch.ts). Keeps the Lamport clock
  * past every stamp it sees, and notifies onLocalChange listeners once per key and batch.
  *
  * Does not: talk to the network, or verify blob hashes of values from peers (parseValue does;
@@ -12,13 +13,30 @@
  */
 import type { KademliaMetrics } from '../api.js';
 import { toHex } from '../id.js';
-import { valueBytes } from '../store/memory.js';
-import type { Id, ShardStore, Stamp, StoredEntry, Value } from '../types.js';
+import type { EntryWrite, Id, SetSlice, SetValue, ShardStore, Stamp, StoredEntry, Value } from '../types.js';
 import { WRITER_ID_HEX_CHARS } from './options.js';
-import { applyMerge, makeSetCache, makeWork, type Work } from './shard-batch.js';
-import { maxStampOf } from './values.js';
+import {
+  applyMerge,
+  applySliceMerge,
+  makeSetCache,
+  makeSliceWork,
+  makeWork,
+  setWireBytes,
+  sliceOf,
+  type Work,
+} from './shard-batch.js';
+import { lostTo, maxStampOf } from './values.js';
 
 export type LocalChange = { type: 'put' | 'delete'; entry: StoredEntry };
+
+/**
+ * What a merge reports: whether the stored value changed, and the counter of a stamp held here
+ * that beats the value (a newer record version, or a remove beating a set add: values.ts lostTo; 0: none).
+ */
+export interface MergeResult {
+  changed: boolean;
+  lost: number;
+}
 
 export interface ShardOptions {
   store: ShardStore;
@@ -36,6 +54,13 @@ export type Shard = ReturnType<typeof makeShard>;
  * big sets would otherwise re-encode them on every touch, and expiry only needs hour precision.
  */
 const EXPIRY_REFRESH_SLACK = 0.01;
+/**
+ * A set's stored wire size (the size cap's input) is rewritten once it lags the tracked one by
+ * this much: 64 KiB is 3% of MAX_SET_VALUE_BYTES, and a restart forgets at most that per set.
+ */
+const SET_BYTES_PERSIST_SLACK = 64 * 1024;
+/** Sets whose wire size is tracked in memory (~100 B each); beyond, slices always write their row. */
+const MAX_TRACKED_SETS = 1_000_000;
 
 type Op =
   | {
@@ -43,7 +68,7 @@ type Op =
       key: Id;
       value: Value;
       publisher: boolean;
-      done: (r: { changed: boolean; entry: StoredEntry }) => void;
+      done: (r: MergeResult) => void;
       fail: (e: unknown) => void;
     }
   | { t: 'remove'; key: Id; done: () => void; fail: (e: unknown) => void }
@@ -53,6 +78,8 @@ export function makeShard(o: ShardOptions) {
   const now = o.now ?? Date.now;
   const listeners = new Set<(c: LocalChange) => void>();
   const cache = makeSetCache();
+  /** Latest wire size of sets written as slices, and the figure their stored row holds. */
+  const tracked = new Map<string, { bytes: number; persisted: number }>();
   const writerId = o.selfHex.slice(0, WRITER_ID_HEX_CHARS);
   let counter = 0;
   let queue: Op[] = [];
@@ -135,14 +162,25 @@ export function makeShard(o: ShardOptions) {
     const results: (() => void)[] = [];
     const deletes: LocalChange[] = [];
     try {
-      const keys = new Map<string, Id>();
-      for (const op of batch) keys.set(toHex(op.key), op.key);
+      const keys = new Map<string, { key: Id; setsOnly: boolean; members: Set<string> }>();
+      for (const op of batch) {
+        const hex = toHex(op.key);
+        let k = keys.get(hex);
+        if (!k) keys.set(hex, (k = { key: op.key, setsOnly: true, members: new Set() }));
+        if (op.t === 'merge' && op.value.kind === 'set') for (const m in op.value.members) k.members.add(m);
+        else k.setsOnly = false;
+      }
       await Promise.all(
-        [...keys].map(async ([hex, key]) => {
+        [...keys].map(async ([hex, { key, setsOnly, members }]) => {
+          if (setsOnly) {
+            const w = await loadSlice(key, hex, [...members], t);
+            if (w) return void works.set(hex, w);
+          }
           const raw = await load(key, hex);
           // An expired entry counts as absent for merges (as if already expired away), but a remove still deletes it.
           const w = makeWork(key, raw && raw.expiresAt > t ? raw : undefined);
           w.expired = raw && raw.expiresAt <= t ? raw : undefined;
+          w.fresh = !raw;
           works.set(hex, w);
         }),
       );
@@ -156,7 +194,8 @@ export function makeShard(o: ShardOptions) {
       const w = works.get(toHex(op.key))!;
       switch (op.t) {
         case 'merge': {
-          const r = applyMerge(w, op.value);
+          const r =
+            w.slice && op.value.kind === 'set' ? applySliceMerge(w, op.value) : applyMerge(w, op.value);
           if (r === 'too-large') {
             // A set that would outgrow what one frame can carry is refused (the STORE acks false).
             results.push(() =>
@@ -166,13 +205,15 @@ export function makeShard(o: ShardOptions) {
           }
           if (r === 'changed') w.changed = true;
           if (op.publisher && !w.publisher) w.publisher = true;
-          w.dirty ||=
-            r === 'changed' ||
-            w.publisher !== (w.cur?.publisher ?? false) ||
-            !w.cur ||
-            w.cur.expiresAt < expiry - slack;
+          const before = w.slice ?? w.cur;
+          const meta =
+            w.publisher !== (before?.publisher ?? false) || !before || before.expiresAt < expiry - slack;
+          w.metaDirty ||= meta;
+          w.dirty ||= r === 'changed' || meta;
           w.removed = false;
-          results.push(() => op.done({ changed: r === 'changed', entry: finalEntry(w, expiry) }));
+          results.push(() =>
+            op.done({ changed: r === 'changed', lost: lostTo(op.value, stateAfter(w, expiry)) }),
+          );
           break;
         }
         case 'remove': {
@@ -203,33 +244,116 @@ export function makeShard(o: ShardOptions) {
         }
       }
     }
-    const puts: StoredEntry[] = [];
+    const puts: EntryWrite[] = [];
     try {
       for (const w of works.values()) {
         if (w.removed && !w.value) {
           await o.store.delete(w.key);
           cache.delete(w.hex);
+          tracked.delete(w.hex);
           continue;
         }
-        if (!w.dirty || !w.value) continue;
+        if (!w.dirty) continue;
+        if (w.slice) {
+          puts.push(finalSlice(w, expiry));
+          cache.delete(w.hex); // a decoded copy would miss this batch: the next read decodes again
+          continue;
+        }
+        tracked.delete(w.hex);
+        if (!w.value) continue;
         const e = finalEntry(w, expiry);
-        puts.push(e);
+        if (e.value.kind === 'set' && w.changedMembers && w.cur?.value.kind === 'set') {
+          // Only what changed since `cur` (the stored set): a delta writes its own member rows.
+          const members: SetValue['members'] = {};
+          for (const m of w.changedMembers) members[m] = e.value.members[m]!;
+          const { value: _v, ...meta } = e;
+          puts.push({ slice: { ...meta, bytes: setWireBytes(e.value), members } });
+        } else if (e.value.kind === 'set') {
+          puts.push({ entry: e, setBytes: setWireBytes(e.value), fresh: w.fresh });
+        } else {
+          puts.push({ entry: e, fresh: w.fresh });
+        }
         cache.set(w.hex, e);
       }
       if (o.store.putMany) await o.store.putMany(puts);
-      else for (const e of puts) await o.store.put(e);
+      else for (const p of puts) if ('entry' in p) await o.store.put(p.entry);
     } catch (err) {
       for (const w of works.values()) cache.delete(w.hex);
       for (const op of batch) op.fail(err);
       return;
     }
+    for (const p of puts) {
+      if (!('slice' in p)) continue;
+      const hex = toHex(p.slice.key);
+      if (!tracked.has(hex) && tracked.size >= MAX_TRACKED_SETS) continue;
+      const had = tracked.get(hex);
+      tracked.set(hex, {
+        bytes: p.slice.bytes,
+        persisted: p.membersOnly ? (had?.persisted ?? 0) : p.slice.bytes,
+      });
+    }
     for (const r of results) r();
     for (const d of deletes) emit(d);
     for (const w of works.values()) {
-      if (!w.changed || !w.value) continue;
-      o.metrics.storedBytes?.(valueBytes(w.value));
-      emit({ type: 'put', entry: finalEntry(w, expiry) });
+      if (!w.changed) continue;
+      o.metrics.storedBytes?.(w.writtenBytes);
+      // Set slices are not reported: listeners would get a partial value (see onLocalChange).
+      if (w.value && !w.slice) emit({ type: 'put', entry: finalEntry(w, expiry) });
     }
+  }
+
+  /**
+   * A batch of set merges only, read as a slice (the touched members + metadata) when the store
+   * can: from the decoded cache when the set is there, else `getSetMembers`. undefined: load whole
+   * (no slice support, no live set with a known wire size).
+   */
+  async function loadSlice(key: Id, hex: string, members: string[], t: number): Promise<Work | undefined> {
+    if (!o.store.getSetMembers || !o.store.putMany) return undefined;
+    const hit = cache.get(hex);
+    if (hit) {
+      if (hit.value.kind !== 'set' || hit.expiresAt <= t) return undefined;
+      // The stored row's bytes are unknown here: persisted = -Infinity forces a metadata write.
+      const persisted = tracked.get(hex)?.persisted ?? -Infinity;
+      return makeSliceWork(key, sliceOf(hit as StoredEntry & { value: SetValue }, members), persisted);
+    }
+    const sl = await o.store.getSetMembers(key, members);
+    if (sl === undefined) {
+      const w = makeWork(key, undefined);
+      w.fresh = true;
+      return w;
+    }
+    if (sl === 'not-a-set' || sl.expiresAt <= t || sl.bytes <= 0) return undefined;
+    const known = tracked.get(hex);
+    // The row's bytes may lag (members-only writes): the tracked figure is the latest.
+    if (known && known.bytes > sl.bytes) return makeSliceWork(key, { ...sl, bytes: known.bytes }, sl.bytes);
+    return makeSliceWork(key, sl, sl.bytes);
+  }
+
+  /**
+   * What a slice-mode work writes: its changed members, plus the set's metadata row only when it
+   * changed (publisher, expiry refresh) or the tracked wire size drifted SET_BYTES_PERSIST_SLACK
+   * past the stored one (a tracked set only: after a restart the row's figure is the floor).
+   */
+  function finalSlice(w: Work, expiry: number): EntryWrite & { slice: SetSlice } {
+    const sl = w.slice!;
+    const members: SetValue['members'] = {};
+    for (const m of w.changedMembers!) members[m] = sl.members[m]!;
+    const slice: SetSlice = {
+      key: w.key,
+      expiresAt: w.metaDirty ? expiry : sl.expiresAt,
+      publisher: w.publisher,
+      replicatedAt: w.replicatedAt,
+      bytes: sl.bytes,
+      members,
+    };
+    const trackable = tracked.has(w.hex) || tracked.size < MAX_TRACKED_SETS;
+    const membersOnly = !w.metaDirty && trackable && sl.bytes - w.persistedBytes < SET_BYTES_PERSIST_SLACK;
+    return membersOnly ? { slice, membersOnly } : { slice };
+  }
+
+  /** The value a merge op is answered with: the whole entry's, or (slice) the touched members'. */
+  function stateAfter(w: Work, expiry: number): Value {
+    return w.slice ? { kind: 'set', members: w.slice.members } : finalEntry(w, expiry).value;
   }
 
   /** The entry a work item ends the batch with (memoised per work, so every op sees one object). */
@@ -254,11 +378,7 @@ export function makeShard(o: ShardOptions) {
    * `publisher` marks the entry as ours to republish (never cleared by a merge).
    * Rejects with a RangeError when the merged set would exceed MAX_SET_VALUE_BYTES.
    */
-  function merge(
-    key: Id,
-    value: Value,
-    publisher = false,
-  ): Promise<{ changed: boolean; entry: StoredEntry }> {
+  function merge(key: Id, value: Value, publisher = false): Promise<MergeResult> {
     clock.observeValue(value);
     return new Promise((done, fail) => enqueue({ t: 'merge', key, value, publisher, done, fail }));
   }

@@ -146,6 +146,17 @@ export function beatenAdds(incoming: Value, merged: Value): number {
   return c;
 }
 
+/**
+ * What a replica reports back to a writer that stamped without reading first (node.ts
+ * storeRestamped): for a set, beatenAdds; for a record, the counter of a higher version it holds
+ * (the write lost to it). 0 when the write took effect.
+ */
+export function lostTo(incoming: Value, merged: Value): number {
+  if (incoming.kind === 'record' && merged.kind === 'record')
+    return compareStamp(merged.stamp, incoming.stamp) > 0 ? merged.stamp.c : 0;
+  return beatenAdds(incoming, merged);
+}
+
 export function blobMatches(key: Id, v: BlobValue): boolean {
   return idEquals(sha256(v.bytes), key);
 }

@@ -8,9 +8,9 @@
 import { isHexId } from '../id.js';
 import { ID_BYTES } from '../types.js';
 import type { Contact, Payload } from '../types.js';
-import { MAX_BATCH_ITEMS, MAX_REPLY_CONTACTS } from './options.js';
+import { MAX_BATCH_ITEMS, MAX_FIND_VALUES_KEYS, MAX_REPLY_CONTACTS } from './options.js';
 
-export const RPC_TYPES = ['PING', 'STORE', 'FIND_NODE', 'FIND_VALUE', 'APP'] as const;
+export const RPC_TYPES = ['PING', 'STORE', 'FIND_NODE', 'FIND_VALUE', 'FIND_VALUES', 'APP'] as const;
 export type RpcType = (typeof RPC_TYPES)[number];
 
 /** A contact on the wire: raw 32-byte id (msgpack bin; no hex round trip on the hot path). */
@@ -73,6 +73,30 @@ export function parseStoreItems(items: unknown): { key: string; value: unknown }
   for (const it of items) {
     if (typeof it !== 'object' || it === null || !isHexId((it as Payload).key)) return 'item key invalid';
     out.push({ key: (it as Payload).key as string, value: (it as Payload).value });
+  }
+  return out;
+}
+
+/** One key of a FIND_VALUES request: hex key, and the digest of the asker's copy when it has one. */
+export interface FindValuesAsk {
+  key: string;
+  digest?: string;
+}
+
+/** Longest set digest accepted from the wire (setDigest makes ~16 characters). */
+const MAX_DIGEST_LENGTH = 64;
+
+/** Validates FIND_VALUES keys: an array of at most MAX_FIND_VALUES_KEYS { key: hex, digest?: string }. */
+export function parseFindValuesKeys(keys: unknown): FindValuesAsk[] | string {
+  if (!Array.isArray(keys)) return 'keys must be an array';
+  if (keys.length > MAX_FIND_VALUES_KEYS) return `too many keys (max ${MAX_FIND_VALUES_KEYS})`;
+  const out: FindValuesAsk[] = [];
+  for (const k of keys) {
+    if (typeof k !== 'object' || k === null || !isHexId((k as Payload).key)) return 'key invalid';
+    const digest = (k as Payload).digest;
+    if (digest !== undefined && (typeof digest !== 'string' || digest.length > MAX_DIGEST_LENGTH))
+      return 'digest invalid';
+    out.push({ key: (k as Payload).key as string, ...(digest !== undefined ? { digest } : {}) });
   }
   return out;
 }

@@ -9,8 +9,8 @@ import type { ReplicationPolicy } from '../api.js';
 import { compareDistance, idEquals, toHex } from '../id.js';
 import type { Contact, Id, Value } from '../types.js';
 import type { NodeContext } from './context.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS, SMALL_NET_TRUST_MS } from './options.js';
-import { beatenAdds, valueWireBytes } from './values.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS, SMALL_NET_TRUST_MS, STORE_BATCHES_IN_FLIGHT } from './options.js';
+import { valueWireBytes } from './values.js';
 
 export interface StoreItem {
   key: Id;
@@ -111,16 +111,16 @@ export function makeWriter(ctx: NodeContext) {
   }
 
   /**
-   * Batched STOREs to `to` (split by count and bytes, sent one after the other); resolves with
+   * Batched STOREs to `to` (split by count and bytes, STORE_BATCHES_IN_FLIGHT at once); resolves with
    * per-item acks (false where a batch failed) and the replica's `lost` counters (0 when none).
    */
   async function storeBatches(
     to: Contact,
     items: { key: Id; value: Value }[],
   ): Promise<{ acks: boolean[]; lost: number[] }> {
-    const acks: boolean[] = [];
-    const lost: number[] = [];
-    for (const chunk of splitBatches(items)) {
+    const parts = await pool(splitBatches(items), STORE_BATCHES_IN_FLIGHT, async (chunk) => {
+      const acks: boolean[] = [];
+      const lost: number[] = [];
       try {
         const res = await ctx.rpc.call(to, 'STORE', {
           items: chunk.map((it) => ({ key: toHex(it.key), value: it.value })),
@@ -138,8 +138,9 @@ export function makeWriter(ctx: NodeContext) {
           lost.push(0);
         }
       }
-    }
-    return { acks, lost };
+      return { acks, lost };
+    });
+    return { acks: parts.flatMap((p) => p.acks), lost: parts.flatMap((p) => p.lost) };
   }
 
   /** Batched STOREs to `to`; resolves with per-item acks (false where a batch failed). */
@@ -164,10 +165,10 @@ export function makeWriter(ctx: NodeContext) {
       if (!it.skipLocal && (self || it.publisher)) {
         local.push(
           ctx.shard.merge(it.key, it.value, it.publisher ?? false).then(
-            ({ entry }) => {
+            ({ lost }) => {
               if (!self) return;
               ackSelf();
-              outcomes[i]!.lost = Math.max(outcomes[i]!.lost, beatenAdds(it.value, entry.value));
+              outcomes[i]!.lost = Math.max(outcomes[i]!.lost, lost);
             },
             (err: unknown) => {
               if (!(err instanceof RangeError)) throw err; // over the size cap: no local ack

@@ -150,7 +150,7 @@ export function defineStoreContract(
       const { store, loc } = await fresh();
       expect(typeof store.putMany).toBe('function');
       const blobs = Array.from({ length: 300 }, (_, i) => blobEntry(new Uint8Array([i & 255, i >> 8, 9])));
-      await store.putMany!(blobs);
+      await store.putMany!(blobs.map((entry) => ({ entry })));
       await store.putMany!([]);
       const setKey = id();
       const first: StoredEntry = {
@@ -178,7 +178,9 @@ export function defineStoreContract(
         publisher: true,
         replicatedAt: 2,
       };
-      await store.putMany!([replaced, record, { ...blobs[0]!, replicatedAt: 77 }]);
+      await store.putMany!(
+        [replaced, record, { ...blobs[0]!, replicatedAt: 77 }].map((entry) => ({ entry })),
+      );
       expectSameEntry(await store.get(setKey), replaced);
       expectSameEntry(await store.get(record.key), record);
       expectSameEntry(await store.get(blobs[0]!.key), { ...blobs[0]!, replicatedAt: 77 });
@@ -189,6 +191,76 @@ export function defineStoreContract(
       try {
         expectSameEntry(await again.get(setKey), replaced);
         expect((await again.size()).keys).toBe(302);
+      } finally {
+        await again.close();
+      }
+    });
+
+    test('set slices: getSetMembers reads some members, putMany writes only a slice', async () => {
+      const { store, loc } = await fresh();
+      expect(typeof store.getSetMembers).toBe('function');
+      const key = id();
+      const st = (c: number) => ({ c, w: 'w1' });
+      const members: Record<string, { add?: { c: number; w: string }; del?: { c: number; w: string } }> = {};
+      for (let i = 0; i < 50; i++) members[`m${i}`] = { add: st(i + 1) };
+      const base: StoredEntry = {
+        key,
+        value: { kind: 'set', members },
+        expiresAt: 10,
+        publisher: false,
+        replicatedAt: 0,
+      };
+      expect(await store.getSetMembers!(key, ['m1'])).toBeUndefined();
+      await store.putMany!([{ entry: base, setBytes: 1234, fresh: true }]);
+      expect(await store.getSetMembers!(key, ['m1', 'm7', 'nope'])).toEqual({
+        key,
+        expiresAt: 10,
+        publisher: false,
+        replicatedAt: 0,
+        bytes: 1234,
+        members: { m1: { add: st(2) }, m7: { add: st(8) } },
+      });
+      // A slice: m3 removed (del stamp), m50 new, new metadata; every other member unchanged.
+      await store.putMany!([
+        {
+          slice: {
+            key,
+            expiresAt: 20,
+            publisher: true,
+            replicatedAt: 5,
+            bytes: 1300,
+            members: { m3: { add: st(4), del: st(60) }, m50: { add: st(61) } },
+          },
+        },
+      ]);
+      const next: StoredEntry = {
+        key,
+        value: {
+          kind: 'set',
+          members: { ...members, m3: { add: st(4), del: st(60) }, m50: { add: st(61) } },
+        },
+        expiresAt: 20,
+        publisher: true,
+        replicatedAt: 5,
+      };
+      expectSameEntry(await store.get(key), next);
+      expect(await store.getSetMembers!(key, ['m3'])).toMatchObject({
+        bytes: 1300,
+        members: { m3: next.value.kind === 'set' ? next.value.members.m3 : {} },
+      });
+      // A whole write replaces every member (the old rows go).
+      const whole: StoredEntry = { ...next, value: { kind: 'set', members: { z: { add: st(70) } } } };
+      await store.putMany!([{ entry: whole, setBytes: 40 }]);
+      expectSameEntry(await store.get(key), whole);
+      expect(await store.size()).toEqual({ keys: 1, bytes: 1 });
+      const blob = blobEntry(new Uint8Array([5]));
+      await store.put(blob);
+      expect(await store.getSetMembers!(blob.key, ['a'])).toBe('not-a-set');
+      await store.close();
+      const again = await loc.open();
+      try {
+        expectSameEntry(await again.get(key), whole);
+        expect((await again.getSetMembers!(key, ['z']))?.valueOf()).toMatchObject({ bytes: 40 });
       } finally {
         await again.close();
       }

@@ -5,7 +5,7 @@
  * merge or verify values (the node does).
  */
 import { toHex } from '../id.js';
-import type { Contact, Id, ShardStore, StoredEntry, Value } from '../types.js';
+import type { Contact, EntryWrite, Id, ShardStore, StoredEntry, Value } from '../types.js';
 
 /** Payload bytes of a value, as counted by `size()`. */
 export function valueBytes(v: Value): number {
@@ -35,8 +35,18 @@ export function makeMemoryStore(): ShardStore {
     async put(entry: StoredEntry) {
       entries.set(toHex(entry.key), entry);
     },
-    async putMany(list: StoredEntry[]) {
-      for (const e of list) entries.set(toHex(e.key), e);
+    async putMany(list: EntryWrite[]) {
+      for (const w of list) {
+        if ('entry' in w) {
+          entries.set(toHex(w.entry.key), w.entry);
+          continue;
+        }
+        // A slice (the shard only writes them to stores with getSetMembers, which this one lacks).
+        const { key, members, bytes: _bytes, ...meta } = w.slice;
+        const cur = entries.get(toHex(key));
+        const base = cur?.value.kind === 'set' ? cur.value.members : {};
+        entries.set(toHex(key), { key, ...meta, value: { kind: 'set', members: { ...base, ...members } } });
+      }
     },
     async delete(key: Id) {
       entries.delete(toHex(key));

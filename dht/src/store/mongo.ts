@@ -1,13 +1,18 @@
 /**
  * MongoDB shard store (official `mongodb` driver), chosen when MONGODB_URI is set. Several nodes
  * may share one database: each node's collections carry its own prefix (`<prefix>entries`,
- * `<prefix>contacts`). Keys are stored as BSON Binary `_id`s, values as msgpack Binary (the same
- * encoding as the SQLite store), so a 256 KiB chunk is one document well under the 16 MiB limit.
+ * `<prefix>contacts`, `<prefix>set_members`). Keys are stored as BSON Binary `_id`s, blob and record
+ * values as msgpack Binary (the same encoding as the SQLite store), so a 256 KiB chunk is one
+ * document well under the 16 MiB limit. A set's members are one document each in `set_members`
+ * (indexed by key), so a posting delta upserts its own documents instead of rewriting the set
+ * (`EntryWrite` slices, `getSetMembers`). Without a replica set there are no multi-collection transactions:
+ * member documents are written before the entry document, so a crash in between leaves at worst
+ * members without an entry (invisible; the next whole write of the key clears them).
  *
  * Does not: merge, verify or expire values (the node does); create the database user or replica set.
  */
-import { Binary, MongoClient, type Collection } from 'mongodb';
-import type { Contact, Id, ShardStore, StoredEntry } from '../types.js';
+import { Binary, MongoClient, type AnyBulkWriteOperation, type Collection } from 'mongodb';
+import type { Contact, EntryWrite, Id, SetValue, ShardStore, StoredEntry } from '../types.js';
 import { valueBytes } from './memory.js';
 import { copyContact, decodeValue, encodeValue, plainBytes } from './value-codec.js';
 
@@ -39,6 +44,17 @@ interface EntryDoc {
   size: number;
 }
 
+/** One member of a set: `_id` = key hex + '/' + member; stamps flattened (absent when unset). */
+interface MemberDoc {
+  _id: string;
+  k: Binary;
+  m: string;
+  ac?: number;
+  aw?: string;
+  dc?: number;
+  dw?: string;
+}
+
 interface ContactsDoc {
   _id: string;
   list: { id: Binary; address: string }[];
@@ -47,25 +63,36 @@ interface ContactsDoc {
 const bin = (b: Uint8Array): Binary => new Binary(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 function entryToDoc(entry: StoredEntry): EntryDoc {
+  const isSet = entry.value.kind === 'set';
   return {
     _id: bin(entry.key),
     kind: entry.value.kind,
-    value: new Binary(encodeValue(entry.value)),
+    value: new Binary(isSet ? Buffer.alloc(0) : encodeValue(entry.value)),
     expiresAt: entry.expiresAt,
     publisher: entry.publisher,
     replicatedAt: entry.replicatedAt,
-    size: valueBytes(entry.value),
+    size: isSet ? 0 : valueBytes(entry.value), // a set's size is its wire size: writeToDoc
   };
 }
 
-function docToEntry(doc: EntryDoc): StoredEntry {
-  return {
-    key: plainBytes(doc._id.buffer),
-    value: decodeValue(doc.value.buffer),
-    expiresAt: doc.expiresAt,
-    publisher: doc.publisher,
-    replicatedAt: doc.replicatedAt,
-  };
+const hexOf = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('hex');
+
+function memberDoc(key: Uint8Array, m: string, s: SetValue['members'][string]): MemberDoc {
+  const doc: MemberDoc = { _id: `${hexOf(key)}/${m}`, k: bin(key), m };
+  if (s.add) Object.assign(doc, { ac: s.add.c, aw: s.add.w });
+  if (s.del) Object.assign(doc, { dc: s.del.c, dw: s.del.w });
+  return doc;
+}
+
+function docsToSet(docs: MemberDoc[]): SetValue {
+  const members: SetValue['members'] = {};
+  for (const d of docs) {
+    members[d.m] = {
+      ...(d.ac !== undefined && d.aw !== undefined ? { add: { c: d.ac, w: d.aw } } : {}),
+      ...(d.dc !== undefined && d.dw !== undefined ? { del: { c: d.dc, w: d.dw } } : {}),
+    };
+  }
+  return { kind: 'set', members };
 }
 
 export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStore> {
@@ -77,6 +104,82 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
   const prefix = opts.collectionPrefix ?? '';
   const entries: Collection<EntryDoc> = db.collection<EntryDoc>(`${prefix}entries`);
   const contacts: Collection<ContactsDoc> = db.collection<ContactsDoc>(`${prefix}contacts`);
+  const members: Collection<MemberDoc> = db.collection<MemberDoc>(`${prefix}set_members`);
+  await members.createIndex({ k: 1 });
+
+  async function docToEntry(doc: EntryDoc): Promise<StoredEntry> {
+    const key = plainBytes(doc._id.buffer);
+    return {
+      key,
+      value:
+        doc.kind === 'set'
+          ? docsToSet(await members.find({ k: doc._id }).toArray())
+          : decodeValue(doc.value.buffer),
+      expiresAt: doc.expiresAt,
+      publisher: doc.publisher,
+      replicatedAt: doc.replicatedAt,
+    };
+  }
+
+  /** Member operations of a batch, in order: a whole set first clears the key's old members. */
+  function memberOps(list: EntryWrite[]): AnyBulkWriteOperation<MemberDoc>[] {
+    const ops: AnyBulkWriteOperation<MemberDoc>[] = [];
+    const upsert = (key: Uint8Array, m: string, st: SetValue['members'][string] | undefined) => {
+      const _id = `${hexOf(key)}/${m}`;
+      ops.push(
+        st
+          ? { replaceOne: { filter: { _id }, replacement: memberDoc(key, m, st), upsert: true } }
+          : { deleteOne: { filter: { _id } } },
+      );
+    };
+    for (const w of list) {
+      if ('slice' in w) {
+        for (const m in w.slice.members) upsert(w.slice.key, m, w.slice.members[m]);
+        continue;
+      }
+      const v = w.entry.value;
+      // Keys are namespaced by kind (a set key never holds a record): only a set clears old members.
+      if (v.kind !== 'set') continue;
+      if (!w.fresh) ops.push({ deleteMany: { filter: { k: bin(w.entry.key) } } });
+      for (const m in v.members) upsert(w.entry.key, m, v.members[m]);
+    }
+    return ops;
+  }
+
+  function writeToDoc(w: EntryWrite): EntryDoc {
+    if ('entry' in w) {
+      const doc = entryToDoc(w.entry);
+      if (w.entry.value.kind === 'set') doc.size = w.setBytes ?? 0;
+      return doc;
+    }
+    const sl = w.slice;
+    return {
+      _id: bin(sl.key),
+      kind: 'set',
+      value: new Binary(Buffer.alloc(0)),
+      expiresAt: sl.expiresAt,
+      publisher: sl.publisher,
+      replicatedAt: sl.replicatedAt,
+      size: sl.bytes,
+    };
+  }
+
+  async function putMany(list: EntryWrite[]): Promise<void> {
+    if (list.length === 0) return;
+    // Ordered for members: a whole set's deleteMany must precede its inserts.
+    const mops = memberOps(list);
+    if (mops.length > 0) await members.bulkWrite(mops, { ordered: true });
+    // Unordered: keys are distinct, so the server may apply the replacements in any order.
+    const docs = list.filter((w) => !('slice' in w && w.membersOnly));
+    if (docs.length === 0) return;
+    await entries.bulkWrite(
+      docs.map((w) => {
+        const doc = writeToDoc(w);
+        return { replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } };
+      }),
+      { ordered: false },
+    );
+  }
 
   return {
     async get(key: Id) {
@@ -84,27 +187,32 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
       return doc ? docToEntry(doc) : undefined;
     },
     async put(entry: StoredEntry) {
-      const doc = entryToDoc(entry);
-      await entries.replaceOne({ _id: doc._id }, doc, { upsert: true });
+      await putMany([{ entry }]);
     },
-    async putMany(list: StoredEntry[]) {
-      if (list.length === 0) return;
-      // Unordered: keys are distinct, so the server may apply the replacements in any order.
-      await entries.bulkWrite(
-        list.map((e) => {
-          const doc = entryToDoc(e);
-          return { replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } };
-        }),
-        { ordered: false },
-      );
+    putMany,
+    async getSetMembers(key, names) {
+      const doc = await entries.findOne({ _id: bin(key) });
+      if (!doc) return undefined;
+      if (doc.kind !== 'set') return 'not-a-set';
+      const hex = hexOf(key);
+      const docs = await members.find({ _id: { $in: names.map((m) => `${hex}/${m}`) } }).toArray();
+      return {
+        key: plainBytes(doc._id.buffer),
+        expiresAt: doc.expiresAt,
+        publisher: doc.publisher,
+        replicatedAt: doc.replicatedAt,
+        bytes: doc.size,
+        members: docsToSet(docs).members,
+      };
     },
     async delete(key) {
       await entries.deleteOne({ _id: bin(key) });
+      await members.deleteMany({ k: bin(key) });
     },
     async *scan() {
       const cursor = entries.find({}, { batchSize: SCAN_BATCH });
       try {
-        for await (const doc of cursor) yield docToEntry(doc);
+        for await (const doc of cursor) yield await docToEntry(doc);
       } finally {
         await cursor.close();
       }
@@ -112,10 +220,21 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
     async size() {
       const [agg] = await entries
         .aggregate<{ keys: number; bytes: number }>([
-          { $group: { _id: null, keys: { $sum: 1 }, bytes: { $sum: '$size' } } },
+          {
+            $group: {
+              _id: null,
+              keys: { $sum: 1 },
+              // a set's `size` is its wire size (for the cap); its bytes are counted from its members
+              bytes: { $sum: { $cond: [{ $eq: ['$kind', 'set'] }, 0, '$size'] } },
+            },
+          },
         ])
         .toArray();
-      return { keys: agg?.keys ?? 0, bytes: agg?.bytes ?? 0 };
+      // A set's bytes are the lengths of its member names (valueBytes).
+      const [mem] = await members
+        .aggregate<{ bytes: number }>([{ $group: { _id: null, bytes: { $sum: { $strLenCP: '$m' } } } }])
+        .toArray();
+      return { keys: agg?.keys ?? 0, bytes: (agg?.bytes ?? 0) + (mem?.bytes ?? 0) };
     },
     async saveContacts(list: Contact[]) {
       await contacts.replaceOne(

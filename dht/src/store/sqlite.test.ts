@@ -39,3 +39,29 @@ test('makeStoreFromEnv picks SQLite under dataDir when MONGODB_URI is unset', as
   await store.close();
   expect(existsSync(join(dataDir, 'shard.sqlite'))).toBe(true);
 });
+
+test('a version-1 file (sets stored whole) is migrated to member rows on open, losing nothing', async () => {
+  const { default: Database } = await import('better-sqlite3');
+  const { encodeValue } = await import('./value-codec.js');
+  const file = join(root, 'v1', 'shard.sqlite');
+  const store = makeSqliteStore({ file }); // creates the tables
+  await store.close();
+  const set = {
+    kind: 'set' as const,
+    members: { a: { add: { c: 1, w: 'x' } }, b: { add: { c: 2, w: 'x' }, del: { c: 3, w: 'y' } } },
+  };
+  const key = new Uint8Array(32).fill(7);
+  const db = new Database(file);
+  db.prepare(
+    `INSERT INTO entries (key, kind, value, expires_at, publisher, replicated_at, size) VALUES (?, 'set', ?, 9, 1, 4, 2)`,
+  ).run(Buffer.from(key), encodeValue(set));
+  db.pragma('user_version = 1');
+  db.close();
+  const again = makeSqliteStore({ file });
+  try {
+    expect(await again.get(key)).toEqual({ key, value: set, expiresAt: 9, publisher: true, replicatedAt: 4 });
+    expect(await again.size()).toEqual({ keys: 1, bytes: 2 });
+  } finally {
+    await again.close();
+  }
+});

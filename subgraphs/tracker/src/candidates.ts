@@ -8,19 +8,14 @@
  * WORD_BUCKETS buckets) give the songs. A song's score is then at most
  * `1000 × words hit + Σ (10 × best quality + 4)` (only the field weight is unknown), so verifying
  * in descending bound order can stop once the page is full of verified scores no remaining bound
- * beats. Every set is read local-first (R + W > r quorum with digests, @gotify/dht ReadOptions).
+ * beats. Every set is read local-first (R + W > r quorum with digests, @gotify/dht ReadOptions),
+ * all vocabulary keys of a query in one batched read (getSetValueMany), then all posting keys.
  *
- * Does not: fetch records or compute real scores (reads.ts, search.ts).
+ * Does not: fetch records or compute real scores (relevance.ts, search.ts).
  */
 import type { KademliaNode, SetValue } from '@gotify/dht';
 import { queryWordKeyNames, searchKey, wordReadKeys } from './keys.js';
-import {
-  DHT_CONCURRENCY,
-  MAX_KEYS_PER_QUERY_WORD,
-  MAX_SEEDING_SET,
-  MAX_WORDS_PER_QUERY_WORD,
-} from './limits.js';
-import { mapLimit } from '@gotify/dht';
+import { MAX_KEYS_PER_QUERY_WORD, MAX_SEEDING_SET, MAX_WORDS_PER_QUERY_WORD } from './limits.js';
 import { FIELD_WEIGHTS, matchWord, type MatchQuality } from './search.js';
 
 export interface Candidate {
@@ -45,9 +40,7 @@ const membersOf = (v: SetValue | undefined): string[] =>
  */
 export async function matchingWords(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
   const plan = qs.map((q) => queryWordKeyNames(q).slice(0, MAX_KEYS_PER_QUERY_WORD));
-  const values = await mapLimit(plan.flat(), DHT_CONCURRENCY, (n) =>
-    node.getSetValue(searchKey(n), { localFirst: true }),
-  );
+  const values = await node.getSetValueMany(plan.flat().map(searchKey), { localFirst: true });
   let k = 0;
   return qs.map((q, i) => {
     const found = new Map<string, number>();
@@ -68,8 +61,9 @@ export async function matchingWords(node: KademliaNode, qs: string[]): Promise<M
 /** Song ids of each word (every bucket), read once per distinct word. */
 async function postingsOf(node: KademliaNode, ws: string[]): Promise<Map<string, string[]>> {
   const keys = ws.flatMap((w) => wordReadKeys(w).map((key) => ({ w, key })));
-  const values = await mapLimit(keys, DHT_CONCURRENCY, ({ key }) =>
-    node.getSetValue(key, { localFirst: true }),
+  const values = await node.getSetValueMany(
+    keys.map((k) => k.key),
+    { localFirst: true },
   );
   const out = new Map<string, string[]>(ws.map((w) => [w, []]));
   keys.forEach(({ w }, i) => {
@@ -79,10 +73,13 @@ async function postingsOf(node: KademliaNode, ws: string[]): Promise<Map<string,
   return out;
 }
 
+/** Distinct vocabulary words of some query words' matches. */
+const wordsOf = (matches: Map<string, number>[]): string[] => [
+  ...new Set(matches.flatMap((m) => [...m.keys()])),
+];
+
 /** Per query word: song id → best quality points of a word of that song matching it (an upper bound). */
-export async function wordHits(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
-  const matches = await matchingWords(node, qs);
-  const postings = await postingsOf(node, [...new Set(matches.flatMap((m) => [...m.keys()]))]);
+function hitsOf(matches: Map<string, number>[], postings: Map<string, string[]>): Map<string, number>[] {
   return matches.map((m) => {
     const hits = new Map<string, number>();
     for (const [w, pts] of m) {
@@ -95,6 +92,12 @@ export async function wordHits(node: KademliaNode, qs: string[]): Promise<Map<st
   });
 }
 
+/** Per query word: song id → best quality points of a word of that song matching it (an upper bound). */
+export async function wordHits(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
+  const matches = await matchingWords(node, qs);
+  return hitsOf(matches, await postingsOf(node, wordsOf(matches)));
+}
+
 /** Every song id some query word's matching words hold (verified later on the records). */
 export async function searchIds(node: KademliaNode, qs: string[]): Promise<Set<string>> {
   const out = new Set<string>();
@@ -103,17 +106,34 @@ export async function searchIds(node: KademliaNode, qs: string[]): Promise<Set<s
 }
 
 /**
+ * Songs whose postings hold `word`, as far as this tracker can tell without reading them (its
+ * catalogue's count, catalogue.ts wordSongs): a planning hint, never a result.
+ */
+export type PostingsHint = (word: string) => number;
+
+/**
  * Candidates in descending bound order (ties by id, the order of the final ranking). When some
  * query word is selective (at most MAX_SEEDING_SET candidates), words with more candidates only
  * add to candidates that a selective word seeded: this bounds the work of common words ("love"),
  * at the price of dropping songs that match only common words of such a query (they usually rank
  * below the songs matching the selective word; a query of only common words drops nothing).
+ *
+ * With a `hint`, the postings of a query word that the hint says is common are not even read when
+ * the hint says another query word is selective: instead, every candidate's bound counts that
+ * word's best possible contribution (1000 + 10 × its best matching word's quality + the top field
+ * weight). Bounds stay upper bounds, so verifying in bound order gives the same first page.
  */
 export async function rankedCandidates(
   node: KademliaNode,
   qs: string[],
-): Promise<{ ranked: Candidate[]; seeded: number }> {
-  const hits = await wordHits(node, qs);
+  hint?: PostingsHint,
+): Promise<{ ranked: Candidate[]; seeded: number; unread: number }> {
+  const matches = await matchingWords(node, qs);
+  const estimates = matches.map((m) => (hint ? [...m.keys()].reduce((n, w) => n + hint(w), 0) : 0));
+  const planSelective = hint !== undefined && estimates.some((e) => e <= MAX_SEEDING_SET);
+  const unread = matches.map((_, i) => planSelective && estimates[i]! > MAX_SEEDING_SET);
+  const read = matches.filter((_, i) => !unread[i]);
+  const hits = hitsOf(read, await postingsOf(node, wordsOf(read)));
   const anySelective = hits.some((h) => h.size <= MAX_SEEDING_SET);
   const acc = new Map<string, { words: number; points: number }>();
   const order = [...hits].sort((a, b) => a.size - b.size);
@@ -129,8 +149,12 @@ export async function rankedCandidates(
       a.points += 10 * q + MAX_FIELD_WEIGHT;
     }
   }
+  let unreadBound = 0;
+  matches.forEach((m, i) => {
+    if (unread[i]) unreadBound += 1000 + 10 * Math.max(...m.values()) + MAX_FIELD_WEIGHT;
+  });
   const ranked: Candidate[] = [];
-  for (const [id, a] of acc) ranked.push({ id, bound: 1000 * a.words + a.points });
+  for (const [id, a] of acc) ranked.push({ id, bound: 1000 * a.words + a.points + unreadBound });
   ranked.sort((a, b) => b.bound - a.bound || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { ranked, seeded: acc.size };
+  return { ranked, seeded: acc.size, unread: unread.filter(Boolean).length };
 }

@@ -2,12 +2,14 @@
  * The in-memory catalogue of the song records this tracker holds in its own shard: fed by
  * node.onLocalChange, rebuilt from the store on start. Serves the local leg of listing
  * scatter-gathers (sorted pages after a cursor), counts and facets, and local-first record reads.
+ * Sorted indexes are rebuilt lazily, and ahead of time once writes pause (INDEX_REBUILD_IDLE_MS).
  *
  * Does not: talk to other trackers (scatter.ts), hold index sets (they stay in the DHT only).
  */
 import { toHex, type StoredEntry } from '@gotify/dht';
 import { decodeSong, compareStamps, type SongRecord } from './record.js';
-import { normalisedFields, songKey, type IndexedFields } from './keys.js';
+import { normalisedFields, songKey, songWords, type IndexedFields } from './keys.js';
+import { INDEX_REBUILD_IDLE_MS } from './limits.js';
 import { songSearchWords, type SongWords } from './search.js';
 
 export type SortKey = 'TITLE' | 'ARTIST' | 'ALBUM' | 'UPLOADED_AT';
@@ -78,19 +80,58 @@ export interface Catalogue {
   apply(change: { type: 'put' | 'delete'; entry: StoredEntry }): void;
   get(id: string): CatalogueEntry | undefined;
   size(): number;
-  /** Up to `first` entries strictly after `after` in the given order. */
-  page(sort: SortKey, order: Order, first: number, after?: Position): CatalogueEntry[];
+  /**
+   * Up to `first` entries strictly after `after` in the given order; with `keep`, only entries it
+   * accepts (the index is walked until `first` are found or it ends).
+   */
+  page(
+    sort: SortKey,
+    order: Order,
+    first: number,
+    after?: Position,
+    keep?: (e: CatalogueEntry) => boolean,
+  ): CatalogueEntry[];
+  /**
+   * Songs held here with `word` among their indexed words (keys.ts songWords): the size of the
+   * word's postings as far as this tracker can tell, a planning hint for search (candidates.ts).
+   */
+  wordSongs(word: string): number;
   /** Entries for which `owns(entry)` holds: counted once per song across trackers. */
   owned(sig: string, owns: (e: CatalogueEntry) => boolean): { count: number; facets: FacetCounts };
 }
 
 export function makeCatalogue(): Catalogue {
   const byId = new Map<string, CatalogueEntry>();
+  const wordCounts = new Map<string, number>();
+  const count = (e: CatalogueEntry | undefined, d: 1 | -1): void => {
+    if (!e) return;
+    for (const w of songWords(e.norm)) {
+      const n = (wordCounts.get(w) ?? 0) + d;
+      if (n > 0) wordCounts.set(w, n);
+      else wordCounts.delete(w);
+    }
+  };
+  const remove = (id: string): void => {
+    count(byId.get(id), -1);
+    byId.delete(id);
+  };
   const sorted = new Map<SortKey, { pos: Position[] }>();
   let ownedCache: { sig: string; result: { count: number; facets: FacetCounts } } | undefined;
+  /** Sort keys asked for since start: their indexes are rebuilt ahead of the next query. */
+  const used = new Set<SortKey>(['TITLE']);
+  let rebuild: ReturnType<typeof setTimeout> | undefined;
   const dirty = (): void => {
     sorted.clear();
     ownedCache = undefined;
+    if (rebuild) {
+      rebuild.refresh();
+      return;
+    }
+    rebuild = setTimeout(() => {
+      rebuild = undefined;
+      for (const s of used) index(s);
+    }, INDEX_REBUILD_IDLE_MS);
+    rebuild.unref();
   };
 
   function apply(change: { type: 'put' | 'delete'; entry: StoredEntry }): void {
@@ -103,7 +144,7 @@ export function makeCatalogue(): Catalogue {
     const prev = byId.get(song.id);
     if (change.type === 'delete') {
       if (prev) {
-        byId.delete(song.id);
+        remove(song.id);
         dirty();
       }
       return;
@@ -112,16 +153,20 @@ export function makeCatalogue(): Catalogue {
     if (prev && compareStamps(prev.stamp, stamp) > 0) return;
     if (entry.value.deleted || typeof song.title !== 'string') {
       if (prev) {
-        byId.delete(song.id);
+        remove(song.id);
         dirty();
       }
       return;
     }
-    byId.set(song.id, makeEntry(song, stamp, key));
+    remove(song.id);
+    const next = makeEntry(song, stamp, key);
+    byId.set(song.id, next);
+    count(next, 1);
     dirty();
   }
 
   function index(sort: SortKey): Position[] {
+    used.add(sort);
     let s = sorted.get(sort);
     if (!s) {
       const pos = [...byId.values()].map((e) => ({ v: sortValue(e, sort), id: e.song.id }));
@@ -132,9 +177,19 @@ export function makeCatalogue(): Catalogue {
     return s.pos;
   }
 
-  function page(sort: SortKey, order: Order, first: number, after?: Position): CatalogueEntry[] {
+  function page(
+    sort: SortKey,
+    order: Order,
+    first: number,
+    after?: Position,
+    keep?: (e: CatalogueEntry) => boolean,
+  ): CatalogueEntry[] {
     const pos = index(sort);
     const out: CatalogueEntry[] = [];
+    const visit = (i: number): void => {
+      const e = byId.get(pos[i]!.id)!;
+      if (!keep || keep(e)) out.push(e);
+    };
     // Binary search: first index whose position is > after (ASC) / last index < after (DESC).
     let lo = 0;
     let hi = pos.length;
@@ -146,7 +201,7 @@ export function makeCatalogue(): Catalogue {
       }
     }
     if (order === 'ASC') {
-      for (let i = after ? lo : 0; i < pos.length && out.length < first; i++) out.push(byId.get(pos[i]!.id)!);
+      for (let i = after ? lo : 0; i < pos.length && out.length < first; i++) visit(i);
     } else {
       let start = pos.length - 1;
       if (after) {
@@ -154,7 +209,7 @@ export function makeCatalogue(): Catalogue {
         start = lo - 1;
         while (start >= 0 && comparePositions(pos[start]!, after) >= 0) start--;
       }
-      for (let i = start; i >= 0 && out.length < first; i--) out.push(byId.get(pos[i]!.id)!);
+      for (let i = start; i >= 0 && out.length < first; i--) visit(i);
     }
     return out;
   }
@@ -189,5 +244,12 @@ export function makeCatalogue(): Catalogue {
     return result;
   }
 
-  return { apply, get: (id) => byId.get(id), size: () => byId.size, page, owned };
+  return {
+    apply,
+    get: (id) => byId.get(id),
+    size: () => byId.size,
+    page,
+    wordSongs: (w) => wordCounts.get(w) ?? 0,
+    owned,
+  };
 }

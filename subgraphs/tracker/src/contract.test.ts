@@ -293,6 +293,36 @@ describe.each(stores)('tracker subgraph contract on %s', (storeName, mongo) => {
     ).toBe('BAD_USER_INPUT');
   });
 
+  maybe('a big filter pages by cursor in the sort order, both orders, with an exact count', async () => {
+    const batch = Array.from({ length: 120 }, (_, i) => ({
+      id: idOf(`walk${i}`),
+      title: `Walk ${i % 40}`, // repeated (title, artist) pairs: ties broken by id
+      artist: `Walker ${i % 3}`,
+      album: 'Long Walk',
+      genre: 'Walkcore',
+    }));
+    await ok('mutation($b: [SongMetadataInput!]!) { importSongs(inputs: $b) { imported } }', { b: batch });
+    const pos = (s: (typeof batch)[number]) => `${s.title.toLowerCase()}\u0000${s.artist.toLowerCase()}`;
+    const asc = [...batch]
+      .sort((a, b) => (pos(a) < pos(b) ? -1 : pos(a) > pos(b) ? 1 : a.id < b.id ? -1 : 1))
+      .map((s) => s.id);
+    for (const order of ['ASC', 'DESC']) {
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 30; i++) {
+        const d: Record<string, any> = await ok(
+          `query($f: SongFilter, $after: String) { songs(filter: $f, sort: TITLE, order: ${order}, first: 7, after: $after) { edges { node { id } } pageInfo { endCursor hasNextPage } totalCount } }`,
+          { f: { genre: 'walkcore' }, after },
+        );
+        expect(d.songs.totalCount).toBe(120);
+        seen.push(...d.songs.edges.map((e: any) => e.node.id));
+        if (!d.songs.pageInfo.hasNextPage) break;
+        after = d.songs.pageInfo.endCursor;
+      }
+      expect(seen).toEqual(order === 'ASC' ? asc : [...asc].reverse());
+    }
+  });
+
   maybe('stable error codes for bad input', async () => {
     expect(await codeOf('{ song(id: "xyz") { id } }')).toBe('BAD_USER_INPUT');
     expect(await codeOf(`{ song(id: "${idOf('unknown')}") { id } }`)).toBe('NOT_FOUND');

@@ -1,8 +1,9 @@
 /**
  * Read path: one song, listings (scatter-gather over every tracker's catalogue), exact filters
- * (one DHT set lookup), free-text search (candidate keys per query word, then verification and
- * ranking on the records), facets. Records are read local-first: this tracker's catalogue, then
- * the likely holders in one batched app RPC each, then plain DHT lookups.
+ * (one batched DHT set read; big ones walk the local sorted index, filter-walk.ts), free-text
+ * search (candidates.ts, then verification and ranking on the records, relevance.ts), facets.
+ * Records are read local-first: this tracker's catalogue, then the likely holders in one batched
+ * app RPC each, then plain DHT lookups.
  *
  * Does not: write (writes.ts) or define keys (keys.ts).
  */
@@ -15,7 +16,6 @@ import {
   songKey,
   type PartialFilter,
 } from './keys.js';
-import { normalise } from './normalise.js';
 import {
   comparePositions,
   makeEntry,
@@ -28,11 +28,13 @@ import {
   type SortKey,
 } from './catalogue.js';
 import { decodeCursor, encodeCursor, type Ordering } from './cursor.js';
-import { queryWords, scoreSong } from './search.js';
+import { makeScorer, queryWords } from './search.js';
 import { decodeSong, type VersionedSong } from './record.js';
 import { badInput } from './errors.js';
 import { mapLimit } from '@gotify/dht';
 import { rankedCandidates, searchIds as vocabSearchIds } from './candidates.js';
+import { filterMatcher, walkFilter } from './filter-walk.js';
+import { verifyFirstPage } from './relevance.js';
 import type { Scatter } from './scatter.js';
 import {
   DHT_CONCURRENCY,
@@ -40,7 +42,6 @@ import {
   MAX_FIELD_LENGTH,
   MAX_PAGE_SIZE,
   MAX_SEARCH_LENGTH,
-  SEARCH_VERIFY_CHUNK,
 } from './limits.js';
 
 export interface SongsArgs {
@@ -128,25 +129,17 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     return out;
   }
 
-  /** Ids matching the exact filter (one lookup per bucket) and/or the search vocabulary; verified later. */
+  /** Ids matching the exact filter (its buckets in one batched read) and/or the search vocabulary; verified later. */
   async function candidates(filter: PartialFilter | undefined, qs: string[] | undefined): Promise<string[]> {
     const filterSet = filter
-      ? Promise.all(
-          indexReadKeys(filterLookupName(filter)!).map((k) => node.getSet(k, { localFirst: true })),
-        ).then((l) => [...new Set(l.flat())])
+      ? node
+          .getSetMany(indexReadKeys(filterLookupName(filter)!), { localFirst: true })
+          .then((l) => [...new Set(l.flat())])
       : undefined;
     const searchIds = qs ? await vocabSearchIds(node, qs) : undefined;
     const fIds = filterSet ? await filterSet : undefined;
     if (fIds && searchIds) return fIds.filter((id) => searchIds!.has(id));
     return fIds ?? [...(searchIds ?? [])];
-  }
-
-  function matchesFilter(e: CatalogueEntry, filter: PartialFilter): boolean {
-    for (const f of INDEX_FIELDS) {
-      const v = filter[f];
-      if (v !== undefined && v !== null && e.norm[f] !== normalise(v)) return false;
-    }
-    return true;
   }
 
   async function songs(args: SongsArgs): Promise<SongsPage> {
@@ -190,10 +183,28 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
 
     if (qs && !filter && ordering.kind === 'relevance' && !after) return searchFirstPage(qs, first);
     const ids = await candidates(filter, qs);
+    if (filter && !qs && ordering.kind === 'sort') {
+      const pos = after?.kind === 'sort' ? { v: after.v, id: after.id } : undefined;
+      const walked = walkFilter(catalogue, ids, filter, { sort: ordering.sort, order, first, after: pos });
+      if (walked) {
+        const edges = walked.rows.slice(0, first).map((e) => ({
+          cursor: encodeCursor(ordering, { kind: 'sort', v: sortValue(e, ordering.sort), id: e.song.id }),
+          node: { song: e.song, stamp: e.stamp },
+          score: null,
+        }));
+        return {
+          edges,
+          pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: walked.rows.length > first },
+          totalCount: walked.totalCount,
+        };
+      }
+    }
+    const matches = filter ? filterMatcher(filter) : undefined;
+    const scoreOf = qs ? makeScorer(qs) : undefined;
     const verified: { e: CatalogueEntry; score: number }[] = [];
     for (const e of await entries(ids)) {
-      if (filter && !matchesFilter(e, filter)) continue;
-      const score = qs ? scoreSong(qs, e.words) : 0;
+      if (matches && !matches(e)) continue;
+      const score = scoreOf ? scoreOf(e.words) : 0;
       if (qs && score === 0) continue;
       verified.push({ e, score });
     }
@@ -238,33 +249,10 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     };
   }
 
-  /**
-   * First page of a relevance search: candidates in descending score-bound order (candidates.ts),
-   * verified in chunks until `first + 1` verified rows are known to beat every unverified bound.
-   * Same page as verifying everything; totalCount is exact when every candidate was verified, else
-   * verified matches + unverified candidates.
-   */
+  /** First page of a relevance search (relevance.ts), planned with the catalogue's word counts. */
   async function searchFirstPage(qs: string[], first: number): Promise<SongsPage> {
-    const { ranked } = await rankedCandidates(node, qs);
-    const need = first + 1;
-    const verified: { e: CatalogueEntry; score: number }[] = [];
-    let next = 0;
-    const cmp = (a: { e: CatalogueEntry; score: number }, b: { e: CatalogueEntry; score: number }) =>
-      b.score - a.score || (a.e.song.id < b.e.song.id ? -1 : 1);
-    while (next < ranked.length) {
-      const chunk = ranked.slice(next, next + SEARCH_VERIFY_CHUNK);
-      next += chunk.length;
-      for (const e of await entries(chunk.map((c) => c.id))) {
-        const score = scoreSong(qs, e.words);
-        if (score > 0) verified.push({ e, score });
-      }
-      verified.sort(cmp);
-      const nextC = ranked[next];
-      const kth = verified[need - 1];
-      if (!nextC || !kth) continue;
-      if (kth.score > nextC.bound || (kth.score === nextC.bound && kth.e.song.id < nextC.id)) break;
-    }
-    const rows = verified.slice(0, need);
+    const { ranked } = await rankedCandidates(node, qs, catalogue.wordSongs);
+    const { rows, totalCount } = await verifyFirstPage(qs, ranked, first, entries);
     const ordering: Ordering = { kind: 'relevance' };
     const edges = rows.slice(0, first).map((r) => ({
       cursor: encodeCursor(ordering, { kind: 'relevance', score: r.score, id: r.e.song.id }),
@@ -274,7 +262,7 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     return {
       edges,
       pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
-      totalCount: verified.length + (ranked.length - next),
+      totalCount,
     };
   }
 
@@ -283,8 +271,9 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     if (!filter)
       return mergeFacets((await scatter.page({ sort: 'TITLE', order: 'ASC', first: 0 }, true)).facets);
     const rows: FacetCounts = { artists: [], albums: [], genres: [] };
+    const matches = filterMatcher(filter);
     for (const e of await entries(await candidates(filter, undefined))) {
-      if (!matchesFilter(e, filter)) continue;
+      if (!matches(e)) continue;
       rows.artists.push([e.norm.artist, e.song.artist, 1]);
       rows.albums.push([e.norm.album, e.song.album, 1]);
       rows.genres.push([e.norm.genre, e.song.genre, 1]);

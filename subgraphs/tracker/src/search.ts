@@ -73,20 +73,40 @@ export function songSearchWords(song: Record<SearchField, string>): SongWords {
  * score = 1000 × matched + Σ over matched words of (10 × quality points + field weight).
  */
 export function scoreSong(qs: string[], song: SongWords): number {
-  let matched = 0;
-  let points = 0;
-  for (const q of qs) {
-    let best = 0;
-    for (const field of ['title', 'artist', 'album', 'genre'] as const) {
-      for (const t of song[field]) {
-        const m = matchWord(q, t);
-        if (m) best = Math.max(best, 10 * QUALITY_POINTS[m] + FIELD_WEIGHTS[field]);
+  return makeScorer(qs)(song);
+}
+
+/**
+ * scoreSong for one query over many songs: the quality of each (query word, song word) pair is
+ * computed once (catalogue words repeat, Zipf-like), so verifying thousands of candidates costs
+ * map lookups rather than edit distances.
+ */
+export function makeScorer(qs: string[]): (song: SongWords) => number {
+  const memo = qs.map(() => new Map<string, number>());
+  const points = (i: number, t: string): number => {
+    let p = memo[i]!.get(t);
+    if (p === undefined) {
+      const m = matchWord(qs[i]!, t);
+      memo[i]!.set(t, (p = m ? 10 * QUALITY_POINTS[m] : 0));
+    }
+    return p;
+  };
+  return (song) => {
+    let matched = 0;
+    let total = 0;
+    for (let i = 0; i < qs.length; i++) {
+      let best = 0;
+      for (const field of ['title', 'artist', 'album', 'genre'] as const) {
+        for (const t of song[field]) {
+          const p = points(i, t);
+          if (p > 0) best = Math.max(best, p + FIELD_WEIGHTS[field]);
+        }
+      }
+      if (best > 0) {
+        matched++;
+        total += best;
       }
     }
-    if (best > 0) {
-      matched++;
-      points += best;
-    }
-  }
-  return matched === 0 ? 0 : 1000 * matched + points;
+    return matched === 0 ? 0 : 1000 * matched + total;
+  };
 }

@@ -40,7 +40,7 @@ import {
 } from './record.js';
 import {
   DHT_CONCURRENCY,
-  IMPORT_RECORD_CONCURRENCY,
+  IMPORT_RECORDS_PER_CALL,
   MAX_IMPORT_BATCH,
   MAX_KNOWN_WORDS,
   MAX_POSTINGS_PER_CALL,
@@ -60,6 +60,9 @@ export function postingNames(song: SongRecord): string[] {
 function postingKey(name: string, id: string): Uint8Array {
   return name.startsWith('idx|') ? indexPostingKey(name.slice(4), id) : wordPostingKey(name.slice(2), id);
 }
+
+const chunk = <T>(xs: T[], n: number): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, (i + 1) * n));
 
 interface Op {
   key: Uint8Array;
@@ -238,7 +241,10 @@ export function makeWrites(
     }
     const fresh = unknownWords(songs);
     await Promise.all([
-      mapLimit(songs, IMPORT_RECORD_CONCURRENCY, (s) => node.putRecord(songKey(s.id), encodeSong(s))),
+      // One batched STORE per node for all records (stamped locally, restamped if a replica holds a newer version).
+      mapLimit(chunk(songs, IMPORT_RECORDS_PER_CALL), POSTING_CALLS_IN_FLIGHT, (part) =>
+        node.putRecordMany(part.map((s) => ({ key: songKey(s.id), bytes: encodeSong(s) }))),
+      ),
       mapLimit(chunkOps([...vocabOps(fresh), ...postings.values()]), POSTING_CALLS_IN_FLIGHT, (ops) =>
         node.addToSetMany(ops),
       ),

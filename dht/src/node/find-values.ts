@@ -1,0 +1,69 @@
+/**
+ * The responder side of FIND_VALUES, the batched local-first set read (local-reads-many.ts): one
+ * request carries many keys, each with the digest of the asker's copy. Per key the reply says
+ * `same` (our copy has that digest: nothing sent), `value` (our set), `none` (we hold no set there)
+ * or `later` (not answered: the reply's byte budget is spent; ask again). Answers are aligned with
+ * the request's keys. Values stop at MAX_FIND_VALUES_REPLY_BYTES (the first always goes: one set
+ * is at most MAX_SET_VALUE_BYTES), so a reply stays under the transport's frame cap.
+ *
+ * Does not: validate the request (wire.ts parseFindValuesKeys), answer lookups (no contacts: the
+ * asker already knows every replica), or serve records and blobs (FIND_VALUE does).
+ */
+import { fromHex } from '../id.js';
+import type { SetValue, Value } from '../types.js';
+import type { NodeContext } from './context.js';
+import { setDigest } from './local-reads.js';
+import { MAX_FIND_VALUES_REPLY_BYTES } from './options.js';
+import { valueWireBytes } from './values.js';
+import type { FindValuesAsk } from './wire.js';
+
+/** One key's answer in a FIND_VALUES reply. */
+export type FindValuesAnswer = { same: true } | { value: SetValue } | { later: true } | { none: true };
+
+/** Map header and field names around one answered value. */
+const ANSWER_OVERHEAD_BYTES = 16;
+
+/** Wire size of stored set values already measured (stored values are never mutated). */
+const sizes = new WeakMap<SetValue, number>();
+function wireBytes(v: SetValue): number {
+  let n = sizes.get(v);
+  if (n === undefined) sizes.set(v, (n = valueWireBytes(v)));
+  return n;
+}
+
+/**
+ * The answers for `asks` given our copies (aligned): values in request order until `budget`
+ * estimated bytes are spent, `later` for the values past it (the first value always goes).
+ */
+export function packFindValues(
+  asks: FindValuesAsk[],
+  copies: (Value | undefined)[],
+  budget = MAX_FIND_VALUES_REPLY_BYTES,
+): FindValuesAnswer[] {
+  let bytes = 0;
+  let sent = 0;
+  return asks.map((a, i): FindValuesAnswer => {
+    const v = copies[i];
+    if (v?.kind !== 'set') return { none: true };
+    if (a.digest !== undefined && setDigest(v) === a.digest) return { same: true };
+    const n = ANSWER_OVERHEAD_BYTES + wireBytes(v);
+    if (sent > 0 && bytes + n > budget) return { later: true };
+    bytes += n;
+    sent++;
+    return { value: v };
+  });
+}
+
+/** Reads our copy of every asked key and packs the reply body. */
+export async function answerFindValues(
+  ctx: NodeContext,
+  asks: FindValuesAsk[],
+): Promise<{ answers: FindValuesAnswer[] }> {
+  const entries = await Promise.all(asks.map((a) => ctx.shard.get(fromHex(a.key))));
+  return {
+    answers: packFindValues(
+      asks,
+      entries.map((e) => e?.value),
+    ),
+  };
+}

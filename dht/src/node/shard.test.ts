@@ -1,0 +1,105 @@
+/**
+ * The shard's group commit over a store with set slices (SQLite): set deltas read and write only
+ * their members, yet the stored set is always the LWW merge of every delta; the size cap holds
+ * across batches; a restart reads the same set; a record write reports the newer stamp it lost to.
+ */
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keyOf } from '../id.js';
+import { makeMemoryStore } from '../store/memory.js';
+import { makeSqliteStore } from '../store/sqlite.js';
+import type { SetValue, ShardStore, Stamp } from '../types.js';
+import { MAX_SET_VALUE_BYTES } from './options.js';
+import { makeShard } from './shard.js';
+import { mergeValue, valueWireBytes } from './values.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function sqliteFile(): string {
+  const d = mkdtempSync(join(tmpdir(), 'gotify-shard-'));
+  dirs.push(d);
+  return join(d, 'shard.sqlite');
+}
+const open = (store: ShardStore) =>
+  makeShard({ store, selfHex: 'ab'.repeat(32), tExpire: () => 3_600_000, metrics: {} });
+const st = (c: number, w = 'w1'): Stamp => ({ c, w });
+
+/** Counts whole-entry reads, so a test can tell slices from whole loads. */
+function counting(store: ShardStore): ShardStore & { gets: number } {
+  const s = Object.assign(Object.create(null) as object, store, { gets: 0 }) as ShardStore & { gets: number };
+  s.get = async (k) => {
+    s.gets++;
+    return store.get(k);
+  };
+  return s;
+}
+
+describe('shard over SQLite: set slices', () => {
+  test('deltas in many batches, concurrent and out of order, end as the LWW merge of all of them', async () => {
+    const store = counting(makeSqliteStore({ file: sqliteFile() }));
+    const shard = open(store);
+    const key = keyOf('test', 'slices');
+    let reference: SetValue | undefined;
+    const deltas: SetValue[] = [];
+    for (let i = 0; i < 60; i++) {
+      const m = `m${i % 25}`;
+      const s = i % 7 === 3 ? { del: st(1000 - i) } : { add: st(i + 1, i % 2 ? 'w2' : 'w1') };
+      deltas.push({ kind: 'set', members: { [m]: s, [`x${i}`]: { add: st(i + 1) } } });
+    }
+    for (let b = 0; b < deltas.length; b += 6) {
+      await Promise.all(deltas.slice(b, b + 6).map((d) => shard.merge(key, d)));
+    }
+    for (const d of deltas) reference = reference ? (mergeValue(reference, d).value as SetValue) : d;
+    const getsBefore = store.gets;
+    const stored = await store.get(key);
+    expect(stored?.value).toEqual(reference);
+    // Only the first batch loaded the (absent) key whole; every later batch read a slice.
+    expect(getsBefore).toBe(0);
+    // A restarted shard over the same file reads the same set.
+    expect((await open(store).get(key))?.value).toEqual(reference);
+    await store.close();
+  });
+
+  test('the size cap holds across batches although the stored size is written lazily', async () => {
+    const file = sqliteFile();
+    const store = makeSqliteStore({ file });
+    const shard = open(store);
+    const key = keyOf('test', 'cap');
+    const id = (i: number) => i.toString(16).padStart(64, '0');
+    // ~110 B per posting: fill in batches of 1000 until a delta is refused.
+    let refused: unknown;
+    let i = 0;
+    while (!refused && i < 40_000) {
+      const members: SetValue['members'] = {};
+      for (let j = 0; j < 1000; j++, i++) members[id(i)] = { add: st(i + 1, '0123456789abcdef') };
+      refused = await shard.merge(key, { kind: 'set', members }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    }
+    expect(refused).toBeInstanceOf(RangeError);
+    const value = (await store.get(key))!.value;
+    expect(valueWireBytes(value)).toBeLessThanOrEqual(MAX_SET_VALUE_BYTES);
+    expect(valueWireBytes(value)).toBeGreaterThan(MAX_SET_VALUE_BYTES - 1000 * 130);
+    await store.close();
+  });
+
+  test('a record write reports the newer stamp it lost to; a set add the remove that beats it', async () => {
+    const shard = open(makeMemoryStore());
+    const rec = keyOf('test', 'record');
+    await shard.merge(rec, { kind: 'record', stamp: st(50), bytes: new Uint8Array([1]) });
+    expect((await shard.merge(rec, { kind: 'record', stamp: st(10), bytes: new Uint8Array([2]) })).lost).toBe(
+      50,
+    );
+    expect((await shard.merge(rec, { kind: 'record', stamp: st(60), bytes: new Uint8Array([3]) })).lost).toBe(
+      0,
+    );
+    const set = keyOf('test', 'set-lost');
+    await shard.merge(set, { kind: 'set', members: { a: { del: st(90) } } });
+    expect((await shard.merge(set, { kind: 'set', members: { a: { add: st(5) } } })).lost).toBe(90);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * Search planning on a real single-node DHT: a query word the hint says is common is not read at
+ * all when another is selective, and the first page is still exactly the page of verifying every
+ * candidate (the unread word's best contribution is in every bound).
+ */
+import { createHash } from 'node:crypto';
+import { makeKademliaNode, makeMemoryNetwork, makeMemoryStore, toHex, type KademliaNode } from '@gotify/dht';
+import { rankedCandidates } from './candidates.js';
+import { SEARCH_VERIFY_CHUNK } from './limits.js';
+import { songWords, wordReadKeys } from './keys.js';
+import { compareScored, verifyFirstPage } from './relevance.js';
+import { makeTrackerService, type TrackerService } from './schema.js';
+import { matchWord, scoreSong, songSearchWords } from './search.js';
+
+const idOf = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** Seeded PRNG (mulberry32), so the catalogue is the same on every run. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const rand = prng(3);
+const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const FILLER = ['alpha', 'bravo', 'delta', 'echo', 'lantern', 'lanterns', 'lovely', 'waltz', 'walts'];
+/** "love" in ~80% of the songs, in any field; "lantern" and its neighbours in a few. */
+const phrase = (n: number): string =>
+  Array.from({ length: n }, () => (rand() < 0.3 ? 'Love' : pick(FILLER))).join(' ');
+const SONGS = Array.from({ length: 300 }, (_, i) => ({
+  id: idOf(`cand-${i}`),
+  title: phrase(1 + Math.floor(rand() * 3)),
+  artist: phrase(1 + Math.floor(rand() * 2)),
+  album: phrase(1 + Math.floor(rand() * 2)),
+  genre: pick(['Love', 'Rock', 'Waltz']),
+}));
+
+let node: KademliaNode;
+let svc: TrackerService;
+beforeAll(async () => {
+  node = makeKademliaNode({
+    transport: makeMemoryNetwork().makeTransport('t1'),
+    store: makeMemoryStore(),
+    replication: { record: { r: 1, w: 1 }, set: { r: 1, w: 1 } },
+  });
+  svc = makeTrackerService(node);
+  await node.start();
+  expect(await svc.writes.importSongs(SONGS)).toBe(SONGS.length);
+});
+afterAll(async () => {
+  svc.close();
+  await node.stop();
+});
+
+/** The node, recording every set key candidates.ts reads. */
+function recording(read: Set<string>): KademliaNode {
+  return {
+    ...node,
+    getSetValueMany: async (keys, opts) => {
+      for (const k of keys) read.add(toHex(k));
+      return node.getSetValueMany(keys, opts);
+    },
+  };
+}
+
+const entries = async (ids: string[]) => ids.flatMap((id) => svc.catalogue.get(id) ?? []);
+
+test.each([
+  [['love', 'lantern'], 1],
+  [['love', 'lantern'], 10],
+  [['lovel', 'lanter', 'walz'], 20],
+  [['love', 'waltz', 'echo'], 100],
+])('%j, first %i: a common word unread, the same page as verifying every candidate', async (qs, first) => {
+  expect(svc.catalogue.wordSongs('love')).toBeGreaterThan(SONGS.length / 2);
+  const common = (w: string) => w.startsWith('lov');
+  const hint = (w: string) => (common(w) ? 1_000_000 : svc.catalogue.wordSongs(w));
+  const read = new Set<string>();
+  const { ranked, unread } = await rankedCandidates(recording(read), qs, hint);
+  expect(unread).toBe(1);
+  for (const k of wordReadKeys('love')) expect(read.has(toHex(k))).toBe(false);
+  // Small chunks stop verifying early: only the unread word's bound keeps that exact.
+  const pages = await Promise.all(
+    [SEARCH_VERIFY_CHUNK, 7, 1].map((chunk) => verifyFirstPage(qs, ranked, first, entries, chunk)),
+  );
+
+  // Every candidate verified: songs with a posting word matching a query word that was read.
+  const readQs = qs.filter((q) => !common(q));
+  const all = SONGS.filter((s) => songWords(s).some((t) => readQs.some((q) => matchWord(q, t))))
+    .map((s) => ({ e: svc.catalogue.get(s.id)!, score: scoreSong(qs, songSearchWords(s)) }))
+    .sort(compareScored);
+  expect(all.length).toBeGreaterThan(first + 1);
+  const show = (rows: typeof all) => rows.map((r) => `${r.e.song.id.slice(0, 8)}:${r.score}`);
+  for (const page of pages) {
+    expect(show(page.rows)).toEqual(show(all.slice(0, first + 1)));
+    expect(page.totalCount).toBeGreaterThanOrEqual(all.length);
+  }
+  expect(pages[0]!.totalCount).toBe(all.length); // one chunk verified them all
+});
+
+test('without a selective word, or without a hint, every word is read', async () => {
+  const read = new Set<string>();
+  expect((await rankedCandidates(recording(read), ['love', 'lantern'], () => 1_000_000)).unread).toBe(0);
+  expect((await rankedCandidates(recording(read), ['love', 'lantern'])).unread).toBe(0);
+  for (const k of wordReadKeys('love')) expect(read.has(toHex(k))).toBe(true);
+});
+
+test("the catalogue's word counts follow imports, edits and deletions", async () => {
+  const holding = (w: string) => SONGS.filter((s) => songWords(s).includes(w)).length;
+  expect(svc.catalogue.wordSongs('echo')).toBe(holding('echo'));
+  expect(svc.catalogue.wordSongs('lovely')).toBe(holding('lovely'));
+  expect(svc.catalogue.wordSongs('nowhere')).toBe(0);
+  const withEcho = SONGS.find((s) => songWords(s).includes('echo'))!;
+  const without = SONGS.find((s) => !songWords(s).includes('echo') && s.id !== withEcho.id)!;
+  await svc.writes.deleteSong(withEcho.id);
+  await svc.writes.updateSong(without.id, { title: 'Echo Echo Nowhere' });
+  expect(svc.catalogue.wordSongs('echo')).toBe(holding('echo'));
+  expect(svc.catalogue.wordSongs('nowhere')).toBe(1);
+});

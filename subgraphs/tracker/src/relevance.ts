@@ -1,0 +1,54 @@
+/**
+ * First page of a relevance search: verify only what can make the page. Candidates come in
+ * descending order of an upper bound of their score (candidates.ts); their records are fetched
+ * and scored in chunks of SEARCH_VERIFY_CHUNK until `first + 1` verified rows beat every remaining
+ * bound (ties by id): the same rows as verifying every candidate. totalCount is exact when every
+ * candidate got verified, else verified matches + unverified candidates (an upper estimate).
+ *
+ * Does not: find candidates (candidates.ts), fetch records (the caller's `entries`), or build
+ * cursors and edges (reads.ts).
+ */
+import type { CatalogueEntry } from './catalogue.js';
+import type { Candidate } from './candidates.js';
+import { SEARCH_VERIFY_CHUNK } from './limits.js';
+import { makeScorer } from './search.js';
+
+export interface ScoredRow {
+  e: CatalogueEntry;
+  score: number;
+}
+
+/** Score descending, then id ascending: the order of relevance pages and their cursors. */
+export const compareScored = (a: ScoredRow, b: ScoredRow): number =>
+  b.score - a.score || (a.e.song.id < b.e.song.id ? -1 : a.e.song.id > b.e.song.id ? 1 : 0);
+
+/**
+ * The best `first + 1` verified rows of `ranked` (bound order) and the page's totalCount.
+ * `chunk`: candidates verified per step. @default SEARCH_VERIFY_CHUNK
+ */
+export async function verifyFirstPage(
+  qs: string[],
+  ranked: Candidate[],
+  first: number,
+  entries: (ids: string[]) => Promise<CatalogueEntry[]>,
+  chunk = SEARCH_VERIFY_CHUNK,
+): Promise<{ rows: ScoredRow[]; totalCount: number }> {
+  const need = first + 1;
+  const score = makeScorer(qs);
+  const verified: ScoredRow[] = [];
+  let next = 0;
+  while (next < ranked.length) {
+    const ids = ranked.slice(next, next + chunk).map((c) => c.id);
+    next += ids.length;
+    for (const e of await entries(ids)) {
+      const s = score(e.words);
+      if (s > 0) verified.push({ e, score: s });
+    }
+    verified.sort(compareScored);
+    const nextC = ranked[next];
+    const kth = verified[need - 1];
+    if (!nextC || !kth) continue;
+    if (kth.score > nextC.bound || (kth.score === nextC.bound && kth.e.song.id < nextC.id)) break;
+  }
+  return { rows: verified.slice(0, need), totalCount: verified.length + (ranked.length - next) };
+}
