@@ -120,3 +120,27 @@ test("the catalogue's word counts follow imports, edits and deletions", async ()
   expect(svc.catalogue.wordSongs('echo')).toBe(holding('echo'));
   expect(svc.catalogue.wordSongs('nowhere')).toBe(1);
 });
+
+test.each([
+  [['love', 'lovely'], 5],
+  [['love', 'echo'], 3],
+  [['love', 'waltz', 'echo'], 2],
+])(
+  '%j, first %i, only common words: seeded by the least common one, exact when the page reaches the floor',
+  async (qs, first) => {
+    const hint = (w: string) => 1_000_000 + svc.catalogue.wordSongs(w);
+    const plan = await rankedCandidates(node, qs, hint, { seedLeastCommon: true });
+    expect(plan.unread).toBe(qs.length - 1);
+    expect(plan.floor).toBe(1000 * qs.length);
+    const page = await verifyFirstPage(qs, plan.ranked, first, entries);
+    // The page of scoring every song of the catalogue (earlier tests edited and deleted some).
+    const all = SONGS.flatMap((s) => svc.catalogue.get(s.id) ?? [])
+      .map((e) => ({ e, score: scoreSong(qs, e.words) }))
+      .filter((r) => r.score > 0)
+      .sort(compareScored);
+    const show = (rows: typeof all) => rows.map((r) => `${r.e.song.id.slice(0, 8)}:${r.score}`);
+    if (page.rows.length > first && page.rows[first]!.score >= plan.floor)
+      expect(show(page.rows)).toEqual(show(all.slice(0, first + 1)));
+    else expect(all.slice(0, first + 1).some((r) => r.score < plan.floor)).toBe(true); // the caller reads everything
+  },
+);

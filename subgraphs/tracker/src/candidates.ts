@@ -17,6 +17,7 @@ import type { KademliaNode, SetValue } from '@gotify/dht';
 import { queryWordKeyNames, searchKey, wordReadKeys } from './keys.js';
 import { MAX_KEYS_PER_QUERY_WORD, MAX_SEEDING_SET, MAX_WORDS_PER_QUERY_WORD } from './limits.js';
 import { FIELD_WEIGHTS, matchWord, type MatchQuality } from './search.js';
+import { makeRankedList, type RankedList } from './ranked-list.js';
 
 export interface Candidate {
   id: string;
@@ -127,11 +128,21 @@ export async function rankedCandidates(
   node: KademliaNode,
   qs: string[],
   hint?: PostingsHint,
-): Promise<{ ranked: Candidate[]; seeded: number; unread: number }> {
+  opts: { seedLeastCommon?: boolean } = {},
+): Promise<{ ranked: RankedList; seeded: number; unread: number; floor: number }> {
   const matches = await matchingWords(node, qs);
   const estimates = matches.map((m) => (hint ? [...m.keys()].reduce((n, w) => n + hint(w), 0) : 0));
   const planSelective = hint !== undefined && estimates.some((e) => e <= MAX_SEEDING_SET);
-  const unread = matches.map((_, i) => planSelective && estimates[i]! > MAX_SEEDING_SET);
+  let unread = matches.map((_, i) => planSelective && estimates[i]! > MAX_SEEDING_SET);
+  // Only common words ("love me"): read the least common one's postings, bound the others. Songs
+  // without that word are not candidates; each scores below 1000 × |qs| (it misses a word), so the
+  // page is exact when its last row reaches `floor` — the caller checks, and else reads everything.
+  let floor = 0;
+  if (hint && !planSelective && opts.seedLeastCommon && qs.length > 1) {
+    const seed = estimates.indexOf(Math.min(...estimates));
+    unread = matches.map((_, i) => i !== seed);
+    floor = 1000 * qs.length;
+  }
   const read = matches.filter((_, i) => !unread[i]);
   const hits = hitsOf(read, await postingsOf(node, wordsOf(read)));
   const anySelective = hits.some((h) => h.size <= MAX_SEEDING_SET);
@@ -153,8 +164,7 @@ export async function rankedCandidates(
   matches.forEach((m, i) => {
     if (unread[i]) unreadBound += 1000 + 10 * Math.max(...m.values()) + MAX_FIELD_WEIGHT;
   });
-  const ranked: Candidate[] = [];
-  for (const [id, a] of acc) ranked.push({ id, bound: 1000 * a.words + a.points + unreadBound });
-  ranked.sort((a, b) => b.bound - a.bound || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { ranked, seeded: acc.size, unread: unread.filter(Boolean).length };
+  const all: Candidate[] = [];
+  for (const [id, a] of acc) all.push({ id, bound: 1000 * a.words + a.points + unreadBound });
+  return { ranked: makeRankedList(all), seeded: acc.size, unread: unread.filter(Boolean).length, floor };
 }

@@ -251,8 +251,13 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
 
   /** First page of a relevance search (relevance.ts), planned with the catalogue's word counts. */
   async function searchFirstPage(qs: string[], first: number): Promise<SongsPage> {
-    const { ranked } = await rankedCandidates(node, qs, catalogue.wordSongs);
-    const { rows, totalCount } = await verifyFirstPage(qs, ranked, first, entries);
+    const plan = await rankedCandidates(node, qs, catalogue.wordSongs, { seedLeastCommon: true });
+    let { rows, totalCount } = await verifyFirstPage(qs, plan.ranked, first, entries);
+    // Seeded by one common word: exact only if the page's last row matched every query word.
+    if (plan.floor > 0 && (rows.length <= first || rows[first]!.score < plan.floor)) {
+      const all = await rankedCandidates(node, qs, catalogue.wordSongs);
+      ({ rows, totalCount } = await verifyFirstPage(qs, all.ranked, first, entries));
+    }
     const ordering: Ordering = { kind: 'relevance' };
     const edges = rows.slice(0, first).map((r) => ({
       cursor: encodeCursor(ordering, { kind: 'relevance', score: r.score, id: r.e.song.id }),

@@ -9,7 +9,7 @@
  * cursors and edges (reads.ts).
  */
 import type { CatalogueEntry } from './catalogue.js';
-import type { Candidate } from './candidates.js';
+import type { RankedList } from './ranked-list.js';
 import { SEARCH_VERIFY_CHUNK } from './limits.js';
 import { makeScorer } from './search.js';
 
@@ -28,7 +28,7 @@ export const compareScored = (a: ScoredRow, b: ScoredRow): number =>
  */
 export async function verifyFirstPage(
   qs: string[],
-  ranked: Candidate[],
+  ranked: RankedList,
   first: number,
   entries: (ids: string[]) => Promise<CatalogueEntry[]>,
   chunk = SEARCH_VERIFY_CHUNK,
@@ -45,7 +45,7 @@ export async function verifyFirstPage(
       if (s > 0) verified.push({ e, score: s });
     }
     verified.sort(compareScored);
-    const nextC = ranked[next];
+    const nextC = ranked.at(next);
     const kth = verified[need - 1];
     if (!nextC || !kth) continue;
     if (kth.score > nextC.bound || (kth.score === nextC.bound && kth.e.song.id < nextC.id)) break;
