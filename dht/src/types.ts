@@ -151,6 +151,15 @@ export interface SetSlice {
   members: SetValue['members'];
 }
 
+/** One stored set member as `scanSet` hands it out: name, then add and remove stamp fields (null when unset). */
+export type SetRowFn = (
+  member: string,
+  addC: number | null,
+  addW: string | null,
+  delC: number | null,
+  delW: string | null,
+) => void;
+
 /**
  * One write of a group commit (`ShardStore.putMany`): a whole entry, or a set slice (only the
  * slice's members and the set's metadata change; every other member keeps its stored state).
@@ -196,6 +205,12 @@ export interface ShardStore {
    * `'not-a-set'`: the key holds a blob or record. Optional: the shard loads whole entries without it.
    */
   getSetMembers?(key: Id, members: string[]): Promise<SetSlice | 'not-a-set' | undefined>;
+  /**
+   * Streams a stored set's members with their raw stamp fields to `row`, without building the set
+   * (what a read view needs: node/set-view.ts). Resolves with the entry's expiry; `undefined`: no
+   * entry; `'not-a-set'`: another kind. Optional: the shard decodes whole entries without it.
+   */
+  scanSet?(key: Id, row: SetRowFn): Promise<{ expiresAt: number } | 'not-a-set' | undefined>;
   delete(key: Id): Promise<void>;
   /** Every entry, in no particular order; used by republish, hand-over and status. */
   scan(): AsyncIterable<StoredEntry>;

@@ -32,18 +32,20 @@ function wireBytes(v: SetValue): number {
 }
 
 /**
- * The answers for `asks` given our copies (aligned): values in request order until `budget`
+ * The answers for `asks` given our copies (aligned; `'same'` where our read view's digest already
+ * matched): values in request order until `budget`
  * estimated bytes are spent, `later` for the values past it (the first value always goes).
  */
 export function packFindValues(
   asks: FindValuesAsk[],
-  copies: (Value | undefined)[],
+  copies: (Value | 'same' | undefined)[],
   budget = MAX_FIND_VALUES_REPLY_BYTES,
 ): FindValuesAnswer[] {
   let bytes = 0;
   let sent = 0;
   return asks.map((a, i): FindValuesAnswer => {
     const v = copies[i];
+    if (v === 'same') return { same: true };
     if (v?.kind !== 'set') return { none: true };
     if (a.digest !== undefined && setDigest(v) === a.digest) return { same: true };
     const n = ANSWER_OVERHEAD_BYTES + wireBytes(v);
@@ -59,11 +61,13 @@ export async function answerFindValues(
   ctx: NodeContext,
   asks: FindValuesAsk[],
 ): Promise<{ answers: FindValuesAnswer[] }> {
-  const entries = await Promise.all(asks.map((a) => ctx.shard.get(fromHex(a.key))));
-  return {
-    answers: packFindValues(
-      asks,
-      entries.map((e) => e?.value),
-    ),
-  };
+  // Our read view's digest decides `same` without decoding the set; only differing copies are read whole.
+  const copies = await Promise.all(
+    asks.map(async (a): Promise<Value | 'same' | undefined> => {
+      const key = fromHex(a.key);
+      if (a.digest !== undefined && (await ctx.shard.view(key))?.digest === a.digest) return 'same';
+      return (await ctx.shard.get(key))?.value;
+    }),
+  );
+  return { answers: packFindValues(asks, copies) };
 }

@@ -16,9 +16,9 @@ import { mapLimit } from '../concurrency.js';
 import { toHex } from '../id.js';
 import type { Contact, Id, SetValue, Value } from '../types.js';
 import type { NodeContext } from './context.js';
-import { setDigest } from './local-reads.js';
+import type { SetView } from './set-view.js';
 import { MAX_FIND_VALUES_KEYS, SET_READ_FALLBACK_CONCURRENCY } from './options.js';
-import { mergeValue, parseValue, setCovers } from './values.js';
+import { mergeValue, parseValue, setCovers, setMembers } from './values.js';
 import type { Writer } from './writes.js';
 
 /** One key's answer as the asker reads it; `bad` is a malformed or corrupt answer (routed around). */
@@ -36,6 +36,8 @@ interface KeyRead {
   need: number;
   /** Replicas that left this key `later`: asked again next round. */
   again: Contact[];
+  /** Our copy's read view (digest + members); the decoded copy is loaded only to merge a difference. */
+  view: SetView | undefined;
   mine: SetValue | undefined;
   digest: string | undefined;
   merged: Value | undefined;
@@ -101,7 +103,6 @@ export function makeLocalBatchReader(
       case 'value':
         r.need--;
         r.theirs.push({ c, value: a.value });
-        if (a.value) r.merged = r.merged ? mergeValue(r.merged, a.value).value : a.value;
         return;
       case 'later':
         r.again.push(c);
@@ -138,7 +139,10 @@ export function makeLocalBatchReader(
    * Merged values of the keys that can be read local-first, `null` for the others (network not
    * known to be small, self not a replica, too few replicas answered).
    */
-  async function readSets(keys: Id[]): Promise<({ value: SetValue | undefined } | null)[]> {
+  async function readSets(
+    keys: Id[],
+    want: 'members' | 'values',
+  ): Promise<({ value?: SetValue; members: string[] } | null)[]> {
     if (keys.length === 0) return [];
     // Small-network trust lapses after SMALL_NET_TRUST_MS without a lookup: one lookup renews it
     // (when it learns nobody new), instead of one full lookup per key on the per-key path.
@@ -159,6 +163,7 @@ export function makeLocalBatchReader(
         next: 0,
         need: policy.r - policy.w,
         again: [],
+        view: undefined,
         mine: undefined,
         digest: undefined,
         merged: undefined,
@@ -169,10 +174,8 @@ export function makeLocalBatchReader(
     const reads = [...byHex.values()];
     await Promise.all(
       reads.map(async (r) => {
-        const local = await ctx.shard.get(r.key);
-        r.mine = local?.value.kind === 'set' ? local.value : undefined;
-        r.digest = r.mine ? setDigest(r.mine) : undefined;
-        r.merged = r.mine;
+        r.view = await ctx.shard.view(r.key);
+        r.digest = r.view?.digest;
       }),
     );
     let pending = reads.filter((r) => r.need > 0);
@@ -203,16 +206,31 @@ export function makeLocalBatchReader(
       pending = pending.filter((r) => !r.failed && r.need > 0);
     }
     const done = reads.filter((r) => !r.failed);
+    // Our decoded copy is needed only where a replica differs (to merge and repair), or when the
+    // caller wants values rather than members.
+    await Promise.all(
+      done.map(async (r) => {
+        if (r.theirs.length === 0 && want === 'members') return;
+        const local = r.view ? await ctx.shard.get(r.key) : undefined;
+        r.mine = local?.value.kind === 'set' ? local.value : undefined;
+        let merged: Value | undefined = r.mine;
+        for (const t of r.theirs) if (t.value) merged = merged ? mergeValue(merged, t.value).value : t.value;
+        r.merged = merged;
+      }),
+    );
     repair(done);
     return keys.map((key) => {
       const r = byHex.get(toHex(key));
-      return r && !r.failed ? { value: r.merged as SetValue | undefined } : null;
+      if (!r || r.failed) return null;
+      if (want === 'members' && r.theirs.length === 0) return { members: r.view?.members ?? [] };
+      const value = r.merged as SetValue | undefined;
+      return { value, members: value ? setMembers(value) : [] };
     });
   }
 
   /** Every key's merged set in input order: batched where local-first applies, per key otherwise. */
   async function getSetValueMany(keys: Id[], opts?: ReadOptions): Promise<(SetValue | undefined)[]> {
-    const fast = opts?.localFirst ? await readSets(keys) : keys.map(() => null);
+    const fast = opts?.localFirst ? await readSets(keys, 'values') : keys.map(() => null);
     const out: (SetValue | undefined)[] = fast.map((f) => f?.value);
     const rest = fast.flatMap((f, i) => (f ? [] : [i]));
     await mapLimit(rest, SET_READ_FALLBACK_CONCURRENCY, async (i) => {
@@ -221,5 +239,20 @@ export function makeLocalBatchReader(
     return out;
   }
 
-  return { readSets, getSetValueMany };
+  /**
+   * Every key's present members in input order (in no particular order within a set): where every
+   * replica asked agrees with our copy, straight from its cached read view, without decoding it.
+   */
+  async function getSetMany(keys: Id[], opts?: ReadOptions): Promise<string[][]> {
+    const fast = opts?.localFirst ? await readSets(keys, 'members') : keys.map(() => null);
+    const out: string[][] = fast.map((f) => f?.members ?? []);
+    const rest = fast.flatMap((f, i) => (f ? [] : [i]));
+    await mapLimit(rest, SET_READ_FALLBACK_CONCURRENCY, async (i) => {
+      const v = await perKey(keys[i]!, opts);
+      out[i] = v ? setMembers(v) : [];
+    });
+    return out;
+  }
+
+  return { readSets, getSetValueMany, getSetMany };
 }

@@ -326,9 +326,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
       return value?.kind === 'set' ? value : undefined;
     },
 
-    async getSetMany(keys, opts2) {
-      return (await node.getSetValueMany(keys, opts2)).map((v) => (v ? setMembers(v) : []));
-    },
+    getSetMany: (keys, opts2) => batchReader.getSetMany(keys, opts2),
     getSetValueMany: (keys, opts2) => batchReader.getSetValueMany(keys, opts2),
 
     /**

@@ -8,6 +8,7 @@
  */
 import { toHex } from '../id.js';
 import type { Id, SetSlice, SetValue, StoredEntry, Value } from '../types.js';
+import type { SetView } from './set-view.js';
 import { MAX_SET_VALUE_BYTES } from './options.js';
 import { valueBytes } from '../store/memory.js';
 import { compareStamp, memberWireBytes, mergeValue, valueWireBytes, withinSizeCap } from './values.js';
@@ -18,11 +19,11 @@ import { compareStamp, memberWireBytes, mergeValue, valueWireBytes, withinSizeCa
  */
 export const SET_CACHE_MIN_MEMBERS = 64;
 /**
- * Members of all cached sets of one node, at most: ~200 B of heap per decoded member makes this
- * ~300 MB. A 100k-song catalogue's queries touch more than 500k members of posting sets ("love"
- * alone is 69k), and a set evicted is decoded and hashed again on both replicas at its next read.
+ * Members of all cached decoded sets of one node, at most: ~200 B of heap per decoded member makes
+ * this ~100 MB. Batched reads use the lighter read views (VIEW_CACHE_MAX_MEMBERS); decoded sets
+ * serve single-key reads and merges into a set that is cached anyway.
  */
-export const SET_CACHE_MAX_MEMBERS = 1_500_000;
+export const SET_CACHE_MAX_MEMBERS = 500_000;
 
 /** Wire size of set values already measured (values are immutable once published by the shard). */
 const wireSizes = new WeakMap<SetValue, number>();
@@ -57,6 +58,50 @@ export function makeSetCache(maxMembers = SET_CACHE_MAX_MEMBERS, minMembers = SE
       const n = Object.keys(entry.value.members).length;
       if (n < minMembers || n > maxMembers) return;
       map.set(hex, { entry, n });
+      total += n;
+      for (const [k] of map) {
+        if (total <= maxMembers) break;
+        drop(k);
+      }
+    },
+    delete: drop,
+  };
+}
+
+/**
+ * Members of all cached read views of one node, at most: a view keeps one string per present
+ * member (~90 B for a song id), so ~270 MB; it holds every posting set a 100k-song catalogue's
+ * queries touch on a tracker.
+ */
+export const VIEW_CACHE_MAX_MEMBERS = 3_000_000;
+
+/** LRU of read views (set-view.ts) by member count, with their entries' expiry. */
+export function makeViewCache(maxMembers = VIEW_CACHE_MAX_MEMBERS, minMembers = SET_CACHE_MIN_MEMBERS) {
+  const map = new Map<string, { view: SetView; expiresAt: number; n: number }>();
+  let total = 0;
+  const drop = (hex: string) => {
+    const cur = map.get(hex);
+    if (!cur) return;
+    map.delete(hex);
+    total -= cur.n;
+  };
+  return {
+    get(hex: string, now: number): SetView | undefined {
+      const cur = map.get(hex);
+      if (!cur) return undefined;
+      map.delete(hex);
+      if (cur.expiresAt <= now) {
+        total -= cur.n;
+        return undefined;
+      }
+      map.set(hex, cur);
+      return cur.view;
+    },
+    set(hex: string, view: SetView, expiresAt: number): void {
+      drop(hex);
+      const n = view.members.length;
+      if (n < minMembers || n > maxMembers) return;
+      map.set(hex, { view, expiresAt, n });
       total += n;
       for (const [k] of map) {
         if (total <= maxMembers) break;

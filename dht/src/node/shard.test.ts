@@ -13,7 +13,8 @@ import { makeSqliteStore } from '../store/sqlite.js';
 import type { SetValue, ShardStore, Stamp } from '../types.js';
 import { MAX_SET_VALUE_BYTES } from './options.js';
 import { makeShard } from './shard.js';
-import { mergeValue, valueWireBytes } from './values.js';
+import { setDigest } from './set-view.js';
+import { mergeValue, setMembers, valueWireBytes } from './values.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -101,5 +102,40 @@ describe('shard over SQLite: set slices', () => {
     const set = keyOf('test', 'set-lost');
     await shard.merge(set, { kind: 'set', members: { a: { del: st(90) } } });
     expect((await shard.merge(set, { kind: 'set', members: { a: { add: st(5) } } })).lost).toBe(90);
+  });
+});
+
+describe('shard read views', () => {
+  test('a view built from SQLite rows has the digest and present members of the decoded set, and follows writes', async () => {
+    const store = makeSqliteStore({ file: sqliteFile() });
+    const shard = open(store);
+    const key = keyOf('test', 'view');
+    const members: SetValue['members'] = {};
+    for (let i = 0; i < 100; i++)
+      members[`m${i}`] =
+        i % 10 === 0
+          ? { add: st(i + 1, 'w2'), del: st(i + 1, 'w1') }
+          : i % 7 === 0
+            ? { add: st(i), del: st(i + 5) }
+            : { add: st(i + 1) };
+    await shard.merge(key, { kind: 'set', members });
+    const decoded = (await store.get(key))!.value as SetValue;
+    // A fresh shard (cold caches) builds the view from rows.
+    const cold = open(store);
+    const v1 = (await cold.view(key))!;
+    expect(v1.digest).toBe(setDigest(decoded));
+    expect([...v1.members].sort()).toEqual(setMembers(decoded));
+    expect(await cold.view(key)).toBe(v1); // cached
+    // A write through the shard invalidates its cached view.
+    await cold.merge(key, { kind: 'set', members: { m1: { del: st(500) }, fresh: { add: st(501) } } });
+    const after = (await store.get(key))!.value as SetValue;
+    const v2 = (await cold.view(key))!;
+    expect(v2).not.toBe(v1);
+    expect(v2.digest).toBe(setDigest(after));
+    expect([...v2.members].sort()).toEqual(setMembers(after));
+    expect(v2.members).toContain('fresh');
+    expect(v2.members).not.toContain('m1');
+    expect(await cold.view(keyOf('test', 'absent'))).toBeUndefined();
+    await store.close();
   });
 });

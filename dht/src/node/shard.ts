@@ -19,12 +19,14 @@ import {
   applyMerge,
   applySliceMerge,
   makeSetCache,
+  makeViewCache,
   makeSliceWork,
   makeWork,
   setWireBytes,
   sliceOf,
   type Work,
 } from './shard-batch.js';
+import { makeViewBuilder, viewOfValue, type SetView } from './set-view.js';
 import { lostTo, maxStampOf } from './values.js';
 
 export type LocalChange = { type: 'put' | 'delete'; entry: StoredEntry };
@@ -59,6 +61,13 @@ const EXPIRY_REFRESH_SLACK = 0.01;
  * this much: 64 KiB is 3% of MAX_SET_VALUE_BYTES, and a restart forgets at most that per set.
  */
 const SET_BYTES_PERSIST_SLACK = 64 * 1024;
+/**
+ * Keys whose write generation is remembered. Clearing the map resets generations to 0, which can
+ * only make a reader that straddles the clear skip caching (a generation it saw no longer matches)
+ * — or, if it read at 0 before and sees 0 after, cache a stale copy once: bounded by writing at
+ * most this many keys per straddling read, far beyond one read's duration.
+ */
+const MAX_GENERATIONS = 2_000_000;
 /** Sets whose wire size is tracked in memory (~100 B each); beyond, slices always write their row. */
 const MAX_TRACKED_SETS = 1_000_000;
 
@@ -78,6 +87,13 @@ export function makeShard(o: ShardOptions) {
   const now = o.now ?? Date.now;
   const listeners = new Set<(c: LocalChange) => void>();
   const cache = makeSetCache();
+  const views = makeViewCache();
+  /**
+   * Per key, bumped by every flush that writes or deletes it: a reader that loaded a key before a
+   * flush committed must not cache what it read after the flush invalidated the caches.
+   */
+  const generations = new Map<string, number>();
+  const generation = (hex: string) => generations.get(hex) ?? 0;
   /** Latest wire size of sets written as slices, and the figure their stored row holds. */
   const tracked = new Map<string, { bytes: number; persisted: number }>();
   const writerId = o.selfHex.slice(0, WRITER_ID_HEX_CHARS);
@@ -116,9 +132,37 @@ export function makeShard(o: ShardOptions) {
   async function load(key: Id, hex: string): Promise<StoredEntry | undefined> {
     const hit = cache.get(hex);
     if (hit) return hit;
+    const gen = generation(hex);
     const e = await o.store.get(key);
-    cache.set(hex, e);
+    if (generation(hex) === gen) cache.set(hex, e);
     return e;
+  }
+
+  /**
+   * The read view of a live set (digest + present members: set-view.ts), cached; undefined when the
+   * key holds no live set. Built from the store's rows when it can (`scanSet`), so a cold set is
+   * neither decoded into objects nor kept twice.
+   */
+  async function view(key: Id): Promise<SetView | undefined> {
+    const hex = toHex(key);
+    const t = now();
+    const hit = views.get(hex, t);
+    if (hit) return hit;
+    const gen = generation(hex);
+    let built: { view: SetView; expiresAt: number } | undefined;
+    const dec = cache.get(hex);
+    if (dec || !o.store.scanSet) {
+      const e = dec ?? (await load(key, hex));
+      if (e?.value.kind === 'set' && e.expiresAt > t)
+        built = { view: viewOfValue(e.value), expiresAt: e.expiresAt };
+    } else {
+      const b = makeViewBuilder();
+      const r = await o.store.scanSet(key, b.row);
+      if (r && r !== 'not-a-set' && r.expiresAt > t) built = { view: b.view(), expiresAt: r.expiresAt };
+    }
+    if (!built) return undefined;
+    if (generation(hex) === gen) views.set(hex, built.view, built.expiresAt);
+    return built.view;
   }
 
   async function get(key: Id): Promise<StoredEntry | undefined> {
@@ -282,6 +326,12 @@ export function makeShard(o: ShardOptions) {
       for (const op of batch) op.fail(err);
       return;
     }
+    for (const w of works.values()) {
+      if (!w.dirty && !w.removed) continue;
+      generations.set(w.hex, generation(w.hex) + 1);
+      views.delete(w.hex);
+    }
+    if (generations.size > MAX_GENERATIONS) generations.clear(); // see MAX_GENERATIONS
     for (const p of puts) {
       if (!('slice' in p)) continue;
       const hex = toHex(p.slice.key);
@@ -421,6 +471,7 @@ export function makeShard(o: ShardOptions) {
     clock,
     drain,
     get,
+    view,
     merge,
     remove,
     markReplicated,

@@ -31,6 +31,8 @@ export interface MongoStoreOptions {
 export const MONGO_SERVER_SELECTION_MS = 5_000;
 /** Documents per cursor batch in `scan`: bounds memory with 256 KiB chunk values. */
 const SCAN_BATCH = 64;
+/** Member documents per cursor batch in `scanSet`: ~150 B each, so ~600 KB per batch. */
+const MEMBER_SCAN_BATCH = 4096;
 /** `_id` of the single contacts document: replacing one document keeps the snapshot atomic. */
 const CONTACTS_DOC_ID = 'routing-table';
 
@@ -204,6 +206,14 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
         bytes: doc.size,
         members: docsToSet(docs).members,
       };
+    },
+    async scanSet(key, row) {
+      const doc = await entries.findOne({ _id: bin(key) });
+      if (!doc) return undefined;
+      if (doc.kind !== 'set') return 'not-a-set';
+      for await (const d of members.find({ k: doc._id }, { batchSize: MEMBER_SCAN_BATCH }))
+        row(d.m, d.ac ?? null, d.aw ?? null, d.dc ?? null, d.dw ?? null);
+      return { expiresAt: doc.expiresAt };
     },
     async delete(key) {
       await entries.deleteOne({ _id: bin(key) });

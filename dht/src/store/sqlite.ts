@@ -309,6 +309,15 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     async getSetMembers(key, members) {
       return getSetMembers(key, members);
     },
+    async scanSet(key, row) {
+      const k = buf(key);
+      const e = getStmt.get(k);
+      if (!e) return undefined;
+      if (e.kind !== 'set') return 'not-a-set';
+      for (const r of membersStmt.iterate(k) as IterableIterator<MemberRow>)
+        row(r[0], r[1], r[2], r[3], r[4]);
+      return { expiresAt: e.expires_at };
+    },
     async delete(key) {
       deleteOne(buf(key));
     },

@@ -60,9 +60,9 @@ afterAll(async () => {
 function recording(read: Set<string>): KademliaNode {
   return {
     ...node,
-    getSetValueMany: async (keys, opts) => {
+    getSetMany: async (keys, opts) => {
       for (const k of keys) read.add(toHex(k));
-      return node.getSetValueMany(keys, opts);
+      return node.getSetMany(keys, opts);
     },
   };
 }

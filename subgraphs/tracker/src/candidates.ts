@@ -9,11 +9,11 @@
  * `1000 × words hit + Σ (10 × best quality + 4)` (only the field weight is unknown), so verifying
  * in descending bound order can stop once the page is full of verified scores no remaining bound
  * beats. Every set is read local-first (R + W > r quorum with digests, @gotify/dht ReadOptions),
- * all vocabulary keys of a query in one batched read (getSetValueMany), then all posting keys.
+ * all vocabulary keys of a query in one batched read (getSetMany), then all posting keys.
  *
  * Does not: fetch records or compute real scores (relevance.ts, search.ts).
  */
-import type { KademliaNode, SetValue } from '@gotify/dht';
+import type { KademliaNode } from '@gotify/dht';
 import { queryWordKeyNames, searchKey, wordReadKeys } from './keys.js';
 import { MAX_KEYS_PER_QUERY_WORD, MAX_SEEDING_SET, MAX_WORDS_PER_QUERY_WORD } from './limits.js';
 import { FIELD_WEIGHTS, matchWord, type MatchQuality } from './search.js';
@@ -29,24 +29,18 @@ const MAX_FIELD_WEIGHT = Math.max(...Object.values(FIELD_WEIGHTS));
 /** Quality points of a verified word match (search.ts QUALITY_POINTS). */
 const POINTS: Record<MatchQuality, number> = { exact: 3, prefix: 2, typo: 1 };
 
-const present = (s: SetValue['members'][string]): boolean =>
-  !!s.add && (!s.del || s.add.c > s.del.c || (s.add.c === s.del.c && s.add.w > s.del.w));
-
-const membersOf = (v: SetValue | undefined): string[] =>
-  v ? Object.keys(v.members).filter((m) => present(v.members[m]!)) : [];
-
 /**
  * Per query word: vocabulary words that truly match it with their quality points, best first
  * (quality, then shorter, then alphabetical), at most MAX_WORDS_PER_QUERY_WORD.
  */
 export async function matchingWords(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
   const plan = qs.map((q) => queryWordKeyNames(q).slice(0, MAX_KEYS_PER_QUERY_WORD));
-  const values = await node.getSetValueMany(plan.flat().map(searchKey), { localFirst: true });
+  const values = await node.getSetMany(plan.flat().map(searchKey), { localFirst: true });
   let k = 0;
   return qs.map((q, i) => {
     const found = new Map<string, number>();
     for (let j = 0; j < plan[i]!.length; j++) {
-      for (const w of membersOf(values[k++])) {
+      for (const w of values[k++]!) {
         if (found.has(w)) continue;
         const m = matchWord(q, w);
         if (m) found.set(w, POINTS[m]);
@@ -62,14 +56,14 @@ export async function matchingWords(node: KademliaNode, qs: string[]): Promise<M
 /** Song ids of each word (every bucket), read once per distinct word. */
 async function postingsOf(node: KademliaNode, ws: string[]): Promise<Map<string, string[]>> {
   const keys = ws.flatMap((w) => wordReadKeys(w).map((key) => ({ w, key })));
-  const values = await node.getSetValueMany(
+  const values = await node.getSetMany(
     keys.map((k) => k.key),
     { localFirst: true },
   );
   const out = new Map<string, string[]>(ws.map((w) => [w, []]));
   keys.forEach(({ w }, i) => {
     const l = out.get(w)!;
-    for (const id of membersOf(values[i])) l.push(id);
+    for (const id of values[i]!) l.push(id);
   });
   return out;
 }
