@@ -112,6 +112,51 @@ export function makeViewCache(maxMembers = VIEW_CACHE_MAX_MEMBERS, minMembers = 
   };
 }
 
+/**
+ * Keys written while reads were in flight, remembered at most this many: past it, every read in
+ * flight is told not to cache (it may have read a key now written), and the memory is freed.
+ */
+export const MAX_FENCED_KEYS = 100_000;
+
+/**
+ * Guards the shard's caches against a read that straddles a write: a reader that loaded a key
+ * before a flush committed must not cache what it read after the flush invalidated the caches.
+ * Writes are numbered (epochs); a key written at an epoch after a read began makes that read
+ * uncacheable. Only writes made while reads are in flight are remembered, and that memory is
+ * released whenever no read is in flight.
+ */
+export function makeReadFence(maxKeys = MAX_FENCED_KEYS) {
+  let epoch = 0;
+  let inFlight = 0;
+  /** Reads begun before this epoch may not cache (the remembered keys were dropped). */
+  let floor = 0;
+  const writtenAt = new Map<string, number>();
+  return {
+    /** A read begins: returns its start epoch. */
+    begin(): number {
+      inFlight++;
+      return epoch;
+    },
+    /** The read of `hex` begun at `start` ends: may its result be cached? */
+    end(hex: string, start: number): boolean {
+      inFlight--;
+      const ok = start >= floor && (writtenAt.get(hex) ?? -1) <= start;
+      if (inFlight === 0) writtenAt.clear();
+      return ok;
+    },
+    /** A flush committed these keys. */
+    written(hexes: string[]): void {
+      epoch++;
+      if (inFlight === 0) return;
+      for (const h of hexes) writtenAt.set(h, epoch);
+      if (writtenAt.size > maxKeys) {
+        writtenAt.clear();
+        floor = epoch;
+      }
+    },
+  };
+}
+
 /** One key's state while a batch is applied. */
 export interface Work {
   key: Id;

@@ -13,6 +13,7 @@ import { makeSqliteStore } from '../store/sqlite.js';
 import type { SetValue, ShardStore, Stamp } from '../types.js';
 import { MAX_SET_VALUE_BYTES } from './options.js';
 import { makeShard } from './shard.js';
+import { makeReadFence } from './shard-batch.js';
 import { setDigest } from './set-view.js';
 import { mergeValue, setMembers, valueWireBytes } from './values.js';
 
@@ -137,5 +138,31 @@ describe('shard read views', () => {
     expect(v2.members).not.toContain('m1');
     expect(await cold.view(keyOf('test', 'absent'))).toBeUndefined();
     await store.close();
+  });
+});
+
+describe('makeReadFence', () => {
+  test('a read that straddles a write of its key may not cache; other keys and later reads may', () => {
+    const f = makeReadFence(3);
+    const a = f.begin();
+    const b = f.begin();
+    f.written(['k1']);
+    const c = f.begin(); // began after the write
+    expect(f.end('k1', a)).toBe(false);
+    expect(f.end('k2', b)).toBe(true);
+    expect(f.end('k1', c)).toBe(true);
+    // Nothing in flight: writes are not remembered, and a new read caches.
+    f.written(['k1']);
+    const d = f.begin();
+    expect(f.end('k1', d)).toBe(true);
+  });
+
+  test('past maxKeys remembered, every read in flight is refused, later ones are not', () => {
+    const f = makeReadFence(3);
+    const a = f.begin();
+    f.written(['a', 'b', 'c', 'd']);
+    const b = f.begin();
+    expect(f.end('zzz', a)).toBe(false);
+    expect(f.end('zzz', b)).toBe(true);
   });
 });

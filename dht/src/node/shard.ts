@@ -19,6 +19,7 @@ import {
   applyMerge,
   applySliceMerge,
   makeSetCache,
+  makeReadFence,
   makeViewCache,
   makeSliceWork,
   makeWork,
@@ -61,14 +62,7 @@ const EXPIRY_REFRESH_SLACK = 0.01;
  * this much: 64 KiB is 3% of MAX_SET_VALUE_BYTES, and a restart forgets at most that per set.
  */
 const SET_BYTES_PERSIST_SLACK = 64 * 1024;
-/**
- * Keys whose write generation is remembered. Clearing the map resets generations to 0, which can
- * only make a reader that straddles the clear skip caching (a generation it saw no longer matches)
- * — or, if it read at 0 before and sees 0 after, cache a stale copy once: bounded by writing at
- * most this many keys per straddling read, far beyond one read's duration.
- */
-const MAX_GENERATIONS = 2_000_000;
-/** Sets whose wire size is tracked in memory (~100 B each); beyond, slices always write their row. */
+/** Sets whose wire size is tracked in memory (~120 B each); beyond, slices always write their row. */
 const MAX_TRACKED_SETS = 1_000_000;
 
 type Op =
@@ -88,14 +82,9 @@ export function makeShard(o: ShardOptions) {
   const listeners = new Set<(c: LocalChange) => void>();
   const cache = makeSetCache();
   const views = makeViewCache();
-  /**
-   * Per key, bumped by every flush that writes or deletes it: a reader that loaded a key before a
-   * flush committed must not cache what it read after the flush invalidated the caches.
-   */
-  const generations = new Map<string, number>();
-  const generation = (hex: string) => generations.get(hex) ?? 0;
-  /** Latest wire size of sets written as slices, and the figure their stored row holds. */
-  const tracked = new Map<string, { bytes: number; persisted: number }>();
+  const reads = makeReadFence();
+  /** Latest wire size of sets written as slices (their stored row may lag: SET_BYTES_PERSIST_SLACK). */
+  const tracked = new Map<string, number>();
   const writerId = o.selfHex.slice(0, WRITER_ID_HEX_CHARS);
   let counter = 0;
   let queue: Op[] = [];
@@ -132,10 +121,15 @@ export function makeShard(o: ShardOptions) {
   async function load(key: Id, hex: string): Promise<StoredEntry | undefined> {
     const hit = cache.get(hex);
     if (hit) return hit;
-    const gen = generation(hex);
-    const e = await o.store.get(key);
-    if (generation(hex) === gen) cache.set(hex, e);
-    return e;
+    const start = reads.begin();
+    try {
+      const e = await o.store.get(key);
+      if (reads.end(hex, start)) cache.set(hex, e);
+      return e;
+    } catch (err) {
+      reads.end(hex, start);
+      throw err;
+    }
   }
 
   /**
@@ -148,21 +142,23 @@ export function makeShard(o: ShardOptions) {
     const t = now();
     const hit = views.get(hex, t);
     if (hit) return hit;
-    const gen = generation(hex);
+    const start = reads.begin();
     let built: { view: SetView; expiresAt: number } | undefined;
-    const dec = cache.get(hex);
-    if (dec || !o.store.scanSet) {
-      const e = dec ?? (await load(key, hex));
-      if (e?.value.kind === 'set' && e.expiresAt > t)
-        built = { view: viewOfValue(e.value), expiresAt: e.expiresAt };
-    } else {
-      const b = makeViewBuilder();
-      const r = await o.store.scanSet(key, b.row);
-      if (r && r !== 'not-a-set' && r.expiresAt > t) built = { view: b.view(), expiresAt: r.expiresAt };
+    try {
+      const dec = cache.get(hex);
+      if (dec || !o.store.scanSet) {
+        const e = dec ?? (await load(key, hex));
+        if (e?.value.kind === 'set' && e.expiresAt > t)
+          built = { view: viewOfValue(e.value), expiresAt: e.expiresAt };
+      } else {
+        const b = makeViewBuilder();
+        const r = await o.store.scanSet(key, b.row);
+        if (r && r !== 'not-a-set' && r.expiresAt > t) built = { view: b.view(), expiresAt: r.expiresAt };
+      }
+    } finally {
+      if (reads.end(hex, start) && built) views.set(hex, built.view, built.expiresAt);
     }
-    if (!built) return undefined;
-    if (generation(hex) === gen) views.set(hex, built.view, built.expiresAt);
-    return built.view;
+    return built?.view;
   }
 
   async function get(key: Id): Promise<StoredEntry | undefined> {
@@ -326,21 +322,18 @@ export function makeShard(o: ShardOptions) {
       for (const op of batch) op.fail(err);
       return;
     }
+    const written: string[] = [];
     for (const w of works.values()) {
       if (!w.dirty && !w.removed) continue;
-      generations.set(w.hex, generation(w.hex) + 1);
+      written.push(w.hex);
       views.delete(w.hex);
     }
-    if (generations.size > MAX_GENERATIONS) generations.clear(); // see MAX_GENERATIONS
+    reads.written(written);
     for (const p of puts) {
       if (!('slice' in p)) continue;
       const hex = toHex(p.slice.key);
       if (!tracked.has(hex) && tracked.size >= MAX_TRACKED_SETS) continue;
-      const had = tracked.get(hex);
-      tracked.set(hex, {
-        bytes: p.slice.bytes,
-        persisted: p.membersOnly ? (had?.persisted ?? 0) : p.slice.bytes,
-      });
+      tracked.set(hex, p.slice.bytes);
     }
     for (const r of results) r();
     for (const d of deletes) emit(d);
@@ -362,9 +355,8 @@ export function makeShard(o: ShardOptions) {
     const hit = cache.get(hex);
     if (hit) {
       if (hit.value.kind !== 'set' || hit.expiresAt <= t) return undefined;
-      // The stored row's bytes are unknown here: persisted = -Infinity forces a metadata write.
-      const persisted = tracked.get(hex)?.persisted ?? -Infinity;
-      return makeSliceWork(key, sliceOf(hit as StoredEntry & { value: SetValue }, members), persisted);
+      // The stored row's bytes are unknown here: -Infinity forces a metadata write.
+      return makeSliceWork(key, sliceOf(hit as StoredEntry & { value: SetValue }, members), -Infinity);
     }
     const sl = await o.store.getSetMembers(key, members);
     if (sl === undefined) {
@@ -375,7 +367,7 @@ export function makeShard(o: ShardOptions) {
     if (sl === 'not-a-set' || sl.expiresAt <= t || sl.bytes <= 0) return undefined;
     const known = tracked.get(hex);
     // The row's bytes may lag (members-only writes): the tracked figure is the latest.
-    if (known && known.bytes > sl.bytes) return makeSliceWork(key, { ...sl, bytes: known.bytes }, sl.bytes);
+    if (known !== undefined && known > sl.bytes) return makeSliceWork(key, { ...sl, bytes: known }, sl.bytes);
     return makeSliceWork(key, sl, sl.bytes);
   }
 
