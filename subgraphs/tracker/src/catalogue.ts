@@ -2,7 +2,8 @@
  * The in-memory catalogue of the song records this tracker holds in its own shard: fed by
  * node.onLocalChange, rebuilt from the store on start. Serves the local leg of listing
  * scatter-gathers (sorted pages after a cursor), counts and facets, and local-first record reads.
- * Sorted indexes are rebuilt lazily, and ahead of time once writes pause (INDEX_REBUILD_IDLE_MS).
+ * Sorted indexes are kept up to date lazily (changed ids merged in at the next read), and ahead of
+ * time once writes pause (INDEX_REBUILD_IDLE_MS).
  *
  * Does not: talk to other trackers (scatter.ts), hold index sets (they stay in the DHT only).
  */
@@ -115,13 +116,21 @@ export function makeCatalogue(): Catalogue {
     count(byId.get(id), -1);
     byId.delete(id);
   };
-  const sorted = new Map<SortKey, { pos: Position[] }>();
+  /**
+   * Per sort key: positions in order, and the ids changed since (re-placed at the next read by a
+   * merge: O(n + k log k), not a re-sort of the catalogue).
+   */
+  const sorted = new Map<SortKey, { pos: Position[]; changed: Set<string> }>();
   let ownedCache: { sig: string; result: { count: number; facets: FacetCounts } } | undefined;
   /** Sort keys asked for since start: their indexes are rebuilt ahead of the next query. */
   const used = new Set<SortKey>(['TITLE']);
   let rebuild: ReturnType<typeof setTimeout> | undefined;
-  const dirty = (): void => {
-    sorted.clear();
+  const dirty = (id: string): void => {
+    for (const ix of sorted.values()) {
+      ix.changed.add(id);
+      // Past a quarter of the catalogue a fresh sort is cheaper than the merge's bookkeeping.
+      if (ix.changed.size > byId.size / 4) sorted.clear();
+    }
     ownedCache = undefined;
     if (rebuild) {
       rebuild.refresh();
@@ -145,7 +154,7 @@ export function makeCatalogue(): Catalogue {
     if (change.type === 'delete') {
       if (prev) {
         remove(song.id);
-        dirty();
+        dirty(song.id);
       }
       return;
     }
@@ -154,7 +163,7 @@ export function makeCatalogue(): Catalogue {
     if (entry.value.deleted || typeof song.title !== 'string') {
       if (prev) {
         remove(song.id);
-        dirty();
+        dirty(song.id);
       }
       return;
     }
@@ -162,7 +171,7 @@ export function makeCatalogue(): Catalogue {
     const next = makeEntry(song, stamp, key);
     byId.set(song.id, next);
     count(next, 1);
-    dirty();
+    dirty(song.id);
   }
 
   function index(sort: SortKey): Position[] {
@@ -171,10 +180,32 @@ export function makeCatalogue(): Catalogue {
     if (!s) {
       const pos = [...byId.values()].map((e) => ({ v: sortValue(e, sort), id: e.song.id }));
       pos.sort(comparePositions);
-      s = { pos };
+      s = { pos, changed: new Set() };
       sorted.set(sort, s);
+    } else if (s.changed.size > 0) {
+      s.pos = mergeChanged(s.pos, s.changed, sort);
+      s.changed.clear();
     }
     return s.pos;
+  }
+
+  /** `pos` without the changed ids' old positions, merged with their current ones (sorted). */
+  function mergeChanged(pos: Position[], changed: Set<string>, sort: SortKey): Position[] {
+    const fresh: Position[] = [];
+    for (const id of changed) {
+      const e = byId.get(id);
+      if (e) fresh.push({ v: sortValue(e, sort), id });
+    }
+    fresh.sort(comparePositions);
+    const out: Position[] = [];
+    let j = 0;
+    for (const p of pos) {
+      if (changed.has(p.id)) continue;
+      while (j < fresh.length && comparePositions(fresh[j]!, p) < 0) out.push(fresh[j++]!);
+      out.push(p);
+    }
+    while (j < fresh.length) out.push(fresh[j++]!);
+    return out;
   }
 
   function page(
