@@ -75,8 +75,11 @@ export function makeSetCache(maxMembers = SET_CACHE_MAX_MEMBERS, minMembers = SE
  */
 export const VIEW_CACHE_MAX_MEMBERS = 3_000_000;
 
-/** LRU of read views (set-view.ts) by member count, with their entries' expiry. */
-export function makeViewCache(maxMembers = VIEW_CACHE_MAX_MEMBERS, minMembers = SET_CACHE_MIN_MEMBERS) {
+/** What one cached view costs besides its members (map entry, key, digest), in members. */
+const VIEW_ENTRY_WEIGHT = 4;
+
+/** LRU of read views (set-view.ts) by member count (plus VIEW_ENTRY_WEIGHT each), with their entries' expiry. */
+export function makeViewCache(maxMembers = VIEW_CACHE_MAX_MEMBERS) {
   const map = new Map<string, { view: SetView; expiresAt: number; n: number }>();
   let total = 0;
   const drop = (hex: string) => {
@@ -99,8 +102,10 @@ export function makeViewCache(maxMembers = VIEW_CACHE_MAX_MEMBERS, minMembers = 
     },
     set(hex: string, view: SetView, expiresAt: number): void {
       drop(hex);
-      const n = view.members.length;
-      if (n < minMembers || n > maxMembers) return;
+      // Small sets too: a search reads hundreds of small posting and vocabulary sets, and a view
+      // of a few members is cheaper to keep than to rebuild from the store on both replicas.
+      const n = view.members.length + VIEW_ENTRY_WEIGHT;
+      if (n > maxMembers) return;
       map.set(hex, { view, expiresAt, n });
       total += n;
       for (const [k] of map) {
