@@ -146,7 +146,8 @@ export interface KademliaNode {
    * `localFirst`, the keys this node replicates in a network known to be small are read in ONE
    * FIND_VALUES request per remote replica (many keys with the digests of the local copies, equal
    * copies answering `same`; big replies split by a byte budget and re-asked), merged and repaired
-   * both ways like getSet; every other key takes the per-key getSet path.
+   * both ways like getSet; every other key takes the per-key getSet path. Unlike getSet, members
+   * come in no particular order, and an array may be the shard's cached read view: never mutate it.
    */
   getSetMany(keys: Id[], opts?: ReadOptions): Promise<string[][]>;
   /** Raw merged set values of many keys, in input order (see getSetMany). Never mutate them. */
