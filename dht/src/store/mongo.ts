@@ -142,7 +142,9 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
       const v = w.entry.value;
       // Keys are namespaced by kind (a set key never holds a record): only a set clears old members.
       if (v.kind !== 'set') continue;
-      if (!w.fresh) ops.push({ deleteMany: { filter: { k: bin(w.entry.key) } } });
+      // Always cleared, even when `fresh`: without multi-collection transactions a crash can leave
+      // members without their entry (see the header), and they must not resurface here.
+      ops.push({ deleteMany: { filter: { k: bin(w.entry.key) } } });
       for (const m in v.members) upsert(w.entry.key, m, v.members[m]);
     }
     return ops;
