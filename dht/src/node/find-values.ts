@@ -14,7 +14,7 @@ import type { SetValue, Value } from '../types.js';
 import type { NodeContext } from './context.js';
 import { setDigest } from './local-reads.js';
 import { MAX_FIND_VALUES_REPLY_BYTES } from './options.js';
-import { valueWireBytes } from './values.js';
+import { setWireBytes } from './shard-batch.js';
 import type { FindValuesAsk } from './wire.js';
 
 /** One key's answer in a FIND_VALUES reply. */
@@ -22,14 +22,6 @@ export type FindValuesAnswer = { same: true } | { value: SetValue } | { later: t
 
 /** Map header and field names around one answered value. */
 const ANSWER_OVERHEAD_BYTES = 16;
-
-/** Wire size of stored set values already measured (stored values are never mutated). */
-const sizes = new WeakMap<SetValue, number>();
-function wireBytes(v: SetValue): number {
-  let n = sizes.get(v);
-  if (n === undefined) sizes.set(v, (n = valueWireBytes(v)));
-  return n;
-}
 
 /**
  * The answers for `asks` given our copies (aligned; `'same'` where our read view's digest already
@@ -48,7 +40,7 @@ export function packFindValues(
     if (v === 'same') return { same: true };
     if (v?.kind !== 'set') return { none: true };
     if (a.digest !== undefined && setDigest(v) === a.digest) return { same: true };
-    const n = ANSWER_OVERHEAD_BYTES + wireBytes(v);
+    const n = ANSWER_OVERHEAD_BYTES + setWireBytes(v);
     if (sent > 0 && bytes + n > budget) return { later: true };
     bytes += n;
     sent++;

@@ -11,6 +11,27 @@ beforeAll(async () => {
 });
 afterAll(() => c.stop());
 
+/** Makes the node at `address` see (and store, as any replica would) a record stamped `counter`. */
+async function bumpClock(address: string, counter: number, name: string): Promise<void> {
+  const injector = c.net.makeTransport(name);
+  await injector.request(
+    address,
+    {
+      t: 'STORE',
+      rpc: `clock-bump-${name}`,
+      from: { id: randomId(), addr: name },
+      items: [
+        {
+          key: toHex(keyOf('test-record', `elsewhere-${name}`)),
+          value: { kind: 'record', stamp: { c: counter, w: 'ff' }, bytes: new Uint8Array([1]) },
+        },
+      ],
+    },
+    1_000,
+  );
+  await injector.close();
+}
+
 test('a batched add on B beats an earlier remove by A whose clock is far ahead', async () => {
   const key = keyOf('test-set', 'late-add');
   const byDistance = [...c.nodes].sort((x, y) => compareDistance(key, x.id, y.id));
@@ -19,22 +40,7 @@ test('a batched add on B beats an earlier remove by A whose clock is far ahead',
   await a.addToSet(key, ['song-1', 'song-2']);
 
   // A's clock jumps far ahead: it stores (as any replica would) a record stamped with a high counter.
-  const injector = c.net.makeTransport('injector');
-  await injector.request(
-    a.address,
-    {
-      t: 'STORE',
-      rpc: 'clock-bump',
-      from: { id: randomId(), addr: 'injector' },
-      items: [
-        {
-          key: toHex(keyOf('test-record', 'elsewhere')),
-          value: { kind: 'record', stamp: { c: 1_000_000, w: 'ff' }, bytes: new Uint8Array([1]) },
-        },
-      ],
-    },
-    1_000,
-  );
+  await bumpClock(a.address, 1_000_000, 'injector');
   await a.removeFromSet(key, ['song-1']);
   expect(await a.getSet(key)).toEqual(['song-2']);
   const removeStamp = (await a.getSetValue(key))!.members['song-1']!.del!.c;
@@ -56,7 +62,6 @@ test('a batched add on B beats an earlier remove by A whose clock is far ahead',
     const e = await n.getLocal(key);
     expect(e?.value.kind === 'set' && (e.value.members['song-1']!.add?.c ?? 0) > removeStamp).toBe(true);
   }
-  await injector.close();
 });
 
 test('putRecordMany on B beats a record version written by A whose clock is far ahead', async () => {
@@ -64,22 +69,7 @@ test('putRecordMany on B beats a record version written by A whose clock is far 
   const byDistance = [...c.nodes].sort((x, y) => compareDistance(key, x.id, y.id));
   const b = byDistance[byDistance.length - 1]!; // not a replica: it never sees A's stamps
   const a = byDistance[0]!;
-  const injector = c.net.makeTransport('injector-2');
-  await injector.request(
-    a.address,
-    {
-      t: 'STORE',
-      rpc: 'clock-bump-2',
-      from: { id: randomId(), addr: 'injector-2' },
-      items: [
-        {
-          key: toHex(keyOf('test-record', 'elsewhere-2')),
-          value: { kind: 'record', stamp: { c: 5_000_000, w: 'ff' }, bytes: new Uint8Array([1]) },
-        },
-      ],
-    },
-    1_000,
-  );
+  await bumpClock(a.address, 5_000_000, 'injector-2');
   await a.putRecord(key, new Uint8Array([1])); // stamped past 5,000,000
   const old = (await a.getRecord(key))!.stamp.c;
   expect(old).toBeGreaterThan(5_000_000);
@@ -94,5 +84,4 @@ test('putRecordMany on B beats a record version written by A whose clock is far 
     expect(e?.value.kind === 'record' && e.value.stamp.c > old).toBe(true);
   }
   expect([...((await a.getRecord(keyOf('test-record', 'fresh')))?.bytes ?? [])]).toEqual([3]);
-  await injector.close();
 });

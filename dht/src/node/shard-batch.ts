@@ -221,6 +221,34 @@ export function makeWork(key: Id, cur: StoredEntry | undefined): Work {
 }
 
 /**
+ * The members of `incoming` whose LWW merge (max stamp per field, as mergeValue) changes `current`,
+ * with their merged state, and how many wire bytes the set grows by. Reads only `incoming`'s members.
+ */
+function memberChanges(
+  current: SetValue['members'],
+  incoming: SetValue,
+): { changes: [string, SetValue['members'][string]][]; grow: number } {
+  const changes: [string, SetValue['members'][string]][] = [];
+  let grow = 0;
+  for (const m in incoming.members) {
+    const s = incoming.members[m]!;
+    const c = current[m];
+    if (!c) {
+      changes.push([m, s]);
+      grow += memberWireBytes(m, s);
+      continue;
+    }
+    const add = compareStamp(s.add, c.add) > 0 ? s.add : c.add;
+    const del = compareStamp(s.del, c.del) > 0 ? s.del : c.del;
+    if (add === c.add && del === c.del) continue;
+    const next = { ...(add ? { add } : {}), ...(del ? { del } : {}) };
+    changes.push([m, next]);
+    grow += memberWireBytes(m, next) - memberWireBytes(m, c);
+  }
+  return { changes, grow };
+}
+
+/**
  * Merges `incoming` into the working value. 'too-large' leaves the value untouched (a set that
  * would exceed MAX_SET_VALUE_BYTES is refused for this delta only).
  */
@@ -243,23 +271,7 @@ export function applyMerge(w: Work, incoming: Value): 'changed' | 'same' | 'too-
     w.writtenBytes += valueBytes(value);
     return 'changed';
   }
-  const changes: [string, SetValue['members'][string]][] = [];
-  let grow = 0;
-  for (const m in incoming.members) {
-    const s = incoming.members[m]!;
-    const c = cur.members[m];
-    if (!c) {
-      changes.push([m, s]);
-      grow += memberWireBytes(m, s);
-      continue;
-    }
-    const add = compareStamp(s.add, c.add) > 0 ? s.add : c.add;
-    const del = compareStamp(s.del, c.del) > 0 ? s.del : c.del;
-    if (add === c.add && del === c.del) continue;
-    const next = { ...(add ? { add } : {}), ...(del ? { del } : {}) };
-    changes.push([m, next]);
-    grow += memberWireBytes(m, next) - memberWireBytes(m, c);
-  }
+  const { changes, grow } = memberChanges(cur.members, incoming);
   if (changes.length === 0) return 'same';
   const size = setWireBytes(cur) + grow;
   if (size > MAX_SET_VALUE_BYTES) return 'too-large';
@@ -313,23 +325,7 @@ export function sliceOf(e: StoredEntry & { value: SetValue }, members: Iterable<
  */
 export function applySliceMerge(w: Work, incoming: SetValue): 'changed' | 'same' | 'too-large' {
   const sl = w.slice!;
-  const changes: [string, SetValue['members'][string]][] = [];
-  let grow = 0;
-  for (const m in incoming.members) {
-    const s = incoming.members[m]!;
-    const c = sl.members[m];
-    if (!c) {
-      changes.push([m, s]);
-      grow += memberWireBytes(m, s);
-      continue;
-    }
-    const add = compareStamp(s.add, c.add) > 0 ? s.add : c.add;
-    const del = compareStamp(s.del, c.del) > 0 ? s.del : c.del;
-    if (add === c.add && del === c.del) continue;
-    const next = { ...(add ? { add } : {}), ...(del ? { del } : {}) };
-    changes.push([m, next]);
-    grow += memberWireBytes(m, next) - memberWireBytes(m, c);
-  }
+  const { changes, grow } = memberChanges(sl.members, incoming);
   if (changes.length === 0) return 'same';
   if (sl.bytes + grow > MAX_SET_VALUE_BYTES) return 'too-large';
   for (const [m, s] of changes) {

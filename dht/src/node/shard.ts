@@ -83,6 +83,8 @@ export function makeShard(o: ShardOptions) {
   const cache = makeSetCache();
   const views = makeViewCache();
   const reads = makeReadFence();
+  /** The store keeps set members as rows (getSetMembers + putMany): only then are slices read and written. */
+  const rowStore = !!o.store.getSetMembers && !!o.store.putMany;
   /** Latest wire size of sets written as slices (their stored row may lag: SET_BYTES_PERSIST_SLACK). */
   const tracked = new Map<string, number>();
   const writerId = o.selfHex.slice(0, WRITER_ID_HEX_CHARS);
@@ -302,7 +304,7 @@ export function makeShard(o: ShardOptions) {
         tracked.delete(w.hex);
         if (!w.value) continue;
         const e = finalEntry(w, expiry);
-        if (e.value.kind === 'set' && w.changedMembers && w.cur?.value.kind === 'set') {
+        if (rowStore && e.value.kind === 'set' && w.changedMembers && w.cur?.value.kind === 'set') {
           // Only what changed since `cur` (the stored set): a delta writes its own member rows.
           const members: SetValue['members'] = {};
           for (const m of w.changedMembers) members[m] = e.value.members[m]!;
@@ -316,7 +318,7 @@ export function makeShard(o: ShardOptions) {
         cache.set(w.hex, e);
       }
       if (o.store.putMany) await o.store.putMany(puts);
-      else for (const p of puts) if ('entry' in p) await o.store.put(p.entry);
+      else for (const p of puts) if ('entry' in p) await o.store.put(p.entry); // no slices: see rowStore
     } catch (err) {
       for (const w of works.values()) cache.delete(w.hex);
       for (const op of batch) op.fail(err);
@@ -351,14 +353,15 @@ export function makeShard(o: ShardOptions) {
    * (no slice support, no live set with a known wire size).
    */
   async function loadSlice(key: Id, hex: string, members: string[], t: number): Promise<Work | undefined> {
-    if (!o.store.getSetMembers || !o.store.putMany) return undefined;
+    const getSetMembers = o.store.getSetMembers?.bind(o.store);
+    if (!rowStore || !getSetMembers) return undefined;
     const hit = cache.get(hex);
     if (hit) {
       if (hit.value.kind !== 'set' || hit.expiresAt <= t) return undefined;
       // The stored row's bytes are unknown here: -Infinity forces a metadata write.
       return makeSliceWork(key, sliceOf(hit as StoredEntry & { value: SetValue }, members), -Infinity);
     }
-    const sl = await o.store.getSetMembers(key, members);
+    const sl = await getSetMembers(key, members);
     if (sl === undefined) {
       const w = makeWork(key, undefined);
       w.fresh = true;

@@ -41,7 +41,8 @@ export function makeMemoryStore(): ShardStore {
           entries.set(toHex(w.entry.key), w.entry);
           continue;
         }
-        // A slice (the shard only writes them to stores with getSetMembers, which this one lacks).
+        // A slice: the shard writes them only to row stores (getSetMembers), which this one is not;
+        // applied anyway so the store honours the whole EntryWrite contract.
         const { key, members, bytes: _bytes, ...meta } = w.slice;
         const cur = entries.get(toHex(key));
         const base = cur?.value.kind === 'set' ? cur.value.members : {};
