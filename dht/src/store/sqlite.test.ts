@@ -1,7 +1,9 @@
 import { afterAll, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { BlobValue, RecordValue, SetValue, StoredEntry } from '../types.js';
 import { defineStoreContract } from './contract.js';
 import { makeSqliteStore } from './sqlite.js';
 import { makeStoreFromEnv, storeKindFromEnv } from './from-env.js';
@@ -63,5 +65,157 @@ test('a version-1 file (sets stored whole) is migrated to member rows on open, l
     expect(await again.size()).toEqual({ keys: 1, bytes: 2 });
   } finally {
     await again.close();
+  }
+});
+
+test('a version-2 file (member rows keyed by set key) is migrated to version 3 on open, losing nothing', async () => {
+  const { default: Database } = await import('better-sqlite3');
+  const { encodeValue } = await import('./value-codec.js');
+  const file = join(root, 'v2', 'shard.sqlite');
+  mkdirSync(dirname(file), { recursive: true });
+  const hex = (i: number): string => createHash('sha256').update(String(i)).digest('hex');
+  const wa = '0123456789abcdef';
+  const wb = 'fedcba9876543210';
+  // A set of song ids (some removed), and one of odd members: uppercase hex, 63 chars, text, a
+  // stamp with only a remove.
+  const songs: SetValue = { kind: 'set', members: {} };
+  for (let i = 0; i < 300; i++)
+    songs.members[hex(i)] =
+      i % 3 ? { add: { c: i + 1, w: wa } } : { add: { c: i, w: wa }, del: { c: i + 9, w: wb } };
+  const odd: SetValue = {
+    kind: 'set',
+    members: {
+      [hex(1).toUpperCase()]: { add: { c: 1, w: 'x' } },
+      [hex(2).slice(1)]: { add: { c: 2, w: wb } },
+      'b/é': { add: { c: 3, w: 'y' }, del: { c: 4, w: 'z' } },
+      '123': { del: { c: 5, w: wa } },
+      [hex(3)]: {},
+    },
+  };
+  const record: RecordValue = { kind: 'record', stamp: { c: 7, w: wa }, bytes: new Uint8Array([1, 2, 3]) };
+  const blob: BlobValue = { kind: 'blob', bytes: new Uint8Array([9, 8]) };
+  const entries: StoredEntry[] = [songs, odd, record, blob].map((value, i) => ({
+    key: new Uint8Array(32).fill(i + 1),
+    value,
+    expiresAt: 100 + i,
+    publisher: i % 2 === 0,
+    replicatedAt: 10 + i,
+  }));
+  const db = new Database(file);
+  db.exec(`
+    CREATE TABLE entries (key BLOB PRIMARY KEY, kind TEXT NOT NULL, value BLOB NOT NULL,
+      expires_at INTEGER NOT NULL, publisher INTEGER NOT NULL, replicated_at INTEGER NOT NULL, size INTEGER NOT NULL);
+    CREATE TABLE set_members (key BLOB NOT NULL, member TEXT NOT NULL, add_c INTEGER, add_w TEXT,
+      del_c INTEGER, del_w TEXT, PRIMARY KEY (key, member)) WITHOUT ROWID;
+    CREATE TABLE contacts (id BLOB PRIMARY KEY, address TEXT NOT NULL, position INTEGER NOT NULL);
+  `);
+  const putEntry = db.prepare('INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const putMember = db.prepare('INSERT INTO set_members VALUES (?, ?, ?, ?, ?, ?)');
+  const fill = db.transaction(() => {
+    for (const e of entries) {
+      const v = e.value;
+      const key = Buffer.from(e.key);
+      const size = v.kind === 'set' ? 1000 : v.bytes.byteLength;
+      const value = v.kind === 'set' ? Buffer.alloc(0) : encodeValue(v);
+      putEntry.run(key, v.kind, value, e.expiresAt, e.publisher ? 1 : 0, e.replicatedAt, size);
+      if (v.kind !== 'set') continue;
+      for (const [m, s] of Object.entries(v.members))
+        putMember.run(key, m, s.add?.c ?? null, s.add?.w ?? null, s.del?.c ?? null, s.del?.w ?? null);
+    }
+  });
+  fill();
+  db.prepare('INSERT INTO contacts VALUES (?, ?, 0)').run(Buffer.alloc(32, 5), '127.0.0.1:9');
+  db.pragma('user_version = 2');
+  const sizeBefore = db
+    .prepare(
+      `SELECT (SELECT SUM(length(member)) FROM set_members)
+         + (SELECT SUM(size) FROM entries WHERE kind != 'set') AS bytes`,
+    )
+    .get() as { bytes: number };
+  db.close();
+
+  const store = makeSqliteStore({ file });
+  try {
+    for (const e of entries) expect(await store.get(e.key)).toEqual(e);
+    expect(await store.size()).toEqual({ keys: 4, bytes: sizeBefore.bytes });
+    expect((await store.loadContacts()).map((c) => c.address)).toEqual(['127.0.0.1:9']);
+    const rows: unknown[] = [];
+    await store.scanSet!(entries[1]!.key, (...r) => rows.push(r));
+    expect(rows).toHaveLength(5);
+    expect(rows).toContainEqual(['b/é', 3, 'y', 4, 'z']);
+    expect(rows).toContainEqual(['123', null, null, 5, wa]);
+    expect(rows).toContainEqual([hex(3), null, null, null, null]);
+    expect(await store.getSetMembers!(entries[0]!.key, [hex(0), hex(1), 'nope'])).toEqual({
+      key: entries[0]!.key,
+      expiresAt: 100,
+      publisher: true,
+      replicatedAt: 10,
+      bytes: 1000,
+      members: { [hex(0)]: songs.members[hex(0)], [hex(1)]: songs.members[hex(1)] },
+    });
+    // Writes after the migration: a slice into a migrated set, a new set (a new id).
+    const { value: _v, ...meta } = entries[0]!;
+    await store.putMany!([
+      {
+        slice: {
+          ...meta,
+          bytes: 1001,
+          // An undefined member deletes its row.
+          members: { [hex(0)]: undefined, [hex(999)]: {} } as SetValue['members'],
+        },
+        membersOnly: true,
+      },
+      { entry: { ...entries[1]!, key: new Uint8Array(32).fill(9) }, fresh: true },
+    ]);
+    const after = (await store.get(entries[0]!.key))!.value as SetValue;
+    expect(Object.keys(after.members)).toHaveLength(300);
+    expect(after.members[hex(999)]).toEqual({});
+    expect(after.members[hex(0)]).toBeUndefined();
+    expect(await store.get(new Uint8Array(32).fill(9))).toMatchObject({ value: odd });
+  } finally {
+    await store.close();
+  }
+  const check = new Database(file, { readonly: true });
+  try {
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    const kinds = check
+      .prepare('SELECT typeof(member) AS t, COUNT(*) AS n FROM set_members GROUP BY 1 ORDER BY 1')
+      .all();
+    // 300 + 1 (hex(999)) - 1 (hex(0)) song ids and hex(3) in each odd set, as blobs; the rest as text.
+    expect(kinds).toEqual([
+      { t: 'blob', n: 302 },
+      { t: 'text', n: 8 },
+    ]);
+    expect(check.prepare('SELECT COUNT(*) FROM writers').pluck().get()).toBe(5);
+    expect(check.prepare('SELECT set_id FROM entries ORDER BY set_id').pluck().all()).toEqual([
+      null,
+      null,
+      1,
+      2,
+      3,
+    ]);
+  } finally {
+    check.close();
+  }
+});
+
+test('a failed putMany rolls back its new writer ids with it', async () => {
+  const store = makeSqliteStore({ file: join(root, 'rollback', 'shard.sqlite') });
+  try {
+    const key = new Uint8Array(32).fill(3);
+    const meta = { key, expiresAt: 1, publisher: false, replicatedAt: 0, bytes: 0 };
+    const bad = { entry: { ...meta, key: {} as Uint8Array, value: { kind: 'set' as const, members: {} } } };
+    await expect(
+      store.putMany!([{ slice: { ...meta, members: { a: { add: { c: 1, w: 'gone' } } } } }, bad]),
+    ).rejects.toThrow();
+    // 'other' now takes the id 'gone' had in the rolled-back transaction.
+    await store.putMany!([{ slice: { ...meta, members: { b: { add: { c: 2, w: 'other' } } } } }]);
+    await store.putMany!([{ slice: { ...meta, members: { a: { add: { c: 1, w: 'gone' } } } } }]);
+    expect((await store.get(key))!.value).toEqual({
+      kind: 'set',
+      members: { a: { add: { c: 1, w: 'gone' } }, b: { add: { c: 2, w: 'other' } } },
+    });
+  } finally {
+    await store.close();
   }
 });

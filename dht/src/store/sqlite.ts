@@ -1,10 +1,14 @@
 /**
  * SQLite shard store (better-sqlite3): one database file per node, WAL mode, prepared statements.
- * Tables: `entries(key, kind, value, expires_at, publisher, replicated_at, size)` with blob and
- * record values as msgpack; `set_members(key, member, add_c, add_w, del_c, del_w)` with one row per
- * member of a set (the set's `entries` row keeps only its metadata), so a posting delta writes its
- * own rows instead of re-encoding the whole set (`EntryWrite` slices, `getSetMembers`); and
- * `contacts(id, address, position)` for the routing table snapshot.
+ * Schema version 3 (sqlite-schema.ts, which also migrates version 1 and 2 files on open):
+ * `entries(key, kind, value, expires_at, publisher, replicated_at, size, set_id)` with blob and
+ * record values as msgpack; a set's row keeps only its metadata and a stable integer `set_id`.
+ * `set_members(set_id, member, add_c, add_w, del_c, del_w)` holds one row per member, so a posting
+ * delta writes its own rows instead of re-encoding the whole set (`EntryWrite` slices,
+ * `getSetMembers`): rows are keyed by the small id, not the 32-byte key; a 64-hex member (a song
+ * id) is stored as its 32 bytes, any other as text; writers are ids into `writers(id, w)`. So a
+ * row is ~45 bytes instead of ~135 and a new set's rows append at the end of the B-tree.
+ * `contacts(id, address, position)` holds the routing table snapshot.
  *
  * The driver is synchronous; the async methods wrap it (calls are short: one key each, `putMany`
  * one transaction, and `scan` pages by key so it never holds a statement open across an `await`).
@@ -25,6 +29,15 @@ import type {
   StoredEntry,
 } from '../types.js';
 import { valueBytes } from './memory.js';
+import {
+  MEMBER_NAME_LENGTH_SQL,
+  NEXT_SET_ID,
+  decodeMember,
+  encodeMember,
+  makeWriterIds,
+  openSchema,
+  type StoredMember,
+} from './sqlite-schema.js';
 import { copyContact, decodeValue, encodeValue, plainBytes } from './value-codec.js';
 
 export interface SqliteStoreOptions {
@@ -38,37 +51,9 @@ const SQLITE_CACHE_KIB = 256 * 1024;
 const SQLITE_WAL_CHECKPOINT_PAGES = 10_000;
 /** Rows fetched per page by `scan`: big enough to amortise the query, small enough to keep memory flat with 256 KiB chunks. */
 const SCAN_PAGE_ROWS = 64;
-/**
- * Schema version in `PRAGMA user_version`, so a later migration knows what it opens.
- * 1: sets stored whole as msgpack in `entries.value`; 2: set members as rows (migrated on open).
- */
-const SCHEMA_VERSION = 2;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS entries (
-  key BLOB PRIMARY KEY,
-  kind TEXT NOT NULL,
-  value BLOB NOT NULL,
-  expires_at INTEGER NOT NULL,
-  publisher INTEGER NOT NULL,
-  replicated_at INTEGER NOT NULL,
-  size INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS set_members (
-  key BLOB NOT NULL,
-  member TEXT NOT NULL,
-  add_c INTEGER,
-  add_w TEXT,
-  del_c INTEGER,
-  del_w TEXT,
-  PRIMARY KEY (key, member)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS contacts (
-  id BLOB PRIMARY KEY,
-  address TEXT NOT NULL,
-  position INTEGER NOT NULL
-);
-`;
+/** Every column of `entries`, in table order (the row shape of EntryRow). */
+const ENTRY_COLUMNS = 'key, kind, value, expires_at, publisher, replicated_at, size, set_id';
 
 interface EntryRow {
   key: Buffer;
@@ -78,47 +63,22 @@ interface EntryRow {
   publisher: number;
   replicated_at: number;
   size: number;
+  /** NULL for blobs and records. */
+  set_id: number | null;
 }
 
+/** A member's stamp fields, raw: [add_c, add_w, del_c, del_w] (writers as ids). */
+type StampRow = [number | null, number | null, number | null, number | null];
 /** A member row, raw: [member, add_c, add_w, del_c, del_w]. */
-type MemberRow = [string, number | null, string | null, number | null, string | null];
+type MemberRow = [StoredMember, ...StampRow];
 
-/** Writer ids repeat across millions of member rows: one string each instead of one per row. */
-const writerIds = new Map<string, string>();
-function internWriter(w: string): string {
-  const had = writerIds.get(w);
-  if (had !== undefined) return had;
-  if (writerIds.size < MAX_INTERNED_WRITERS) writerIds.set(w, w);
-  return w;
-}
-/** Bounds the interning table: writers are nodes, a cluster has far fewer. */
-const MAX_INTERNED_WRITERS = 100_000;
-
-function addRow(members: SetValue['members'], [m, ac, aw, dc, dw]: MemberRow): void {
-  const s: { add?: Stamp; del?: Stamp } = {};
-  if (ac !== null && aw !== null) s.add = { c: ac, w: internWriter(aw) };
-  if (dc !== null && dw !== null) s.del = { c: dc, w: internWriter(dw) };
-  members[m] = s;
-}
-
-function rowsToSet(rows: MemberRow[]): SetValue {
-  const members: SetValue['members'] = {};
-  for (const r of rows) addRow(members, r);
-  return { kind: 'set', members };
-}
-
-interface MetaAndMemberRow {
-  kind: string;
-  key: Buffer;
-  expires_at: number;
-  publisher: number;
-  replicated_at: number;
-  size: number;
-  member: string | null;
+interface MetaAndMemberRow extends Omit<EntryRow, 'value'> {
+  /** Non-null when the first asked member has a row. */
+  member: StoredMember | null;
   add_c: number | null;
-  add_w: string | null;
+  add_w: number | null;
   del_c: number | null;
-  del_w: string | null;
+  del_w: number | null;
 }
 
 /** The encoded `value` column of a set's entries row: its members live in `set_members`. */
@@ -136,48 +96,69 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   // Fewer, larger checkpoints: a random-key workload rewrites the same hot pages many times.
   db.pragma(`wal_autocheckpoint = ${SQLITE_WAL_CHECKPOINT_PAGES}`);
-  db.exec(SCHEMA);
+  try {
+    openSchema(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const writers = makeWriterIds(db);
 
-  const getStmt = db.prepare<[Buffer], EntryRow>(
-    'SELECT key, kind, value, expires_at, publisher, replicated_at, size FROM entries WHERE key = ?',
-  );
+  const getStmt = db.prepare<[Buffer], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE key = ?`);
+  const setIdStmt = db.prepare<[Buffer], number | null>('SELECT set_id FROM entries WHERE key = ?').pluck();
   const memberStmt = db
-    .prepare<[Buffer, string]>(
-      'SELECT member, add_c, add_w, del_c, del_w FROM set_members WHERE key = ? AND member = ?',
+    .prepare<[number, StoredMember]>(
+      'SELECT add_c, add_w, del_c, del_w FROM set_members WHERE set_id = ? AND member = ?',
     )
     .raw();
   const membersStmt = db
-    .prepare<[Buffer]>('SELECT member, add_c, add_w, del_c, del_w FROM set_members WHERE key = ?')
+    .prepare<[number]>('SELECT member, add_c, add_w, del_c, del_w FROM set_members WHERE set_id = ?')
     .raw();
   const putMemberStmt = db.prepare(
-    'INSERT OR REPLACE INTO set_members (key, member, add_c, add_w, del_c, del_w) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT OR REPLACE INTO set_members (set_id, member, add_c, add_w, del_c, del_w) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  const deleteMemberStmt = db.prepare<[Buffer, string]>(
-    'DELETE FROM set_members WHERE key = ? AND member = ?',
+  const deleteMemberStmt = db.prepare<[number, StoredMember]>(
+    'DELETE FROM set_members WHERE set_id = ? AND member = ?',
   );
-  const metaAndMemberStmt = db.prepare<[string, Buffer]>(
-    `SELECT e.kind, e.key, e.expires_at, e.publisher, e.replicated_at, e.size,
+  const metaAndMemberStmt = db.prepare<[StoredMember, Buffer], MetaAndMemberRow>(
+    `SELECT e.kind, e.key, e.expires_at, e.publisher, e.replicated_at, e.size, e.set_id,
             m.member, m.add_c, m.add_w, m.del_c, m.del_w
-       FROM entries e LEFT JOIN set_members m ON m.key = e.key AND m.member = ?
+       FROM entries e LEFT JOIN set_members m ON m.set_id = e.set_id AND m.member = ?
       WHERE e.key = ?`,
   );
-  const updateMetaStmt = db.prepare<[number, number, number, number, Buffer]>(
-    'UPDATE entries SET expires_at = ?, publisher = ?, replicated_at = ?, size = ? WHERE key = ?',
-  );
-  const deleteMembersStmt = db.prepare<[Buffer]>('DELETE FROM set_members WHERE key = ?');
-  const putStmt = db.prepare(
-    `INSERT OR REPLACE INTO entries (key, kind, value, expires_at, publisher, replicated_at, size)
-     VALUES (@key, @kind, @value, @expires_at, @publisher, @replicated_at, @size)`,
-  );
-  const deleteStmt = db.prepare<[Buffer]>('DELETE FROM entries WHERE key = ?');
+  // Upserts, never INSERT OR REPLACE: a replaced row would lose its set_id. A set's id is given
+  // once (NEXT_SET_ID) and kept by every later write of the row.
+  const putSliceMetaStmt = db
+    .prepare<[Buffer, number, number, number, number], number>(
+      `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, 'set', x'', ?, ?, ?, ?, ${NEXT_SET_ID})
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, publisher = excluded.publisher,
+         replicated_at = excluded.replicated_at, size = excluded.size, set_id = coalesce(set_id, excluded.set_id)
+       RETURNING set_id`,
+    )
+    .pluck();
+  const putStmt = db
+    .prepare<[Omit<EntryRow, 'set_id'>], number | null>(
+      `INSERT INTO entries (${ENTRY_COLUMNS})
+       VALUES (@key, @kind, @value, @expires_at, @publisher, @replicated_at, @size,
+               CASE WHEN @kind = 'set' THEN ${NEXT_SET_ID} END)
+       ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, value = excluded.value,
+         expires_at = excluded.expires_at, publisher = excluded.publisher,
+         replicated_at = excluded.replicated_at, size = excluded.size, set_id = coalesce(set_id, excluded.set_id)
+       RETURNING set_id`,
+    )
+    .pluck();
+  const deleteMembersStmt = db.prepare<[number]>('DELETE FROM set_members WHERE set_id = ?');
+  const deleteStmt = db
+    .prepare<[Buffer], number | null>('DELETE FROM entries WHERE key = ? RETURNING set_id')
+    .pluck();
   const pageStmt = db.prepare<[Buffer, number], EntryRow>(
-    'SELECT key, kind, value, expires_at, publisher, replicated_at, size FROM entries WHERE key > ? ORDER BY key LIMIT ?',
+    `SELECT ${ENTRY_COLUMNS} FROM entries WHERE key > ? ORDER BY key LIMIT ?`,
   );
   // A set's bytes are the lengths of its member names (valueBytes), summed over its rows (its
   // `size` column is its wire size, kept for the size cap).
   const sizeStmt = db.prepare<[], { keys: number; bytes: number }>(
     `SELECT COUNT(*) AS keys, COALESCE(SUM(CASE WHEN kind = 'set' THEN 0 ELSE size END), 0)
-       + (SELECT COALESCE(SUM(length(member)), 0) FROM set_members) AS bytes FROM entries`,
+       + (SELECT COALESCE(SUM(${MEMBER_NAME_LENGTH_SQL}), 0) FROM set_members) AS bytes FROM entries`,
   );
   const clearContacts = db.prepare('DELETE FROM contacts');
   const insertContact = db.prepare(
@@ -193,20 +174,40 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
 
   let closed = false;
   const buf = (key: Id): Buffer => Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  const writer = (id: number | null): string | null => (id === null ? null : writers.name(id));
+
+  function addRow(members: SetValue['members'], m: string, [ac, aw, dc, dw]: StampRow): void {
+    const s: { add?: Stamp; del?: Stamp } = {};
+    if (ac !== null && aw !== null) s.add = { c: ac, w: writers.name(aw) };
+    if (dc !== null && dw !== null) s.del = { c: dc, w: writers.name(dw) };
+    members[m] = s;
+  }
+
+  function setOf(setId: number | null): SetValue {
+    const members: SetValue['members'] = {};
+    if (setId !== null)
+      for (const [m, ...stamps] of membersStmt.iterate(setId) as IterableIterator<MemberRow>)
+        addRow(members, decodeMember(m), stamps);
+    return { kind: 'set', members };
+  }
 
   function rowToEntry(row: EntryRow): StoredEntry {
     return {
       key: plainBytes(row.key),
-      value: row.kind === 'set' ? rowsToSet(membersStmt.all(row.key) as MemberRow[]) : decodeValue(row.value),
+      value: row.kind === 'set' ? setOf(row.set_id) : decodeValue(row.value),
       expiresAt: row.expires_at,
       publisher: row.publisher === 1,
       replicatedAt: row.replicated_at,
     };
   }
 
-  function putMember(key: Buffer, m: string, s: SetValue['members'][string] | undefined): void {
-    if (!s) deleteMemberStmt.run(key, m);
-    else putMemberStmt.run(key, m, s.add?.c ?? null, s.add?.w ?? null, s.del?.c ?? null, s.del?.w ?? null);
+  function putMember(setId: number, m: string, s: SetValue['members'][string] | undefined): void {
+    if (!s) deleteMemberStmt.run(setId, encodeMember(m));
+    else {
+      const aw = s.add ? writers.id(s.add.w) : null;
+      const dw = s.del ? writers.id(s.del.w) : null;
+      putMemberStmt.run(setId, encodeMember(m), s.add?.c ?? null, aw, s.del?.c ?? null, dw);
+    }
   }
 
   /** Writes one entry (metadata row; for a set all its member rows) or one set slice (its rows only). */
@@ -214,27 +215,18 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     if ('slice' in w) {
       const sl = w.slice;
       const key = buf(sl.key);
-      for (const m in sl.members) putMember(key, m, sl.members[m]);
-      if (w.membersOnly) return;
-      // The set's row exists (a slice is only read from a stored set): update it in place.
-      const meta = [sl.expiresAt, sl.publisher ? 1 : 0, sl.replicatedAt, sl.bytes, key] as const;
-      if (updateMetaStmt.run(...meta).changes === 0)
-        putStmt.run({
-          key,
-          kind: 'set',
-          value: SET_PLACEHOLDER,
-          expires_at: sl.expiresAt,
-          publisher: meta[1],
-          replicated_at: sl.replicatedAt,
-          size: sl.bytes,
-        });
+      // A slice is only read from a stored set, so its row exists; were it missing (or not a set's),
+      // the metadata is written too: member rows need the set's id.
+      let setId = w.membersOnly ? setIdStmt.get(key) : undefined;
+      if (setId === undefined || setId === null)
+        setId = putSliceMetaStmt.get(key, sl.expiresAt, sl.publisher ? 1 : 0, sl.replicatedAt, sl.bytes)!;
+      for (const m in sl.members) putMember(setId, m, sl.members[m]);
       return;
     }
     const { entry } = w;
-    const key = buf(entry.key);
     const v = entry.value;
-    putStmt.run({
-      key,
+    const setId = putStmt.get({
+      key: buf(entry.key),
       kind: v.kind,
       value: v.kind === 'set' ? SET_PLACEHOLDER : encodeValue(v),
       expires_at: entry.expiresAt,
@@ -243,22 +235,21 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       size: v.kind === 'set' ? (w.setBytes ?? 0) : valueBytes(v),
     });
     // Keys are namespaced by kind (a set key never holds a record): only a set clears old rows.
-    if (v.kind !== 'set') return;
-    if (!w.fresh) deleteMembersStmt.run(key);
-    for (const m in v.members) putMember(key, m, v.members[m]);
+    if (v.kind !== 'set' || setId === null || setId === undefined) return;
+    if (!w.fresh) deleteMembersStmt.run(setId);
+    for (const m in v.members) putMember(setId, m, v.members[m]);
   }
 
   function getSetMembers(key: Id, members: string[]): SetSlice | 'not-a-set' | undefined {
-    const k = buf(key);
     // One statement for the metadata and the first member (a delta usually touches one member).
-    const row = metaAndMemberStmt.get(members[0] ?? '', k) as MetaAndMemberRow | undefined;
+    const row = metaAndMemberStmt.get(encodeMember(members[0] ?? ''), buf(key));
     if (!row) return undefined;
     if (row.kind !== 'set') return 'not-a-set';
     const out: SetValue['members'] = {};
-    if (row.member !== null) addRow(out, [row.member, row.add_c, row.add_w, row.del_c, row.del_w]);
-    for (let i = 1; i < members.length; i++) {
-      const r = memberStmt.get(k, members[i]!) as MemberRow | undefined;
-      if (r) addRow(out, r);
+    if (row.member !== null) addRow(out, members[0]!, [row.add_c, row.add_w, row.del_c, row.del_w]);
+    for (let i = 1; i < members.length && row.set_id !== null; i++) {
+      const r = memberStmt.get(row.set_id, encodeMember(members[i]!)) as StampRow | undefined;
+      if (r) addRow(out, members[i]!, r);
     }
     return {
       key: plainBytes(row.key),
@@ -270,30 +261,21 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     };
   }
   // One transaction per batch: the commit (WAL append + fsync policy) dominates small writes.
-  const putAll = db.transaction((list: EntryWrite[]) => {
+  const putAllTx = db.transaction((list: EntryWrite[]) => {
     for (const w of list) write(w);
   });
-  const deleteOne = db.transaction((key: Buffer) => {
-    deleteStmt.run(key);
-    deleteMembersStmt.run(key);
-  });
-
-  // Version 1 kept sets whole in `entries.value`: move their members to rows, once.
-  if ((db.pragma('user_version', { simple: true }) as number) < 2) {
-    db.transaction(() => {
-      const sets = db
-        .prepare<[], { key: Buffer; value: Buffer }>("SELECT key, value FROM entries WHERE kind = 'set'")
-        .all();
-      const clearValue = db.prepare('UPDATE entries SET value = ?, size = 0 WHERE key = ?');
-      for (const r of sets) {
-        const v = r.value.byteLength > 0 ? decodeValue(r.value) : undefined;
-        if (v?.kind !== 'set') continue;
-        for (const m in v.members) putMember(r.key, m, v.members[m]);
-        clearValue.run(SET_PLACEHOLDER, r.key);
-      }
-    })();
+  function putAll(list: EntryWrite[]): void {
+    try {
+      putAllTx(list);
+    } catch (err) {
+      writers.forget(); // writer ids given in the rolled-back transaction are gone
+      throw err;
+    }
   }
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  const deleteOne = db.transaction((key: Buffer) => {
+    const setId = deleteStmt.get(key);
+    if (setId !== undefined && setId !== null) deleteMembersStmt.run(setId);
+  });
 
   return {
     async get(key) {
@@ -310,12 +292,12 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       return getSetMembers(key, members);
     },
     async scanSet(key, row) {
-      const k = buf(key);
-      const e = getStmt.get(k);
+      const e = getStmt.get(buf(key));
       if (!e) return undefined;
       if (e.kind !== 'set') return 'not-a-set';
-      for (const r of membersStmt.iterate(k) as IterableIterator<MemberRow>)
-        row(r[0], r[1], r[2], r[3], r[4]);
+      if (e.set_id !== null)
+        for (const r of membersStmt.iterate(e.set_id) as IterableIterator<MemberRow>)
+          row(decodeMember(r[0]), r[1], writer(r[2]), r[3], writer(r[4]));
       return { expiresAt: e.expires_at };
     },
     async delete(key) {
