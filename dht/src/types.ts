@@ -119,6 +119,12 @@ export interface SetValue {
 export type Value = BlobValue | RecordValue | SetValue;
 export type ValueKind = Value['kind'];
 
+/** Which entries `ShardStore.scan` yields. */
+export interface ScanOptions {
+  /** Only entries holding these kinds of value. @default every kind */
+  kinds?: readonly ValueKind[];
+}
+
 /** What a shard store holds for one key. */
 export interface StoredEntry {
   /** Key, 32 bytes. */
@@ -212,8 +218,12 @@ export interface ShardStore {
    */
   scanSet?(key: Id, row: SetRowFn): Promise<{ expiresAt: number } | 'not-a-set' | undefined>;
   delete(key: Id): Promise<void>;
-  /** Every entry, in no particular order; used by republish, hand-over and status. */
-  scan(): AsyncIterable<StoredEntry>;
+  /**
+   * Every entry, in no particular order; used by republish, hand-over and status. With `kinds`,
+   * only entries of those kinds: a tracker loading its catalogue reads its records without
+   * materialising every posting set (at 100,000 songs, 1.8 million member rows).
+   */
+  scan(opts?: ScanOptions): AsyncIterable<StoredEntry>;
   /** Number of entries and their total value bytes. */
   size(): Promise<{ keys: number; bytes: number }>;
   /** Replaces the persisted contacts (so a restarted node rejoins without bootstrap help). */

@@ -296,6 +296,35 @@ export function defineStoreContract(
       expect((await store.get(entries[0]!.key))!.replicatedAt).toBe(99);
     });
 
+    test('scan with kinds yields only entries of those kinds', async () => {
+      const { store } = await fresh();
+      const blobs = Array.from({ length: 70 }, (_, i) => blobEntry(new Uint8Array([i, 3])));
+      const records: StoredEntry[] = Array.from({ length: 70 }, (_, i) => ({
+        key: id(),
+        value: { kind: 'record', bytes: new Uint8Array([i]), stamp: { c: i + 1, w: 'w1' } },
+        expiresAt: 1_000,
+        publisher: false,
+        replicatedAt: 0,
+      }));
+      const set: StoredEntry = {
+        key: id(),
+        value: { kind: 'set', members: { a: { add: { c: 1, w: 'w1' } } } },
+        expiresAt: 1_000,
+        publisher: false,
+        replicatedAt: 0,
+      };
+      for (const e of [...blobs, ...records, set]) await store.put(e);
+      const kindsOf = async (kinds: ('blob' | 'record' | 'set')[]) => {
+        const out: string[] = [];
+        for await (const e of store.scan({ kinds })) out.push(e.value.kind);
+        return out.sort();
+      };
+      expect(await kindsOf(['record'])).toEqual(Array(70).fill('record'));
+      expect(await kindsOf(['set', 'blob'])).toEqual([...Array(70).fill('blob'), 'set']);
+      expect(await kindsOf([])).toEqual([]);
+      expect((await collect(store)).length).toBe(141);
+    });
+
     test('size counts keys and value bytes', async () => {
       const { store } = await fresh();
       await store.put(blobEntry(new Uint8Array(100)));

@@ -5,7 +5,7 @@
  * merge or verify values (the node does).
  */
 import { toHex } from '../id.js';
-import type { Contact, EntryWrite, Id, ShardStore, StoredEntry, Value } from '../types.js';
+import type { Contact, EntryWrite, Id, ScanOptions, ShardStore, StoredEntry, Value } from '../types.js';
 
 /** Payload bytes of a value, as counted by `size()`. */
 export function valueBytes(v: Value): number {
@@ -52,8 +52,8 @@ export function makeMemoryStore(): ShardStore {
     async delete(key: Id) {
       entries.delete(toHex(key));
     },
-    async *scan() {
-      for (const e of [...entries.values()]) yield e;
+    async *scan(opts?: ScanOptions) {
+      for (const e of [...entries.values()]) if (!opts?.kinds || opts.kinds.includes(e.value.kind)) yield e;
     },
     async size() {
       let bytes = 0;

@@ -12,7 +12,7 @@
  * Does not: merge, verify or expire values (the node does); create the database user or replica set.
  */
 import { Binary, MongoClient, type AnyBulkWriteOperation, type Collection } from 'mongodb';
-import type { Contact, EntryWrite, Id, SetValue, ShardStore, StoredEntry } from '../types.js';
+import type { Contact, EntryWrite, Id, ScanOptions, SetValue, ShardStore, StoredEntry } from '../types.js';
 import { valueBytes } from './memory.js';
 import { copyContact, decodeValue, encodeValue, plainBytes } from './value-codec.js';
 
@@ -221,8 +221,9 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
       await entries.deleteOne({ _id: bin(key) });
       await members.deleteMany({ k: bin(key) });
     },
-    async *scan() {
-      const cursor = entries.find({}, { batchSize: SCAN_BATCH });
+    async *scan(opts?: ScanOptions) {
+      const filter = opts?.kinds ? { kind: { $in: [...opts.kinds] } } : {};
+      const cursor = entries.find(filter, { batchSize: SCAN_BATCH });
       try {
         for await (const doc of cursor) yield await docToEntry(doc);
       } finally {

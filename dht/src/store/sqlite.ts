@@ -22,6 +22,7 @@ import type {
   Contact,
   EntryWrite,
   Id,
+  ScanOptions,
   SetSlice,
   SetValue,
   ShardStore,
@@ -153,6 +154,11 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     .pluck();
   const pageStmt = db.prepare<[Buffer, number], EntryRow>(
     `SELECT ${ENTRY_COLUMNS} FROM entries WHERE key > ? ORDER BY key LIMIT ?`,
+  );
+  // A kind-filtered scan walks the key index too (pages stay bounded); the `kind` test is on the row.
+  const pageOfKindsStmt = db.prepare<[Buffer, string, number], EntryRow>(
+    `SELECT key, kind, value, expires_at, publisher, replicated_at, size FROM entries
+      WHERE key > ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY key LIMIT ?`,
   );
   // A set's bytes are the lengths of its member names (valueBytes), summed over its rows (its
   // `size` column is its wire size, kept for the size cap).
@@ -303,11 +309,15 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     async delete(key) {
       deleteOne(buf(key));
     },
-    async *scan() {
+    async *scan(opts?: ScanOptions) {
+      const kinds = opts?.kinds ? JSON.stringify(opts.kinds) : undefined;
       let after: Buffer = Buffer.alloc(0); // every key sorts after the empty blob
       for (;;) {
         if (closed) return;
-        const rows = pageStmt.all(after, SCAN_PAGE_ROWS);
+        const rows =
+          kinds === undefined
+            ? pageStmt.all(after, SCAN_PAGE_ROWS)
+            : pageOfKindsStmt.all(after, kinds, SCAN_PAGE_ROWS);
         for (const row of rows) yield rowToEntry(row);
         if (rows.length < SCAN_PAGE_ROWS) return;
         after = rows[rows.length - 1]!.key;

@@ -107,7 +107,8 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
     metrics: dhtMetrics,
   });
   const service = makeTrackerService(node);
-  for await (const entry of store.scan()) service.catalogue.apply({ type: 'put', entry });
+  for await (const entry of store.scan({ kinds: ['record'] }))
+    service.catalogue.apply({ type: 'put', entry });
   await node.start();
 
   const held = metrics.gauge('tracker_songs_held', "Live song records in this tracker's shard");
