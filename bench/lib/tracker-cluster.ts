@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'subgraphs/tracker/src/bin.ts');
-/** A tracker process that has not logged 'tracker serving' within this is a failed start. */
-const START_TIMEOUT_MS = 60_000;
+/** A tracker process that has not logged 'tracker serving' within this is a failed start (it loads its catalogue first: ~20 s at 100k songs). */
+const START_TIMEOUT_MS = Number(process.env.BENCH_START_TIMEOUT ?? 180_000);
 /** DHT RPC deadline in the cluster: big batched STOREs on a loaded 2-core box exceed the 2 s default. */
 const RPC_TIMEOUT_MS = Number(process.env.BENCH_RPC_TIMEOUT ?? 30_000);
 
@@ -53,7 +53,10 @@ function startOne(
   if (bootstrap.length > 0) args.push('--bootstrap', bootstrap.join(','));
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start`)), START_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // not in the caller's list yet: stopCluster would leave it running
+      reject(new Error(`${name} did not start`));
+    }, START_TIMEOUT_MS);
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
     let serving = false;
     createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { makeKademliaNode, makeMemoryNetwork, makeMemoryStore, toHex, type KademliaNode } from '@gotify/dht';
-import { rankedCandidates } from './candidates.js';
-import { SEARCH_VERIFY_CHUNK } from './limits.js';
-import { songWords, wordReadKeys } from './keys.js';
+import { makeSearchReads, rankedCandidates } from './candidates.js';
+import { SEARCH_VERIFY_CHUNK, WORD_BUCKETS } from './limits.js';
+import { bucketOf, songWords, wordReadKeys } from './keys.js';
 import { compareScored, verifyFirstPage } from './relevance.js';
 import { makeTrackerService, type TrackerService } from './schema.js';
 import { matchWord, scoreSong, songSearchWords } from './search.js';
@@ -144,3 +144,59 @@ test.each([
     else expect(all.slice(0, first + 1).some((r) => r.score < plan.floor)).toBe(true); // the caller reads everything
   },
 );
+
+test('bucketOf: buckets are ranges of ids, bucket 0 holding the smallest', () => {
+  const ids = Array.from({ length: 200 }, (_, i) => idOf(`range-${i}`)).sort();
+  const buckets = ids.map((id) => bucketOf(id, WORD_BUCKETS));
+  expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+  expect(bucketOf('0'.repeat(64), WORD_BUCKETS)).toBe(0);
+  expect(bucketOf('f'.repeat(64), WORD_BUCKETS)).toBe(WORD_BUCKETS - 1);
+  expect(new Set(buckets).size).toBe(WORD_BUCKETS);
+});
+
+test.each([
+  [['love'], 3],
+  [['love'], 40],
+  [['lovel'], 5],
+  [['love', 'echo'], 4],
+  [['love', 'walz'], 2],
+  [['lantern', 'love'], 1],
+])('%j, first %i: a page decided on the first buckets is the page of reading them all', async (qs, first) => {
+  const hint = (w: string) => svc.catalogue.wordSongs(w);
+  const full = await rankedCandidates(node, qs, hint, { seedLeastCommon: true });
+  expect(full.finalAt).toBe(0);
+  const want = await verifyFirstPage(qs, full.ranked, first, entries);
+  const show = (rows: typeof want.rows) => rows.map((r) => `${r.e.song.id.slice(0, 8)}:${r.score}`);
+  let decided = 0;
+  for (const buckets of [1, 2, 4]) {
+    const read = new Set<string>();
+    const plan = await rankedCandidates(recording(read), qs, hint, { seedLeastCommon: true, buckets });
+    expect(plan.finalAt).toBeGreaterThan(0);
+    // Only the first buckets were read.
+    for (const k of wordReadKeys('love', buckets)) expect(read.has(toHex(k))).toBe(false);
+    const page = await verifyFirstPage(qs, plan.ranked, first, entries);
+    if (page.rows.length > first && page.rows[first]!.score >= plan.finalAt) {
+      decided++;
+      expect(show(page.rows)).toEqual(show(want.rows));
+    }
+  }
+  // "love" alone fills a small page on its first bucket (it is in the title of many songs).
+  if (qs.length === 1 && qs[0] === 'love' && first === 3) expect(decided).toBe(3);
+});
+
+test('a search reads each posting bucket once, however many steps it takes', async () => {
+  const keys: string[] = [];
+  const reads = makeSearchReads({
+    ...node,
+    getSetMany: async (ks, opts) => {
+      for (const k of ks) keys.push(toHex(k));
+      return node.getSetMany(ks, opts);
+    },
+  });
+  const one = await reads.postings(['love'], 1);
+  const all = await reads.postings(['love', 'echo'], WORD_BUCKETS);
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(all.get('love')!.slice(0, one.get('love')!.length)).toEqual(one.get('love'));
+  expect(new Set(all.get('love')).size).toBe(svc.catalogue.wordSongs('love'));
+  expect(reads.misplaced).toBe(false);
+});

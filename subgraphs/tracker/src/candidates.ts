@@ -14,8 +14,13 @@
  * Does not: fetch records or compute real scores (relevance.ts, search.ts).
  */
 import type { KademliaNode } from '@gotify/dht';
-import { queryWordKeyNames, searchKey, wordReadKeys } from './keys.js';
-import { MAX_KEYS_PER_QUERY_WORD, MAX_SEEDING_SET, MAX_WORDS_PER_QUERY_WORD } from './limits.js';
+import { bucketOf, queryWordKeyNames, searchKey, wordReadKeys } from './keys.js';
+import {
+  MAX_KEYS_PER_QUERY_WORD,
+  MAX_SEEDING_SET,
+  MAX_WORDS_PER_QUERY_WORD,
+  WORD_BUCKETS,
+} from './limits.js';
 import { FIELD_WEIGHTS, matchWord, type MatchQuality } from './search.js';
 import { makeRankedList, type RankedList } from './ranked-list.js';
 
@@ -53,19 +58,53 @@ export async function matchingWords(node: KademliaNode, qs: string[]): Promise<M
   });
 }
 
-/** Song ids of each word (every bucket), read once per distinct word. */
-async function postingsOf(node: KademliaNode, ws: string[]): Promise<Map<string, string[]>> {
-  const keys = ws.flatMap((w) => wordReadKeys(w).map((key) => ({ w, key })));
-  const values = await node.getSetMany(
-    keys.map((k) => k.key),
-    { localFirst: true },
-  );
-  const out = new Map<string, string[]>(ws.map((w) => [w, []]));
-  keys.forEach(({ w }, i) => {
-    const l = out.get(w)!;
-    for (const id of values[i]!) l.push(id);
-  });
-  return out;
+/**
+ * The DHT reads of one search, memoised: the vocabulary matches of its words, and the posting
+ * buckets read so far, so a search that goes on to more buckets reads only the new ones.
+ */
+export interface SearchReads {
+  matches(qs: string[]): Promise<Map<string, number>[]>;
+  /** Song ids of each word in buckets [0, upTo), each bucket read once. */
+  postings(ws: string[], upTo?: number): Promise<Map<string, string[]>>;
+  /** Some id read so far sits in a bucket other than its own (bucketOf): data from an older key layout. */
+  readonly misplaced: boolean;
+}
+
+export function makeSearchReads(node: KademliaNode): SearchReads {
+  let matched: Promise<Map<string, number>[]> | undefined;
+  const read = new Map<string, string[][]>();
+  let misplaced = false;
+  return {
+    matches(qs) {
+      return (matched ??= matchingWords(node, qs));
+    },
+    async postings(ws, upTo = WORD_BUCKETS) {
+      const wanted: { w: string; b: number; key: Uint8Array }[] = [];
+      for (const w of ws) {
+        const have = read.get(w)?.length ?? 0;
+        wordReadKeys(w, have, Math.max(have, upTo)).forEach((key, i) => wanted.push({ w, b: have + i, key }));
+      }
+      if (wanted.length > 0) {
+        const values = await node.getSetMany(
+          wanted.map((x) => x.key),
+          { localFirst: true },
+        );
+        wanted.forEach(({ w, b }, i) => {
+          const ids = values[i]!;
+          for (const id of ids) if (bucketOf(id, WORD_BUCKETS) !== b) misplaced = true;
+          let l = read.get(w);
+          if (!l) read.set(w, (l = []));
+          l[b] = ids;
+        });
+      }
+      const out = new Map<string, string[]>();
+      for (const w of ws) out.set(w, read.get(w)!.slice(0, upTo).flat());
+      return out;
+    },
+    get misplaced() {
+      return misplaced;
+    },
+  };
 }
 
 /** Distinct vocabulary words of some query words' matches. */
@@ -89,8 +128,9 @@ function hitsOf(matches: Map<string, number>[], postings: Map<string, string[]>)
 
 /** Per query word: song id → best quality points of a word of that song matching it (an upper bound). */
 export async function wordHits(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
-  const matches = await matchingWords(node, qs);
-  return hitsOf(matches, await postingsOf(node, wordsOf(matches)));
+  const reads = makeSearchReads(node);
+  const matches = await reads.matches(qs);
+  return hitsOf(matches, await reads.postings(wordsOf(matches)));
 }
 
 /** Every song id some query word's matching words hold (verified later on the records). */
@@ -106,6 +146,23 @@ export async function searchIds(node: KademliaNode, qs: string[]): Promise<Set<s
  */
 export type PostingsHint = (word: string) => number;
 
+/** A search plan: candidates in bound order, and what the caller needs to know to trust its page. */
+export interface SearchPlan {
+  ranked: RankedList;
+  /** Candidates seeded (songs some read word holds). */
+  seeded: number;
+  /** Query words whose postings were not read (their best contribution is in every bound). */
+  unread: number;
+  /** Seeded by the least common word only: the page is exact only if its last row scores at least this. 0: not seeded. */
+  floor: number;
+  /**
+   * A verified row scoring at least this is final against the buckets not read yet (their songs
+   * score at most this and have larger ids): the highest score any song can reach. 0: every
+   * bucket was read; Infinity: an id sits outside its bucket's range (older layout), read them all.
+   */
+  finalAt: number;
+}
+
 /**
  * Candidates in descending bound order (ties by id, the order of the final ranking). When some
  * query word is selective (at most MAX_SEEDING_SET candidates), words with more candidates only
@@ -117,14 +174,20 @@ export type PostingsHint = (word: string) => number;
  * the hint says another query word is selective: instead, every candidate's bound counts that
  * word's best possible contribution (1000 + 10 × its best matching word's quality + the top field
  * weight). Bounds stay upper bounds, so verifying in bound order gives the same first page.
+ *
+ * With `buckets` < WORD_BUCKETS, only the postings of the first buckets are read: the songs with
+ * the smallest ids (keys.ts bucketOf). Sizes compared with MAX_SEEDING_SET are scaled up to the
+ * whole word, so the plan seeds as it would with every bucket read.
  */
 export async function rankedCandidates(
-  node: KademliaNode,
+  nodeOrReads: KademliaNode | SearchReads,
   qs: string[],
   hint?: PostingsHint,
-  opts: { seedLeastCommon?: boolean } = {},
-): Promise<{ ranked: RankedList; seeded: number; unread: number; floor: number }> {
-  const matches = await matchingWords(node, qs);
+  opts: { seedLeastCommon?: boolean; buckets?: number } = {},
+): Promise<SearchPlan> {
+  const reads = 'postings' in nodeOrReads ? nodeOrReads : makeSearchReads(nodeOrReads);
+  const buckets = Math.min(opts.buckets ?? WORD_BUCKETS, WORD_BUCKETS);
+  const matches = await reads.matches(qs);
   const estimates = matches.map((m) => (hint ? [...m.keys()].reduce((n, w) => n + hint(w), 0) : 0));
   const planSelective = hint !== undefined && estimates.some((e) => e <= MAX_SEEDING_SET);
   let unread = matches.map((_, i) => planSelective && estimates[i]! > MAX_SEEDING_SET);
@@ -138,12 +201,14 @@ export async function rankedCandidates(
     floor = 1000 * qs.length;
   }
   const read = matches.filter((_, i) => !unread[i]);
-  const hits = hitsOf(read, await postingsOf(node, wordsOf(read)));
-  const anySelective = hits.some((h) => h.size <= MAX_SEEDING_SET);
+  const hits = hitsOf(read, await reads.postings(wordsOf(read), buckets));
+  const scale = WORD_BUCKETS / buckets;
+  const selective = (h: Map<string, number>) => h.size * scale <= MAX_SEEDING_SET;
+  const anySelective = hits.some(selective);
   const acc = new Map<string, { words: number; points: number }>();
   const order = [...hits].sort((a, b) => a.size - b.size);
   for (const h of order) {
-    const seeds = !anySelective || h.size <= MAX_SEEDING_SET;
+    const seeds = !anySelective || selective(h);
     for (const [id, q] of h) {
       let a = acc.get(id);
       if (!a) {
@@ -154,11 +219,21 @@ export async function rankedCandidates(
       a.points += 10 * q + MAX_FIELD_WEIGHT;
     }
   }
+  const best = (m: Map<string, number>) =>
+    m.size === 0 ? 0 : 1000 + 10 * Math.max(...m.values()) + MAX_FIELD_WEIGHT;
   let unreadBound = 0;
   matches.forEach((m, i) => {
-    if (unread[i]) unreadBound += 1000 + 10 * Math.max(...m.values()) + MAX_FIELD_WEIGHT;
+    if (unread[i]) unreadBound += best(m);
   });
   const all: Candidate[] = [];
   for (const [id, a] of acc) all.push({ id, bound: 1000 * a.words + a.points + unreadBound });
-  return { ranked: makeRankedList(all), seeded: acc.size, unread: unread.filter(Boolean).length, floor };
+  const finalAt =
+    buckets === WORD_BUCKETS ? 0 : reads.misplaced ? Infinity : matches.reduce((n, m) => n + best(m), 0);
+  return {
+    ranked: makeRankedList(all),
+    seeded: acc.size,
+    unread: unread.filter(Boolean).length,
+    floor,
+    finalAt,
+  };
 }

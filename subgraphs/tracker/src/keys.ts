@@ -112,9 +112,13 @@ export function wordKeyNames(w: string): string[] {
   return names;
 }
 
-/** Bucket of a song id (its first hex digit modulo `buckets`): spreads one big posting set over several keys. */
+/**
+ * Bucket of a song id: a range of its first hex digit (`buckets` divides 16), so bucket 0 holds the
+ * smallest ids. Spreads one big posting set over several keys, and lets a search read a common
+ * word's buckets in id order and stop early (ties rank by id: candidates.ts).
+ */
 export function bucketOf(id: string, buckets: number): number {
-  return (parseInt(id[0] ?? '0', 16) || 0) % buckets;
+  return Math.floor(((parseInt(id[0] ?? '0', 16) || 0) * buckets) / 16);
 }
 
 /** Single-field index names ('genre=rock') are sharded: their sets grow with the catalogue. */
@@ -134,9 +138,9 @@ export function indexReadKeys(name: string): Uint8Array[] {
 export function wordPostingKey(w: string, id: string): Uint8Array {
   return keyOf('w', `${w}#${bucketOf(id, WORD_BUCKETS)}`);
 }
-/** Every bucket key of the postings of word `w`. */
-export function wordReadKeys(w: string): Uint8Array[] {
-  return Array.from({ length: WORD_BUCKETS }, (_, b) => keyOf('w', `${w}#${b}`));
+/** The bucket keys of the postings of word `w`, buckets [from, to) (every bucket by default). */
+export function wordReadKeys(w: string, from = 0, to = WORD_BUCKETS): Uint8Array[] {
+  return Array.from({ length: to - from }, (_, i) => keyOf('w', `${w}#${from + i}`));
 }
 
 /** Posting names of a song's words ('w:' word '#' bucket); each is a set of song ids. */

@@ -32,9 +32,9 @@ import { makeScorer, queryWords } from './search.js';
 import { decodeSong, type VersionedSong } from './record.js';
 import { badInput } from './errors.js';
 import { mapLimit } from '@gotify/dht';
-import { rankedCandidates, searchIds as vocabSearchIds } from './candidates.js';
+import { makeSearchReads, rankedCandidates, searchIds as vocabSearchIds } from './candidates.js';
 import { filterMatcher, walkFilter } from './filter-walk.js';
-import { verifyFirstPage } from './relevance.js';
+import { verifyFirstPage, type ScoredRow } from './relevance.js';
 import type { Scatter } from './scatter.js';
 import {
   DHT_CONCURRENCY,
@@ -42,6 +42,8 @@ import {
   MAX_FIELD_LENGTH,
   MAX_PAGE_SIZE,
   MAX_SEARCH_LENGTH,
+  SEARCH_BUCKET_STEPS,
+  WORD_BUCKETS,
 } from './limits.js';
 
 export interface SongsArgs {
@@ -249,14 +251,34 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     };
   }
 
-  /** First page of a relevance search (relevance.ts), planned with the catalogue's word counts. */
+  /**
+   * First page of a relevance search (relevance.ts), planned with the catalogue's word counts and
+   * read bucket by bucket (SEARCH_BUCKET_STEPS): ties rank by id and bucket 0 holds the smallest
+   * ids, so once the page's last row reaches the highest score any song can get (plan.finalAt),
+   * the buckets not read cannot change it. totalCount is then an estimate: the matches of the
+   * buckets read, scaled to all of them.
+   */
   async function searchFirstPage(qs: string[], first: number): Promise<SongsPage> {
-    const plan = await rankedCandidates(node, qs, catalogue.wordSongs, { seedLeastCommon: true });
-    let { rows, totalCount } = await verifyFirstPage(qs, plan.ranked, first, entries);
-    // Seeded by one common word: exact only if the page's last row matched every query word.
-    if (plan.floor > 0 && (rows.length <= first || rows[first]!.score < plan.floor)) {
-      const all = await rankedCandidates(node, qs, catalogue.wordSongs);
-      ({ rows, totalCount } = await verifyFirstPage(qs, all.ranked, first, entries));
+    const reads = makeSearchReads(node);
+    let rows: ScoredRow[] = [];
+    let totalCount = 0;
+    // Seeded by one common word: exact only if the page's last row matched every query word
+    // (plan.floor); else the query is planned again reading every word.
+    plan: for (const seedLeastCommon of [true, false]) {
+      for (const buckets of SEARCH_BUCKET_STEPS) {
+        const plan = await rankedCandidates(reads, qs, catalogue.wordSongs, { seedLeastCommon, buckets });
+        const page = await verifyFirstPage(qs, plan.ranked, first, entries);
+        rows = page.rows;
+        const last = rows.length > first ? rows[first]!.score : 0;
+        if (plan.finalAt > 0 && last >= plan.finalAt) {
+          totalCount = Math.round((page.totalCount * WORD_BUCKETS) / buckets);
+          break plan;
+        }
+        if (plan.finalAt > 0) continue;
+        totalCount = page.totalCount;
+        if (plan.floor === 0 || last >= plan.floor) break plan;
+        break;
+      }
     }
     const ordering: Ordering = { kind: 'relevance' };
     const edges = rows.slice(0, first).map((r) => ({
