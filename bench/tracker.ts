@@ -5,11 +5,10 @@
  * measured at the subgraph over HTTP on trackers 2 and 3, one query at a time.
  *
  * `npm run bench -- tracker --songs 100000 --json`. RPC deadline 30 s (BENCH_RPC_TIMEOUT).
- * `--data <dir>` keeps the trackers' data there; a later run with the same `--data` and `--songs`
- * restarts the trackers on it and skips the ingest (to iterate on query latency: the caches start
- * cold, as after a restart).
+ * `--hold` keeps the loaded cluster serving after the figures (URLs on stderr) until SIGINT or
+ * SIGTERM, to profile queries against it; BENCH_TRACE=1 prints every query's latency on stderr.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -154,30 +153,24 @@ export async function run(argv: string[]): Promise<void> {
     .option('--songs <n>', 'songs to ingest', '10000')
     .option('--queries <n>', 'queries per kind', '300')
     .option('--json', 'print one JSON line only')
-    .option('--data <dir>', 'keep the data here; reuse it (no ingest) when it holds --songs songs')
+    .option('--hold', 'keep the cluster serving after the run, until SIGINT or SIGTERM')
     .parse(['node', 'tracker', ...argv])
-    .opts<{ songs: string; queries: string; json?: boolean; data?: string }>();
+    .opts<{ songs: string; queries: string; json?: boolean; hold?: boolean }>();
   const n = Number(o.songs);
   const queries = Number(o.queries);
   const log = (msg: string) => (o.json ? undefined : console.error(msg));
-  /** BENCH_TRACE=1: every query and its latency on stderr, to find the slow ones. */
   const trace = (kind: string, q: unknown, ms: number) =>
     process.env.BENCH_TRACE && console.error(JSON.stringify({ kind, q, ms: +ms.toFixed(2) }));
-  const dir = o.data ?? mkdtempSync(join(tmpdir(), 'bench-tracker-'));
-  const marker = join(dir, 'loaded.json');
-  const reuse =
-    o.data !== undefined && existsSync(marker) && JSON.parse(readFileSync(marker, 'utf8')).songs === n;
-  if (o.data !== undefined && !reuse) rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tracker-'));
   let procs: TrackerProc[] = [];
   try {
     procs = await startCluster(3, dir, 'bench-cluster-key');
     await new Promise((r) => setTimeout(r, 500));
     const urls = procs.map((p) => p.url);
     const songs = makeCatalogue(n);
-    log(reuse ? `reusing ${n} songs in ${dir}` : `ingesting ${n} songs...`);
+    log(`ingesting ${n} songs...`);
     const t0 = performance.now();
-    let next = reuse ? songs.length : 0;
+    let next = 0;
     let done = 0;
     await Promise.all(
       Array.from({ length: IMPORT_IN_FLIGHT }, async (_, w) => {
@@ -194,7 +187,6 @@ export async function run(argv: string[]): Promise<void> {
       }),
     );
     const ingestS = (performance.now() - t0) / 1000;
-    if (o.data !== undefined && !reuse) writeFileSync(marker, JSON.stringify({ songs: n }));
     await new Promise((r) => setTimeout(r, 1000));
 
     const rand = prng(99);
@@ -263,8 +255,8 @@ export async function run(argv: string[]): Promise<void> {
       setup: '3 tracker processes (bin.ts), TCP loopback, SQLite, r=3 W=2',
       topology:
         'separate processes; ingest via importSongs over HTTP (3 batches of 1000 in flight, one per tracker); queries over HTTP /graphql on trackers 2 and 3, sequential',
-      ingest_songs_per_s: reuse ? null : Math.round(n / ingestS),
-      ingest_s: reuse ? null : +ingestS.toFixed(1),
+      ingest_songs_per_s: Math.round(n / ingestS),
+      ingest_s: +ingestS.toFixed(1),
       filter_p50_ms: pct(filterMs, 50),
       filter_p99_ms: pct(filterMs, 99),
       filter_hit_rate: +(filterHits / queries).toFixed(3),
@@ -278,8 +270,12 @@ export async function run(argv: string[]): Promise<void> {
       library_walk_duplicates: duplicates,
     };
     console.log(JSON.stringify(out));
+    if (o.hold) {
+      console.error(JSON.stringify({ holding: urls }));
+      await new Promise<void>((r) => ['SIGINT', 'SIGTERM'].forEach((sig) => process.once(sig, () => r())));
+    }
   } finally {
     await stopCluster(procs);
-    if (o.data === undefined) rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -98,11 +98,11 @@ export const INDEX_BUCKETS = 8;
  */
 export const WORD_BUCKETS = 8;
 /**
- * Posting buckets a relevance search reads, step by step, until its first page is decided
- * (reads.ts): a common word's first bucket (1/8 of its postings) usually holds a full page of
- * songs with the best possible score, and doubling bounds the re-planning to 4 rounds.
+ * Posting buckets a relevance search reads first (reads.ts): a common word's first bucket (1/8 of
+ * its postings) usually holds a full page of songs with the best possible score; when it does not,
+ * the search reads as many more as the best rows found so far say it needs, or all of them.
  */
-export const SEARCH_BUCKET_STEPS = [1, 2, 4, WORD_BUCKETS] as const;
+export const SEARCH_FIRST_BUCKETS = 1;
 /**
  * Vocabulary words a query word expands to (exact first, then prefixes and typos, shorter first):
  * a 3-letter prefix can match hundreds of words, and each costs WORD_BUCKETS posting reads.

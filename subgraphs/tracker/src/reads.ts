@@ -42,7 +42,7 @@ import {
   MAX_FIELD_LENGTH,
   MAX_PAGE_SIZE,
   MAX_SEARCH_LENGTH,
-  SEARCH_BUCKET_STEPS,
+  SEARCH_FIRST_BUCKETS,
   WORD_BUCKETS,
 } from './limits.js';
 
@@ -253,7 +253,7 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
 
   /**
    * First page of a relevance search (relevance.ts), planned with the catalogue's word counts and
-   * read bucket by bucket (SEARCH_BUCKET_STEPS): ties rank by id and bucket 0 holds the smallest
+   * read bucket by bucket (from SEARCH_FIRST_BUCKETS): ties rank by id and bucket 0 holds the smallest
    * ids, so once the page's last row reaches the highest score any song can get (plan.finalAt),
    * the buckets not read cannot change it. totalCount is then an estimate: the matches of the
    * buckets read, scaled to all of them.
@@ -265,19 +265,25 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     // Seeded by one common word: exact only if the page's last row matched every query word
     // (plan.floor); else the query is planned again reading every word.
     plan: for (const seedLeastCommon of [true, false]) {
-      for (const buckets of SEARCH_BUCKET_STEPS) {
+      for (let buckets = SEARCH_FIRST_BUCKETS; ;) {
         const plan = await rankedCandidates(reads, qs, catalogue.wordSongs, { seedLeastCommon, buckets });
         const page = await verifyFirstPage(qs, plan.ranked, first, entries);
         rows = page.rows;
         const last = rows.length > first ? rows[first]!.score : 0;
-        if (plan.finalAt > 0 && last >= plan.finalAt) {
+        if (plan.finalAt === 0) {
+          totalCount = page.totalCount;
+          if (plan.floor === 0 || last >= plan.floor) break plan;
+          break;
+        }
+        if (last >= plan.finalAt) {
           totalCount = Math.round((page.totalCount * WORD_BUCKETS) / buckets);
           break plan;
         }
-        if (plan.finalAt > 0) continue;
-        totalCount = page.totalCount;
-        if (plan.floor === 0 || last >= plan.floor) break plan;
-        break;
+        // Read as many more buckets as the rows at the top score so far say the page needs
+        // (none found: all of them), with a margin, so a search takes at most a few rounds.
+        const top = plan.finalAt === Infinity ? 0 : rows.filter((r) => r.score >= plan.finalAt).length;
+        buckets =
+          top === 0 ? WORD_BUCKETS : Math.min(WORD_BUCKETS, Math.ceil((2 * buckets * (first + 1)) / top));
       }
     }
     const ordering: Ordering = { kind: 'relevance' };

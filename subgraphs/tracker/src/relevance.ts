@@ -35,20 +35,34 @@ export async function verifyFirstPage(
 ): Promise<{ rows: ScoredRow[]; totalCount: number }> {
   const need = first + 1;
   const score = makeScorer(qs);
-  const verified: ScoredRow[] = [];
+  // The best `need` rows so far, in order: a query of common words may verify thousands of
+  // candidates, and re-sorting all of them after every chunk would cost more than scoring them.
+  const top: ScoredRow[] = [];
+  let matched = 0;
   let next = 0;
   while (next < ranked.length) {
     const ids = ranked.slice(next, next + chunk).map((c) => c.id);
     next += ids.length;
     for (const e of await entries(ids)) {
       const s = score(e.words);
-      if (s > 0) verified.push({ e, score: s });
+      if (s <= 0) continue;
+      matched++;
+      const row = { e, score: s };
+      if (top.length === need && compareScored(row, top[need - 1]!) >= 0) continue;
+      let lo = 0;
+      let hi = top.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compareScored(top[mid]!, row) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      top.splice(lo, 0, row);
+      if (top.length > need) top.pop();
     }
-    verified.sort(compareScored);
     const nextC = ranked.at(next);
-    const kth = verified[need - 1];
+    const kth = top[need - 1];
     if (!nextC || !kth) continue;
     if (kth.score > nextC.bound || (kth.score === nextC.bound && kth.e.song.id < nextC.id)) break;
   }
-  return { rows: verified.slice(0, need), totalCount: verified.length + (ranked.length - next) };
+  return { rows: top, totalCount: matched + (ranked.length - next) };
 }
