@@ -321,6 +321,7 @@ export function defineStoreContract(
       };
       expect(await kindsOf(['record'])).toEqual(Array(70).fill('record'));
       expect(await kindsOf(['set', 'blob'])).toEqual([...Array(70).fill('blob'), 'set']);
+      for await (const e of store.scan({ kinds: ['set'] })) expectSameEntry(e, set);
       expect(await kindsOf([])).toEqual([]);
       expect((await collect(store)).length).toBe(141);
     });

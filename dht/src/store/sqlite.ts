@@ -157,7 +157,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   );
   // A kind-filtered scan walks the key index too (pages stay bounded); the `kind` test is on the row.
   const pageOfKindsStmt = db.prepare<[Buffer, string, number], EntryRow>(
-    `SELECT key, kind, value, expires_at, publisher, replicated_at, size FROM entries
+    `SELECT ${ENTRY_COLUMNS} FROM entries
       WHERE key > ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY key LIMIT ?`,
   );
   // A set's bytes are the lengths of its member names (valueBytes), summed over its rows (its
