@@ -97,6 +97,8 @@ export interface Catalogue {
    * word's postings as far as this tracker can tell, a planning hint for search (candidates.ts).
    */
   wordSongs(word: string): number;
+  /** Changes every time an entry is added, replaced or removed (what a cache of lookups checks). */
+  version(): number;
   /** Entries for which `owns(entry)` holds: counted once per song across trackers. */
   owned(sig: string, owns: (e: CatalogueEntry) => boolean): { count: number; facets: FacetCounts };
 }
@@ -125,7 +127,9 @@ export function makeCatalogue(): Catalogue {
   /** Sort keys asked for since start: their indexes are rebuilt ahead of the next query. */
   const used = new Set<SortKey>(['TITLE']);
   let rebuild: ReturnType<typeof setTimeout> | undefined;
+  let version = 0;
   const dirty = (id: string): void => {
+    version++;
     for (const ix of sorted.values()) {
       ix.changed.add(id);
       // Past a quarter of the catalogue a fresh sort is cheaper than the merge's bookkeeping.
@@ -281,6 +285,7 @@ export function makeCatalogue(): Catalogue {
     size: () => byId.size,
     page,
     wordSongs: (w) => wordCounts.get(w) ?? 0,
+    version: () => version,
     owned,
   };
 }

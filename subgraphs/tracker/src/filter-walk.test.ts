@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { makeCatalogue, comparePositions, sortValue, type CatalogueEntry } from './catalogue.js';
 import type { Order, Position, SortKey } from './catalogue.js';
-import { filterMatcher, walkFilter } from './filter-walk.js';
+import { filterMatcher, makeFilterWalker, walkFilter } from './filter-walk.js';
 import { songKey, type PartialFilter } from './keys.js';
 import { encodeSong, type SongRecord } from './record.js';
 
@@ -110,4 +110,42 @@ test('steps aside when a song is not held here, or the set is too small to beat 
   const page = { sort: 'TITLE' as const, order: 'ASC' as const, first: 20 };
   expect(walkFilter(catalogue, [...rock, idOf('held elsewhere')], { genre: 'rock' }, page)).toBeUndefined();
   expect(walkFilter(catalogue, rock.slice(0, 3), { genre: 'rock' }, page)).toBeUndefined();
+});
+
+test('makeFilterWalker: the rows of walkFilter; the set is analysed again only when its lists or the catalogue change', () => {
+  let lookups = 0;
+  const counting = { ...catalogue, get: (id: string) => (lookups++, catalogue.get(id)) };
+  const walk = makeFilterWalker(counting);
+  const rock = songs.filter((s) => s.genre === 'Rock').map((s) => s.id);
+  const lists = [rock.slice(0, 50), rock.slice(50)];
+  const page = { sort: 'TITLE' as const, order: 'ASC' as const, first: 10 };
+  const want = walkFilter(catalogue, rock, { genre: 'rock' }, page)!;
+  expect(ids(walk('genre=rock', lists, { genre: 'rock' }, page)!.rows)).toEqual(ids(want.rows));
+  const first = lookups;
+  expect(first).toBeGreaterThanOrEqual(rock.length);
+  // Same lists, another page: no lookup of the set's songs again.
+  const last = want.rows[9]!;
+  const next = { ...page, after: { v: sortValue(last, 'TITLE'), id: last.song.id } };
+  expect(ids(walk('genre=rock', lists, { genre: 'rock' }, next)!.rows)).toEqual(
+    ids(walkFilter(catalogue, rock, { genre: 'rock' }, next)!.rows),
+  );
+  expect(lookups).toBe(first);
+  // New lists (a changed set), or a changed catalogue: analysed again.
+  walk('genre=rock', lists.map((l) => [...l]), { genre: 'rock' }, page);
+  expect(lookups).toBe(2 * first);
+  const moved = songs.find((s) => s.genre === 'Rock')!;
+  catalogue.apply({
+    type: 'put',
+    entry: {
+      key: songKey(moved.id),
+      value: { kind: 'record', stamp: { c: 2, w: 'ab' }, bytes: encodeSong({ ...moved, genre: 'Pop' }) },
+      expiresAt: Date.now() + 3_600_000,
+      publisher: false,
+      replicatedAt: 0,
+    },
+  });
+  const after = walk('genre=rock', lists, { genre: 'rock' }, page)!;
+  expect(lookups).toBe(3 * first);
+  expect(after.totalCount).toBe(want.totalCount - 1);
+  expect(ids(after.rows)).not.toContain(moved.id);
 });

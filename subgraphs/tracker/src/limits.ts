@@ -63,6 +63,12 @@ export const SEARCH_VERIFY_CHUNK = 200;
  */
 export const FILTER_WALK_STEPS_PER_MEMBER = 8;
 /**
+ * Ids of big filters' index sets whose walk analysis (filter-walk.ts makeFilterWalker) is kept: a
+ * Set entry per matching id (the id strings are the read views' own), so ~25 MB at most; holds the
+ * few big genres and artists that repeated listings ask for.
+ */
+export const FILTER_WALK_CACHE_IDS = 300_000;
+/**
  * The catalogue's sorted indexes are brought up to date this long after the last change to the
  * records held, so the first listing or big filter after a burst of writes finds them ready. The
  * update merges the changed songs into the existing order (O(n + k log k): ~10 ms at 100,000

@@ -33,7 +33,7 @@ import { decodeSong, type VersionedSong } from './record.js';
 import { badInput } from './errors.js';
 import { mapLimit } from '@gotify/dht';
 import { makeSearchReads, rankedCandidates, searchIds as vocabSearchIds } from './candidates.js';
-import { filterMatcher, walkFilter } from './filter-walk.js';
+import { filterMatcher, makeFilterWalker } from './filter-walk.js';
 import { verifyFirstPage, type ScoredRow } from './relevance.js';
 import type { Scatter } from './scatter.js';
 import {
@@ -131,12 +131,22 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     return out;
   }
 
-  /** Ids matching the exact filter (its buckets in one batched read) and/or the search vocabulary; verified later. */
-  async function candidates(filter: PartialFilter | undefined, qs: string[] | undefined): Promise<string[]> {
+  const walkFilter = makeFilterWalker(catalogue);
+  /** The exact filter's index set, one list per bucket, in one batched read. */
+  const filterLists = (filter: PartialFilter): Promise<string[][]> =>
+    node.getSetMany(indexReadKeys(filterLookupName(filter)!), { localFirst: true });
+
+  /**
+   * Ids matching the exact filter (its buckets in one batched read, or `lists` already read) and/or
+   * the search vocabulary; verified later.
+   */
+  async function candidates(
+    filter: PartialFilter | undefined,
+    qs: string[] | undefined,
+    lists?: string[][],
+  ): Promise<string[]> {
     const filterSet = filter
-      ? node
-          .getSetMany(indexReadKeys(filterLookupName(filter)!), { localFirst: true })
-          .then((l) => [...new Set(l.flat())])
+      ? (lists ? Promise.resolve(lists) : filterLists(filter)).then((l) => [...new Set(l.flat())])
       : undefined;
     const searchIds = qs ? await vocabSearchIds(node, qs) : undefined;
     const fIds = filterSet ? await filterSet : undefined;
@@ -184,10 +194,16 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     }
 
     if (qs && !filter && ordering.kind === 'relevance' && !after) return searchFirstPage(qs, first);
-    const ids = await candidates(filter, qs);
+    let lists: string[][] | undefined;
     if (filter && !qs && ordering.kind === 'sort') {
       const pos = after?.kind === 'sort' ? { v: after.v, id: after.id } : undefined;
-      const walked = walkFilter(catalogue, ids, filter, { sort: ordering.sort, order, first, after: pos });
+      lists = await filterLists(filter);
+      const walked = walkFilter(filterName(filter)!, lists, filter, {
+        sort: ordering.sort,
+        order,
+        first,
+        after: pos,
+      });
       if (walked) {
         const edges = walked.rows.slice(0, first).map((e) => ({
           cursor: encodeCursor(ordering, { kind: 'sort', v: sortValue(e, ordering.sort), id: e.song.id }),
@@ -201,6 +217,7 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
         };
       }
     }
+    const ids = await candidates(filter, qs, lists);
     const matches = filter ? filterMatcher(filter) : undefined;
     const scoreOf = qs ? makeScorer(qs) : undefined;
     const verified: { e: CatalogueEntry; score: number }[] = [];
