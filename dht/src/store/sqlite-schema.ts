@@ -72,6 +72,8 @@ export function decodeMember(v: StoredMember): string {
 /** encodeMember in SQL, for the version 2 migration (GLOB is case-sensitive, like HEX64). */
 const ENCODE_MEMBER_SQL = `CASE WHEN length(m.member) = 64 AND m.member NOT GLOB '*[^0-9a-f]*'
   THEN unhex(m.member) ELSE m.member END`;
+/** decodeMember in SQL: a blob-stored id as its 64 lowercase hex characters, text as is. */
+export const MEMBER_AS_TEXT_SQL = `CASE WHEN typeof(member) = 'blob' THEN lower(hex(member)) ELSE member END`;
 /** `length(member)` as version 2 counted it (`size()`): 64 for a blob-stored hex id. */
 export const MEMBER_NAME_LENGTH_SQL = `CASE WHEN typeof(member) = 'blob' THEN 2 * length(member) ELSE length(member) END`;
 

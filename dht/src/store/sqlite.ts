@@ -23,6 +23,7 @@ import type {
   EntryWrite,
   Id,
   ScanOptions,
+  SetRowFn,
   SetSlice,
   SetValue,
   ShardStore,
@@ -31,6 +32,7 @@ import type {
 } from '../types.js';
 import { valueBytes } from './memory.js';
 import {
+  MEMBER_AS_TEXT_SQL,
   MEMBER_NAME_LENGTH_SQL,
   NEXT_SET_ID,
   decodeMember,
@@ -160,6 +162,26 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     `SELECT ${ENTRY_COLUMNS} FROM entries
       WHERE key > ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY key LIMIT ?`,
   );
+  // scanSet hands rows to its callback from inside the query (an SQL function per row): ~0.8 µs a
+  // row instead of ~2 µs for a row array with a Buffer per blob (a cold posting set of 8,700
+  // members: 7 ms instead of 20). The callback must not use this connection (it never does: it
+  // builds a read view).
+  let scanRow: SetRowFn | undefined;
+  db.function('gotify_scan_row', { deterministic: false }, (m, ac, aw, dc, dw) => {
+    scanRow!(
+      m as string,
+      ac as number | null,
+      writer(aw as number | null),
+      dc as number | null,
+      writer(dw as number | null),
+    );
+    return null;
+  });
+  const scanSetStmt = db
+    .prepare<[number], number>(
+      `SELECT count(gotify_scan_row(${MEMBER_AS_TEXT_SQL}, add_c, add_w, del_c, del_w)) FROM set_members WHERE set_id = ?`,
+    )
+    .pluck();
   // A set's bytes are the lengths of its member names (valueBytes), summed over its rows (its
   // `size` column is its wire size, kept for the size cap).
   const sizeStmt = db.prepare<[], { keys: number; bytes: number }>(
@@ -301,9 +323,14 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       const e = getStmt.get(buf(key));
       if (!e) return undefined;
       if (e.kind !== 'set') return 'not-a-set';
-      if (e.set_id !== null)
-        for (const r of membersStmt.iterate(e.set_id) as IterableIterator<MemberRow>)
-          row(decodeMember(r[0]), r[1], writer(r[2]), r[3], writer(r[4]));
+      if (e.set_id !== null) {
+        scanRow = row;
+        try {
+          scanSetStmt.get(e.set_id);
+        } finally {
+          scanRow = undefined;
+        }
+      }
       return { expiresAt: e.expires_at };
     },
     async delete(key) {
