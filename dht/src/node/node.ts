@@ -259,7 +259,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     async start() {
       phase = 'starting';
       opts.transport.listen(makeRequestHandler(ctx));
-      for (const e of await shard.entries()) shard.clock.observeValue(e.value);
+      await shard.restoreClock();
       try {
         await maint.join();
       } catch (err) {

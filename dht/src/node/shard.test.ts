@@ -15,7 +15,7 @@ import { MAX_SET_VALUE_BYTES } from './options.js';
 import { makeShard } from './shard.js';
 import { makeReadFence } from './shard-batch.js';
 import { setDigest } from './set-view.js';
-import { mergeValue, setMembers, valueWireBytes } from './values.js';
+import { maxStampOf, mergeValue, setMembers, valueWireBytes } from './values.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -61,8 +61,12 @@ describe('shard over SQLite: set slices', () => {
     expect(stored?.value).toEqual(reference);
     // Only the first batch loaded the (absent) key whole; every later batch read a slice.
     expect(getsBefore).toBe(0);
-    // A restarted shard over the same file reads the same set.
-    expect((await open(store).get(key))?.value).toEqual(reference);
+    // A restarted shard over the same file reads the same set, and its clock passes every stamp.
+    const restarted = open(store);
+    expect((await restarted.get(key))?.value).toEqual(reference);
+    await restarted.restoreClock();
+    expect(restarted.clock.value).toBe(maxStampOf(reference!));
+    expect(restarted.clock.value).toBeGreaterThan(0);
     await store.close();
   });
 

@@ -449,6 +449,12 @@ export function makeShard(o: ShardOptions) {
     return dead.length;
   }
 
+  /** Advances the clock past every stamp the store holds (a restart must never reissue a stamp). */
+  async function restoreClock(): Promise<void> {
+    if (o.store.maxCounter) clock.observe(await o.store.maxCounter());
+    else for await (const e of o.store.scan()) clock.observeValue(e.value);
+  }
+
   /** Live entries (a snapshot). */
   async function entries(): Promise<StoredEntry[]> {
     const t = now();
@@ -472,6 +478,7 @@ export function makeShard(o: ShardOptions) {
     markReplicated,
     expire,
     entries,
+    restoreClock,
     onChange(l: (c: LocalChange) => void): () => void {
       listeners.add(l);
       return () => listeners.delete(l);

@@ -326,6 +326,30 @@ export function defineStoreContract(
       expect((await collect(store)).length).toBe(141);
     });
 
+    test('maxCounter is the highest stamp counter of records and set members', async () => {
+      const { store } = await fresh();
+      if (!store.maxCounter) return;
+      expect(await store.maxCounter()).toBe(0);
+      const at = (value: StoredEntry['value']): StoredEntry => ({
+        key: id(),
+        value,
+        expiresAt: 1_000,
+        publisher: false,
+        replicatedAt: 0,
+      });
+      await store.put(at({ kind: 'record', bytes: new Uint8Array([1]), stamp: { c: 41, w: 'w1' } }));
+      await store.put(at({ kind: 'set', members: { a: { add: { c: 7, w: 'w1' } } } }));
+      expect(await store.maxCounter()).toBe(41);
+      await store.put(
+        at({ kind: 'set', members: { b: { add: { c: 9, w: 'w2' }, del: { c: 77, w: 'w1' } } } }),
+      );
+      expect(await store.maxCounter()).toBe(77);
+      await store.put(
+        at({ kind: 'record', bytes: new Uint8Array([2]), stamp: { c: 90, w: 'w2' }, deleted: true }),
+      );
+      expect(await store.maxCounter()).toBe(90);
+    });
+
     test('size counts keys and value bytes', async () => {
       const { store } = await fresh();
       await store.put(blobEntry(new Uint8Array(100)));

@@ -49,6 +49,15 @@ export function makeMemoryStore(): ShardStore {
         entries.set(toHex(key), { key, ...meta, value: { kind: 'set', members: { ...base, ...members } } });
       }
     },
+    async maxCounter() {
+      let c = 0;
+      for (const { value: v } of entries.values()) {
+        if (v.kind === 'record') c = Math.max(c, v.stamp.c);
+        if (v.kind === 'set')
+          for (const m of Object.values(v.members)) c = Math.max(c, m.add?.c ?? 0, m.del?.c ?? 0);
+      }
+      return c;
+    },
     async delete(key: Id) {
       entries.delete(toHex(key));
     },

@@ -182,6 +182,12 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       `SELECT count(gotify_scan_row(${MEMBER_AS_TEXT_SQL}, add_c, add_w, del_c, del_w)) FROM set_members WHERE set_id = ?`,
     )
     .pluck();
+  const maxMemberCounterStmt = db
+    .prepare<[], number>(
+      'SELECT max(coalesce((SELECT max(add_c) FROM set_members), 0), coalesce((SELECT max(del_c) FROM set_members), 0))',
+    )
+    .pluck();
+  const recordValuesStmt = db.prepare<[], Buffer>("SELECT value FROM entries WHERE kind = 'record'").pluck();
   // A set's bytes are the lengths of its member names (valueBytes), summed over its rows (its
   // `size` column is its wire size, kept for the size cap).
   const sizeStmt = db.prepare<[], { keys: number; bytes: number }>(
@@ -332,6 +338,14 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
         }
       }
       return { expiresAt: e.expires_at };
+    },
+    async maxCounter() {
+      let c = maxMemberCounterStmt.get() ?? 0;
+      for (const b of recordValuesStmt.iterate()) {
+        const v = decodeValue(b);
+        if (v.kind === 'record') c = Math.max(c, v.stamp.c);
+      }
+      return c;
     },
     async delete(key) {
       deleteOne(buf(key));
