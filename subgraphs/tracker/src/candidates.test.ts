@@ -170,7 +170,11 @@ test.each([
   let decided = 0;
   for (const buckets of [1, 2, 4]) {
     const read = new Set<string>();
-    const plan = await rankedCandidates(recording(read), qs, hint, { seedLeastCommon: true, buckets });
+    const plan = await rankedCandidates(recording(read), qs, hint, {
+      seedLeastCommon: true,
+      buckets,
+      partialReadMin: 0,
+    });
     expect(plan.finalAt).toBeGreaterThan(0);
     // Only the first buckets were read.
     for (const k of wordReadKeys('love', buckets)) expect(read.has(toHex(k))).toBe(false);
@@ -182,6 +186,8 @@ test.each([
   }
   // "love" alone fills a small page on its first bucket (it is in the title of many songs).
   if (qs.length === 1 && qs[0] === 'love' && first === 3) expect(decided).toBe(3);
+  // Words holding fewer postings than the threshold are read whole at once.
+  expect((await rankedCandidates(node, qs, hint, { seedLeastCommon: true, buckets: 1 })).finalAt).toBe(0);
 });
 
 test('a search reads each posting bucket once, however many steps it takes', async () => {

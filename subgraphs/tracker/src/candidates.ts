@@ -19,6 +19,7 @@ import {
   MAX_KEYS_PER_QUERY_WORD,
   MAX_SEEDING_SET,
   MAX_WORDS_PER_QUERY_WORD,
+  SEARCH_PARTIAL_READ_MIN,
   WORD_BUCKETS,
 } from './limits.js';
 import { FIELD_WEIGHTS, matchWord, type MatchQuality } from './search.js';
@@ -175,18 +176,23 @@ export interface SearchPlan {
  * word's best possible contribution (1000 + 10 × its best matching word's quality + the top field
  * weight). Bounds stay upper bounds, so verifying in bound order gives the same first page.
  *
- * With `buckets` < WORD_BUCKETS, only the postings of the first buckets are read: the songs with
- * the smallest ids (keys.ts bucketOf). Sizes compared with MAX_SEEDING_SET are scaled up to the
+ * With `buckets` < WORD_BUCKETS, and when the hint says the words to read hold more than
+ * SEARCH_PARTIAL_READ_MIN postings, only the postings of the first buckets are read: the songs
+ * with the smallest ids (keys.ts bucketOf). Sizes compared with MAX_SEEDING_SET are scaled up to the
  * whole word, so the plan seeds as it would with every bucket read.
  */
 export async function rankedCandidates(
   nodeOrReads: KademliaNode | SearchReads,
   qs: string[],
   hint?: PostingsHint,
-  opts: { seedLeastCommon?: boolean; buckets?: number } = {},
+  opts: {
+    seedLeastCommon?: boolean;
+    buckets?: number;
+    /** Postings the words to read must exceed for a partial read. @default SEARCH_PARTIAL_READ_MIN */
+    partialReadMin?: number;
+  } = {},
 ): Promise<SearchPlan> {
   const reads = 'postings' in nodeOrReads ? nodeOrReads : makeSearchReads(nodeOrReads);
-  const buckets = Math.min(opts.buckets ?? WORD_BUCKETS, WORD_BUCKETS);
   const matches = await reads.matches(qs);
   const estimates = matches.map((m) => (hint ? [...m.keys()].reduce((n, w) => n + hint(w), 0) : 0));
   const planSelective = hint !== undefined && estimates.some((e) => e <= MAX_SEEDING_SET);
@@ -201,6 +207,13 @@ export async function rankedCandidates(
     floor = 1000 * qs.length;
   }
   const read = matches.filter((_, i) => !unread[i]);
+  // Reading part of the buckets only pays when the words read hold many postings: a small read
+  // costs less whole than in two rounds.
+  const readEstimate = estimates.reduce((n, e, i) => (unread[i] ? n : n + e), 0);
+  const buckets =
+    hint && readEstimate > (opts.partialReadMin ?? SEARCH_PARTIAL_READ_MIN)
+      ? Math.min(opts.buckets ?? WORD_BUCKETS, WORD_BUCKETS)
+      : WORD_BUCKETS;
   const hits = hitsOf(read, await reads.postings(wordsOf(read), buckets));
   const scale = WORD_BUCKETS / buckets;
   const selective = (h: Map<string, number>) => h.size * scale <= MAX_SEEDING_SET;

@@ -131,7 +131,12 @@ test('makeFilterWalker: the rows of walkFilter; the set is analysed again only w
   );
   expect(lookups).toBe(first);
   // New lists (a changed set), or a changed catalogue: analysed again.
-  walk('genre=rock', lists.map((l) => [...l]), { genre: 'rock' }, page);
+  walk(
+    'genre=rock',
+    lists.map((l) => [...l]),
+    { genre: 'rock' },
+    page,
+  );
   expect(lookups).toBe(2 * first);
   const moved = songs.find((s) => s.genre === 'Rock')!;
   catalogue.apply({

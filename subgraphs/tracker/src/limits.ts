@@ -110,6 +110,11 @@ export const WORD_BUCKETS = 8;
  */
 export const SEARCH_FIRST_BUCKETS = 1;
 /**
+ * Postings (by the catalogue's word counts) below which a search reads every bucket at once: a
+ * few thousand ids cost less than the second round a partial read may need.
+ */
+export const SEARCH_PARTIAL_READ_MIN = 4_000;
+/**
  * Vocabulary words a query word expands to (exact first, then prefixes and typos, shorter first):
  * a 3-letter prefix can match hundreds of words, and each costs WORD_BUCKETS posting reads.
  */

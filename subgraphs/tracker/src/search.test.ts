@@ -13,7 +13,7 @@ import {
   songWords,
   wordKeyNames,
 } from './keys.js';
-import { matchWord, osaDistance, queryWords, scoreSong, songSearchWords } from './search.js';
+import { makeScorer, matchWord, osaDistance, queryWords, scoreSong, songSearchWords } from './search.js';
 
 const queen = { title: 'Bohemian Rhapsody', artist: 'Queen', album: 'A Night at the Opera', genre: 'Rock' };
 
@@ -147,5 +147,46 @@ describe('matching and ranking', () => {
     expect(scoreSong(['rock'], s('rocket'))).toBeGreaterThan(scoreSong(['rock'], s('rack')));
     expect(scoreSong(['rock'], s('song', 'x'))).toBe(0);
     expect(scoreSong(['rock'], s('rock', 'x'))).toBeGreaterThan(scoreSong(['rock'], s('song', 'rock')));
+  });
+});
+
+describe('makeScorer', () => {
+  /** The score formula written out naively: each (query word, field, song word) with matchWord. */
+  function reference(qs: string[], song: ReturnType<typeof songSearchWords>): number {
+    const points = { exact: 30, prefix: 20, typo: 10 } as const;
+    const weights = { title: 4, artist: 3, album: 2, genre: 1 } as const;
+    let matched = 0;
+    let total = 0;
+    for (const q of qs) {
+      let best = 0;
+      for (const f of ['title', 'artist', 'album', 'genre'] as const)
+        for (const t of song[f]) {
+          const m = matchWord(q, t);
+          if (m) best = Math.max(best, points[m] + weights[f]);
+        }
+      if (best > 0) {
+        matched++;
+        total += best;
+      }
+    }
+    return matched === 0 ? 0 : 1000 * matched + total;
+  }
+
+  test('scores as the formula says, reusing one scorer over many songs', () => {
+    expect(scoreSong(['bohem', 'queen'], songSearchWords(queen))).toBe(2000 + (20 + 4) + (30 + 3));
+    const qs = ['rock', 'nigth', 'opera', 'qu'];
+    const score = makeScorer(qs);
+    const vocab = ['rock', 'rocket', 'rack', 'night', 'nights', 'opera', 'queen', 'quest', 'a', 'the'];
+    let seed = 7;
+    const pick = () => vocab[(seed = (seed * 48271) % 2147483647) % vocab.length]!;
+    for (let i = 0; i < 200; i++) {
+      const song = songSearchWords({
+        title: `${pick()} ${pick()}`,
+        artist: pick(),
+        album: `${pick()} ${pick()} ${pick()}`,
+        genre: pick(),
+      });
+      expect(score(song)).toBe(reference(qs, song));
+    }
   });
 });

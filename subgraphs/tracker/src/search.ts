@@ -76,35 +76,53 @@ export function scoreSong(qs: string[], song: SongWords): number {
   return makeScorer(qs)(song);
 }
 
+/** The four fields in score order, with their weights (hoisted out of the per-song loop). */
+const FIELDS = (['title', 'artist', 'album', 'genre'] as const).map((f) => [f, FIELD_WEIGHTS[f]] as const);
+
 /**
- * scoreSong for one query over many songs: the quality of each (query word, song word) pair is
- * computed once (catalogue words repeat, Zipf-like), so verifying thousands of candidates costs
- * map lookups rather than edit distances.
+ * scoreSong for one query over many songs: each song word's points against every query word are
+ * computed once per query (catalogue words repeat, Zipf-like) and kept in one array per word, so
+ * verifying thousands of candidates costs one map lookup per song word, not one edit distance or
+ * one lookup per (query word, song word) pair.
  */
 export function makeScorer(qs: string[]): (song: SongWords) => number {
-  const memo = qs.map(() => new Map<string, number>());
-  const points = (i: number, t: string): number => {
-    let p = memo[i]!.get(t);
+  const memo = new Map<string, Int32Array | null>();
+  const pointsOf = (t: string): Int32Array | null => {
+    let p = memo.get(t);
     if (p === undefined) {
-      const m = matchWord(qs[i]!, t);
-      memo[i]!.set(t, (p = m ? 10 * QUALITY_POINTS[m] : 0));
+      p = new Int32Array(qs.length);
+      let any = false;
+      for (let i = 0; i < qs.length; i++) {
+        const m = matchWord(qs[i]!, t);
+        if (m) {
+          p[i] = 10 * QUALITY_POINTS[m];
+          any = true;
+        }
+      }
+      if (!any) p = null;
+      memo.set(t, p);
     }
     return p;
   };
+  const best = new Int32Array(qs.length);
   return (song) => {
-    let matched = 0;
-    let total = 0;
-    for (let i = 0; i < qs.length; i++) {
-      let best = 0;
-      for (const field of ['title', 'artist', 'album', 'genre'] as const) {
-        for (const t of song[field]) {
-          const p = points(i, t);
-          if (p > 0) best = Math.max(best, p + FIELD_WEIGHTS[field]);
+    best.fill(0);
+    for (const [field, weight] of FIELDS) {
+      for (const t of song[field]) {
+        const p = pointsOf(t);
+        if (p === null) continue;
+        for (let i = 0; i < p.length; i++) {
+          const v = p[i]!;
+          if (v > 0 && v + weight > best[i]!) best[i] = v + weight;
         }
       }
-      if (best > 0) {
+    }
+    let matched = 0;
+    let total = 0;
+    for (let i = 0; i < best.length; i++) {
+      if (best[i]! > 0) {
         matched++;
-        total += best;
+        total += best[i]!;
       }
     }
     return matched === 0 ? 0 : 1000 * matched + total;
