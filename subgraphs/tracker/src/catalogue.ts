@@ -9,7 +9,14 @@
  */
 import { toHex, type StoredEntry } from '@gotify/dht';
 import { decodeSong, compareStamps, type SongRecord } from './record.js';
-import { normalisedFields, songKey, songWords, type IndexedFields } from './keys.js';
+import {
+  INDEX_FIELDS,
+  normalisedFields,
+  songKey,
+  songWords,
+  type IndexField,
+  type IndexedFields,
+} from './keys.js';
 import { INDEX_REBUILD_IDLE_MS } from './limits.js';
 import { songSearchWords, type SongWords } from './search.js';
 
@@ -97,6 +104,8 @@ export interface Catalogue {
    * word's postings as far as this tracker can tell, a planning hint for search (candidates.ts).
    */
   wordSongs(word: string): number;
+  /** Songs held here whose normalised `field` is `value` (the catalogue's own count). */
+  songsWith(field: IndexField, value: string): number;
   /** Changes every time an entry is added, replaced or removed (what a cache of lookups checks). */
   version(): number;
   /** Entries for which `owns(entry)` holds: counted once per song across trackers. */
@@ -106,13 +115,17 @@ export interface Catalogue {
 export function makeCatalogue(): Catalogue {
   const byId = new Map<string, CatalogueEntry>();
   const wordCounts = new Map<string, number>();
+  /** Songs per normalised value of each indexed field: a single-field filter's count (filter-walk.ts). */
+  const valueCounts = new Map<IndexField, Map<string, number>>(INDEX_FIELDS.map((f) => [f, new Map()]));
+  const bump = (m: Map<string, number>, k: string, d: 1 | -1): void => {
+    const n = (m.get(k) ?? 0) + d;
+    if (n > 0) m.set(k, n);
+    else m.delete(k);
+  };
   const count = (e: CatalogueEntry | undefined, d: 1 | -1): void => {
     if (!e) return;
-    for (const w of songWords(e.norm)) {
-      const n = (wordCounts.get(w) ?? 0) + d;
-      if (n > 0) wordCounts.set(w, n);
-      else wordCounts.delete(w);
-    }
+    for (const w of songWords(e.norm)) bump(wordCounts, w, d);
+    for (const f of INDEX_FIELDS) bump(valueCounts.get(f)!, e.norm[f], d);
   };
   const remove = (id: string): void => {
     count(byId.get(id), -1);
@@ -285,6 +298,7 @@ export function makeCatalogue(): Catalogue {
     size: () => byId.size,
     page,
     wordSongs: (w) => wordCounts.get(w) ?? 0,
+    songsWith: (field, value) => valueCounts.get(field)!.get(value) ?? 0,
     version: () => version,
     owned,
   };

@@ -154,3 +154,21 @@ test('makeFilterWalker: the rows of walkFilter; the set is analysed again only w
   expect(after.totalCount).toBe(want.totalCount - 1);
   expect(ids(after.rows)).not.toContain(moved.id);
 });
+
+test('a single-field filter is answered by the held records: a matching song missing from the set is still listed', () => {
+  const jazz = songs.filter((s) => s.genre === 'Jazz').map((s) => s.id);
+  const lost = jazz[5]!; // its posting never reached the set
+  const set = jazz.filter((id) => id !== lost);
+  const page = { sort: 'TITLE' as const, order: 'ASC' as const, first: 200 };
+  const got = walkFilter(catalogue, set, { genre: 'jazz' }, page)!;
+  expect(got.totalCount).toBe(jazz.length);
+  expect(ids(got.rows)).toContain(lost);
+  // A filter on two fields still lists the set's songs only.
+  const album = songs.find((s) => s.id === lost)!.album;
+  const pair = walkFilter(catalogue, set, { genre: 'jazz', album }, page);
+  expect(pair).toBeDefined();
+  expect(pair!.rows.length).toBeGreaterThan(0);
+  expect(ids(pair!.rows)).not.toContain(lost);
+  // And a song of the set held elsewhere still sends the filter to the records' fetch and sort.
+  expect(walkFilter(catalogue, [...set, idOf('elsewhere')], { genre: 'jazz' }, page)).toBeUndefined();
+});
