@@ -165,7 +165,7 @@ test('a single-field filter is answered by the held records: a matching song mis
   expect(ids(got.rows)).toContain(lost);
   // A filter on two fields still lists the set's songs only.
   const album = songs.find((s) => s.id === lost)!.album;
-  const pair = walkFilter(catalogue, set, { genre: 'jazz', album }, page);
+  const pair = walkFilter(catalogue, set, { genre: 'jazz', album }, { ...page, first: 2 });
   expect(pair).toBeDefined();
   expect(pair!.rows.length).toBeGreaterThan(0);
   expect(ids(pair!.rows)).not.toContain(lost);
