@@ -169,6 +169,7 @@ test('a single-field filter is answered by the held records: a matching song mis
   expect(pair).toBeDefined();
   expect(pair!.rows.length).toBeGreaterThan(0);
   expect(ids(pair!.rows)).not.toContain(lost);
+  expect(pair!.totalCount).toBe(songs.filter((s) => s.genre === 'Jazz' && s.album === album).length - 1);
   // And a song of the set held elsewhere still sends the filter to the records' fetch and sort.
   expect(walkFilter(catalogue, [...set, idOf('elsewhere')], { genre: 'jazz' }, page)).toBeUndefined();
 });
