@@ -186,7 +186,11 @@ export async function rankedCandidates(
   qs: string[],
   hint?: PostingsHint,
   opts: {
-    seedLeastCommon?: boolean;
+    /**
+     * A query of only common words reads the postings of its `seeds` least common words only
+     * (at most |qs| − 1; the plan's `floor` says when its page is exact). @default 0 (every word)
+     */
+    seeds?: number;
     buckets?: number;
     /** Postings the words to read must exceed for a partial read. @default SEARCH_PARTIAL_READ_MIN */
     partialReadMin?: number;
@@ -197,14 +201,22 @@ export async function rankedCandidates(
   const estimates = matches.map((m) => (hint ? [...m.keys()].reduce((n, w) => n + hint(w), 0) : 0));
   const planSelective = hint !== undefined && estimates.some((e) => e <= MAX_SEEDING_SET);
   let unread = matches.map((_, i) => planSelective && estimates[i]! > MAX_SEEDING_SET);
-  // Only common words ("love me"): read the least common one's postings, bound the others. Songs
-  // without that word are not candidates; each scores below 1000 × |qs| (it misses a word), so the
-  // page is exact when its last row reaches `floor` — the caller checks, and else reads everything.
+  // Only common words ("love me"): read the `seeds` least common ones' postings, bound the others.
+  // A song holding none of them misses `seeds` query words, so it scores below
+  // 1000 × (|qs| − seeds + 1): the page is exact when its last row reaches that `floor` — the
+  // caller checks, and else plans again with one more seed.
   let floor = 0;
-  if (hint && !planSelective && opts.seedLeastCommon && qs.length > 1) {
-    const seed = estimates.indexOf(Math.min(...estimates));
-    unread = matches.map((_, i) => i !== seed);
-    floor = 1000 * qs.length;
+  const seeds = Math.min(opts.seeds ?? 0, qs.length - 1);
+  if (hint && !planSelective && seeds > 0) {
+    const seeded = new Set(
+      estimates
+        .map((e, i) => [e, i] as const)
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+        .slice(0, seeds)
+        .map(([, i]) => i),
+    );
+    unread = matches.map((_, i) => !seeded.has(i));
+    floor = 1000 * (qs.length - seeds + 1);
   }
   const read = matches.filter((_, i) => !unread[i]);
   // Reading part of the buckets only pays when the words read hold many postings: a small read

@@ -279,11 +279,13 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     const reads = makeSearchReads(node);
     let rows: ScoredRow[] = [];
     let totalCount = 0;
-    // Seeded by one common word: exact only if the page's last row matched every query word
-    // (plan.floor); else the query is planned again reading every word.
-    plan: for (const seedLeastCommon of [true, false]) {
+    // A query of only common words is seeded by its least common word, then its two least common,
+    // ...: the page is exact once its last row reaches the plan's floor (it cannot miss as many
+    // words as a song without any seed word does); the last plan reads every word.
+    const seedSteps = [...Array.from({ length: qs.length - 1 }, (_, i) => i + 1), 0];
+    plan: for (const seeds of seedSteps) {
       for (let buckets = SEARCH_FIRST_BUCKETS; ;) {
-        const plan = await rankedCandidates(reads, qs, catalogue.wordSongs, { seedLeastCommon, buckets });
+        const plan = await rankedCandidates(reads, qs, catalogue.wordSongs, { seeds, buckets });
         const page = await verifyFirstPage(qs, plan.ranked, first, entries);
         rows = page.rows;
         const last = rows.length > first ? rows[first]!.score : 0;
