@@ -18,7 +18,7 @@ import {
   type IndexedFields,
 } from './keys.js';
 import { INDEX_REBUILD_IDLE_MS } from './limits.js';
-import { songSearchWords, type SongWords } from './search.js';
+import { songSearchWords, songTerms, type SongTerms, type SongWords } from './search.js';
 
 export type SortKey = 'TITLE' | 'ARTIST' | 'ALBUM' | 'UPLOADED_AT';
 export type Order = 'ASC' | 'DESC';
@@ -28,6 +28,8 @@ export interface CatalogueEntry {
   stamp: { c: number; w: string };
   norm: IndexedFields;
   words: SongWords;
+  /** `words` as scoring reads them (search.ts songTerms). */
+  terms: SongTerms;
   /** keyOf('song', id), for ownership decisions. */
   key: Uint8Array;
 }
@@ -68,11 +70,13 @@ export function makeEntry(
   stamp: { c: number; w: string },
   key?: Uint8Array,
 ): CatalogueEntry {
+  const words = songSearchWords(song);
   return {
     song,
     stamp,
     norm: normalisedFields(song),
-    words: songSearchWords(song),
+    words,
+    terms: songTerms(words),
     key: key ?? songKey(song.id),
   };
 }

@@ -43,6 +43,7 @@ import {
   MAX_PAGE_SIZE,
   MAX_SEARCH_LENGTH,
   SEARCH_FIRST_BUCKETS,
+  SEARCH_VERIFY_CHUNK,
   WORD_BUCKETS,
 } from './limits.js';
 
@@ -223,7 +224,7 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     const verified: { e: CatalogueEntry; score: number }[] = [];
     for (const e of await entries(ids)) {
       if (matches && !matches(e)) continue;
-      const score = scoreOf ? scoreOf(e.words) : 0;
+      const score = scoreOf ? scoreOf(e.terms) : 0;
       if (qs && score === 0) continue;
       verified.push({ e, score });
     }
@@ -277,6 +278,7 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
    */
   async function searchFirstPage(qs: string[], first: number): Promise<SongsPage> {
     const reads = makeSearchReads(node);
+    const score = makeScorer(qs);
     let rows: ScoredRow[] = [];
     let totalCount = 0;
     // A query of only common words is seeded by its least common word, then its two least common,
@@ -286,7 +288,7 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     plan: for (const seeds of seedSteps) {
       for (let buckets = SEARCH_FIRST_BUCKETS; ;) {
         const plan = await rankedCandidates(reads, qs, catalogue.wordSongs, { seeds, buckets });
-        const page = await verifyFirstPage(qs, plan.ranked, first, entries);
+        const page = await verifyFirstPage(qs, plan.ranked, first, entries, SEARCH_VERIFY_CHUNK, score);
         rows = page.rows;
         const last = rows.length > first ? rows[first]!.score : 0;
         if (plan.finalAt === 0) {

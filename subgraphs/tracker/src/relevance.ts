@@ -25,6 +25,8 @@ export const compareScored = (a: ScoredRow, b: ScoredRow): number =>
 /**
  * The best `first + 1` verified rows of `ranked` (bound order) and the page's totalCount.
  * `chunk`: candidates verified per step. @default SEARCH_VERIFY_CHUNK
+ * `score`: the query's scorer, shared by the plans of one search (its memo of word points).
+ * @default makeScorer(qs)
  */
 export async function verifyFirstPage(
   qs: string[],
@@ -32,9 +34,9 @@ export async function verifyFirstPage(
   first: number,
   entries: (ids: string[]) => Promise<CatalogueEntry[]>,
   chunk = SEARCH_VERIFY_CHUNK,
+  score = makeScorer(qs),
 ): Promise<{ rows: ScoredRow[]; totalCount: number }> {
   const need = first + 1;
-  const score = makeScorer(qs);
   // The best `need` rows so far, in order: a query of common words may verify thousands of
   // candidates, and re-sorting all of them after every chunk would cost more than scoring them.
   const top: ScoredRow[] = [];
@@ -44,7 +46,7 @@ export async function verifyFirstPage(
     const ids = ranked.slice(next, next + chunk).map((c) => c.id);
     next += ids.length;
     for (const e of await entries(ids)) {
-      const s = score(e.words);
+      const s = score(e.terms);
       if (s <= 0) continue;
       matched++;
       const row = { e, score: s };

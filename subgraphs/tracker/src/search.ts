@@ -76,16 +76,28 @@ export function scoreSong(qs: string[], song: SongWords): number {
   return makeScorer(qs)(song);
 }
 
-/** The four fields in score order, with their weights (hoisted out of the per-song loop). */
-const FIELDS = (['title', 'artist', 'album', 'genre'] as const).map((f) => [f, FIELD_WEIGHTS[f]] as const);
+/** A song's distinct search words, each with the weight of its best field: what scoring reads. */
+export interface SongTerms {
+  terms: string[];
+  weights: number[];
+}
+
+/** The terms of a song's words (a word in several fields keeps its best field's weight). */
+export function songTerms(song: SongWords): SongTerms {
+  const best = new Map<string, number>();
+  for (const f of ['title', 'artist', 'album', 'genre'] as const)
+    for (const t of song[f]) if ((best.get(t) ?? 0) < FIELD_WEIGHTS[f]) best.set(t, FIELD_WEIGHTS[f]);
+  return { terms: [...best.keys()], weights: [...best.values()] };
+}
 
 /**
  * scoreSong for one query over many songs: each song word's points against every query word are
  * computed once per query (catalogue words repeat, Zipf-like) and kept in one array per word, so
- * verifying thousands of candidates costs one map lookup per song word, not one edit distance or
- * one lookup per (query word, song word) pair.
+ * verifying thousands of candidates costs one map lookup per distinct song word (the catalogue
+ * keeps each song's terms ready: catalogue.ts), not one edit distance or one lookup per
+ * (query word, field, song word).
  */
-export function makeScorer(qs: string[]): (song: SongWords) => number {
+export function makeScorer(qs: string[]): (song: SongWords | SongTerms) => number {
   const memo = new Map<string, Int32Array | null>();
   const pointsOf = (t: string): Int32Array | null => {
     let p = memo.get(t);
@@ -106,15 +118,15 @@ export function makeScorer(qs: string[]): (song: SongWords) => number {
   };
   const best = new Int32Array(qs.length);
   return (song) => {
+    const { terms, weights } = 'terms' in song ? song : songTerms(song);
     best.fill(0);
-    for (const [field, weight] of FIELDS) {
-      for (const t of song[field]) {
-        const p = pointsOf(t);
-        if (p === null) continue;
-        for (let i = 0; i < p.length; i++) {
-          const v = p[i]!;
-          if (v > 0 && v + weight > best[i]!) best[i] = v + weight;
-        }
+    for (let j = 0; j < terms.length; j++) {
+      const p = pointsOf(terms[j]!);
+      if (p === null) continue;
+      const weight = weights[j]!;
+      for (let i = 0; i < p.length; i++) {
+        const v = p[i]!;
+        if (v > 0 && v + weight > best[i]!) best[i] = v + weight;
       }
     }
     let matched = 0;
