@@ -8,7 +8,7 @@ import { makeKademliaNode, makeMemoryNetwork, makeMemoryStore, toHex, type Kadem
 import { makeSearchReads, rankedCandidates } from './candidates.js';
 import { SEARCH_VERIFY_CHUNK, WORD_BUCKETS } from './limits.js';
 import { bucketOf, songWords, wordReadKeys } from './keys.js';
-import { compareScored, verifyFirstPage } from './relevance.js';
+import { compareScored, makeVerifier, verifyFirstPage } from './relevance.js';
 import { makeTrackerService, type TrackerService } from './schema.js';
 import { matchWord, scoreSong, songSearchWords } from './search.js';
 
@@ -214,4 +214,21 @@ test('a search reads each posting bucket once, however many steps it takes', asy
   expect(all.get('love')!.slice(0, one.get('love')!.length)).toEqual(one.get('love'));
   expect(new Set(all.get('love')).size).toBe(svc.catalogue.wordSongs('love'));
   expect(reads.misplaced).toBe(false);
+});
+
+test("a search's verifier fetches and scores each id once, whatever plans ask for it again", async () => {
+  const asked: string[] = [];
+  const verify = makeVerifier(['love'], async (ids) => {
+    asked.push(...ids);
+    return entries(ids);
+  });
+  const ids = SONGS.slice(0, 50).map((s) => s.id);
+  const once = await verify(ids);
+  const again = await verify([...ids.slice(25), idOf('no such song'), ...ids.slice(0, 10)]);
+  expect(asked).toHaveLength(51); // the 50 ids, then only the unknown one
+  const score = (rows: typeof once) => new Map(rows.map((r) => [r.e.song.id, r.score]));
+  const all = score(once);
+  expect(once.every((r) => r.score === scoreSong(['love'], r.e.words))).toBe(true);
+  for (const [id, s] of score(again)) expect(all.get(id)).toBe(s);
+  expect(again.length).toBe(once.filter((r) => !ids.slice(10, 25).includes(r.e.song.id)).length);
 });

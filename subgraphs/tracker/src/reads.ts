@@ -34,7 +34,7 @@ import { badInput } from './errors.js';
 import { mapLimit } from '@gotify/dht';
 import { makeSearchReads, rankedCandidates, searchIds as vocabSearchIds } from './candidates.js';
 import { filterMatcher, makeFilterWalker } from './filter-walk.js';
-import { verifyFirstPage, type ScoredRow } from './relevance.js';
+import { makeVerifier, verifyFirstPage, type ScoredRow } from './relevance.js';
 import type { Scatter } from './scatter.js';
 import {
   DHT_CONCURRENCY,
@@ -278,7 +278,7 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
    */
   async function searchFirstPage(qs: string[], first: number): Promise<SongsPage> {
     const reads = makeSearchReads(node);
-    const score = makeScorer(qs);
+    const verify = makeVerifier(qs, entries);
     let rows: ScoredRow[] = [];
     let totalCount = 0;
     // A query of only common words is seeded by its least common word, then its two least common,
@@ -288,7 +288,7 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
     plan: for (const seeds of seedSteps) {
       for (let buckets = SEARCH_FIRST_BUCKETS; ;) {
         const plan = await rankedCandidates(reads, qs, catalogue.wordSongs, { seeds, buckets });
-        const page = await verifyFirstPage(qs, plan.ranked, first, entries, SEARCH_VERIFY_CHUNK, score);
+        const page = await verifyFirstPage(qs, plan.ranked, first, entries, SEARCH_VERIFY_CHUNK, verify);
         rows = page.rows;
         const last = rows.length > first ? rows[first]!.score : 0;
         if (plan.finalAt === 0) {

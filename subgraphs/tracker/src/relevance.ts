@@ -23,10 +23,39 @@ export const compareScored = (a: ScoredRow, b: ScoredRow): number =>
   b.score - a.score || (a.e.song.id < b.e.song.id ? -1 : a.e.song.id > b.e.song.id ? 1 : 0);
 
 /**
+ * Scores candidates of one search, remembering each id's result (its row, or null: no match or no
+ * record), so the search's later plans (candidates.ts seeds and buckets) re-verify nothing.
+ */
+export function makeVerifier(
+  qs: string[],
+  entries: (ids: string[]) => Promise<CatalogueEntry[]>,
+): (ids: string[]) => Promise<ScoredRow[]> {
+  const score = makeScorer(qs);
+  const seen = new Map<string, ScoredRow | null>();
+  return async (ids) => {
+    const out: ScoredRow[] = [];
+    const fetch: string[] = [];
+    for (const id of ids) {
+      const r = seen.get(id);
+      if (r === undefined) fetch.push(id);
+      else if (r) out.push(r);
+    }
+    if (fetch.length === 0) return out;
+    for (const e of await entries(fetch)) {
+      const s = score(e.terms);
+      const row = s > 0 ? { e, score: s } : null;
+      seen.set(e.song.id, row);
+      if (row) out.push(row);
+    }
+    for (const id of fetch) if (!seen.has(id)) seen.set(id, null);
+    return out;
+  };
+}
+
+/**
  * The best `first + 1` verified rows of `ranked` (bound order) and the page's totalCount.
  * `chunk`: candidates verified per step. @default SEARCH_VERIFY_CHUNK
- * `score`: the query's scorer, shared by the plans of one search (its memo of word points).
- * @default makeScorer(qs)
+ * `verify`: the search's verifier, shared by its plans (makeVerifier). @default makeVerifier(qs, entries)
  */
 export async function verifyFirstPage(
   qs: string[],
@@ -34,7 +63,7 @@ export async function verifyFirstPage(
   first: number,
   entries: (ids: string[]) => Promise<CatalogueEntry[]>,
   chunk = SEARCH_VERIFY_CHUNK,
-  score = makeScorer(qs),
+  verify = makeVerifier(qs, entries),
 ): Promise<{ rows: ScoredRow[]; totalCount: number }> {
   const need = first + 1;
   // The best `need` rows so far, in order: a query of common words may verify thousands of
@@ -45,11 +74,8 @@ export async function verifyFirstPage(
   while (next < ranked.length) {
     const ids = ranked.slice(next, next + chunk).map((c) => c.id);
     next += ids.length;
-    for (const e of await entries(ids)) {
-      const s = score(e.terms);
-      if (s <= 0) continue;
+    for (const row of await verify(ids)) {
       matched++;
-      const row = { e, score: s };
       if (top.length === need && compareScored(row, top[need - 1]!) >= 0) continue;
       let lo = 0;
       let hi = top.length;
