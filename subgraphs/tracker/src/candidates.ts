@@ -72,12 +72,15 @@ export interface SearchReads {
 }
 
 export function makeSearchReads(node: KademliaNode): SearchReads {
-  let matched: Promise<Map<string, number>[]> | undefined;
+  const matched = new Map<string, Promise<Map<string, number>[]>>();
   const read = new Map<string, string[][]>();
   let misplaced = false;
   return {
     matches(qs) {
-      return (matched ??= matchingWords(node, qs));
+      const k = qs.join('\u0000');
+      let m = matched.get(k);
+      if (!m) matched.set(k, (m = matchingWords(node, qs)));
+      return m;
     },
     async postings(ws, upTo = WORD_BUCKETS) {
       const wanted: { w: string; b: number; key: Uint8Array }[] = [];
@@ -154,7 +157,7 @@ export interface SearchPlan {
   seeded: number;
   /** Query words whose postings were not read (their best contribution is in every bound). */
   unread: number;
-  /** Seeded by the least common word only: the page is exact only if its last row scores at least this. 0: not seeded. */
+  /** Seeded by the least common words only: the page is exact only if its last row scores at least this. 0: not seeded. */
   floor: number;
   /**
    * A verified row scoring at least this is final against the buckets not read yet (their songs
@@ -191,6 +194,7 @@ export async function rankedCandidates(
      * (at most |qs| − 1; the plan's `floor` says when its page is exact). @default 0 (every word)
      */
     seeds?: number;
+    /** Posting buckets to read, from bucket 0 (the smallest ids). @default WORD_BUCKETS */
     buckets?: number;
     /** Postings the words to read must exceed for a partial read. @default SEARCH_PARTIAL_READ_MIN */
     partialReadMin?: number;
