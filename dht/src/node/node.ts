@@ -276,6 +276,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
       maint.stop();
       await maint.persistContacts();
       await opts.transport.close();
+      await shard.stopWarming();
       await shard.drain();
       await opts.store.close();
       phase = 'stopped';

@@ -89,6 +89,8 @@ export function makeViewCache(maxMembers = VIEW_CACHE_MAX_MEMBERS) {
     total -= cur.n;
   };
   return {
+    /** Is a view cached for the key (expired or not; no LRU touch)? */
+    has: (hex: string): boolean => map.has(hex),
     get(hex: string, now: number): SetView | undefined {
       const cur = map.get(hex);
       if (!cur) return undefined;

@@ -28,6 +28,7 @@ import {
   type Work,
 } from './shard-batch.js';
 import { makeViewBuilder, viewOfValue, type SetView } from './set-view.js';
+import { makeViewWarmer } from './view-warmer.js';
 import { lostTo, maxStampOf } from './values.js';
 
 export type LocalChange = { type: 'put' | 'delete'; entry: StoredEntry };
@@ -83,6 +84,11 @@ export function makeShard(o: ShardOptions) {
   const cache = makeSetCache();
   const views = makeViewCache();
   const reads = makeReadFence();
+  const warmer = makeViewWarmer({
+    sizes: () => tracked.entries(),
+    cached: (hex) => views.has(hex),
+    build: (key) => view(key),
+  });
   /** The store keeps set members as rows (getSetMembers + putMany): only then are slices read and written. */
   const rowStore = !!o.store.getSetMembers && !!o.store.putMany;
   /** Latest wire size of sets written as slices (their stored row may lag: SET_BYTES_PERSIST_SLACK). */
@@ -331,6 +337,7 @@ export function makeShard(o: ShardOptions) {
       views.delete(w.hex);
     }
     reads.written(written);
+    if (written.length > 0 && rowStore) warmer.written();
     for (const p of puts) {
       if (!('slice' in p)) continue;
       const hex = toHex(p.slice.key);
@@ -479,6 +486,8 @@ export function makeShard(o: ShardOptions) {
     expire,
     entries,
     restoreClock,
+    /** Stops warming read views (view-warmer.ts) before the store closes. */
+    stopWarming: () => warmer.stop(),
     onChange(l: (c: LocalChange) => void): () => void {
       listeners.add(l);
       return () => listeners.delete(l);
