@@ -85,7 +85,6 @@ export function makeShard(o: ShardOptions) {
   const views = makeViewCache();
   const reads = makeReadFence();
   const warmer = makeViewWarmer({
-    sizes: () => tracked.entries(),
     cached: (hex) => views.has(hex),
     build: (key) => view(key),
   });
@@ -337,13 +336,15 @@ export function makeShard(o: ShardOptions) {
       views.delete(w.hex);
     }
     reads.written(written);
-    if (written.length > 0 && rowStore) warmer.written();
+    const sliced: [string, number][] = [];
     for (const p of puts) {
       if (!('slice' in p)) continue;
       const hex = toHex(p.slice.key);
+      sliced.push([hex, p.slice.bytes]);
       if (!tracked.has(hex) && tracked.size >= MAX_TRACKED_SETS) continue;
       tracked.set(hex, p.slice.bytes);
     }
+    if (sliced.length > 0) warmer.written(sliced);
     for (const r of results) r();
     for (const d of deletes) emit(d);
     for (const w of works.values()) {

@@ -21,8 +21,6 @@ export const VIEW_WARM_MAX_MEMBERS = 300_000;
 const MEMBER_WIRE_BYTES = 110;
 
 export interface ViewWarmerOptions {
-  /** Sets written as slices, hex key → latest wire size (the shard's tracked sizes). */
-  sizes: () => Iterable<[string, number]>;
   /** Is the key's view cached already? */
   cached: (hex: string) => boolean;
   /** Builds and caches the key's view (shard.ts `view`). */
@@ -43,13 +41,24 @@ export function makeViewWarmer(o: ViewWarmerOptions) {
   let running: Promise<void> | undefined;
   let epoch = 0;
   let stopped = false;
+  /** Big sets written since the last run, hex key → wire size. */
+  const pending = new Map<string, number>();
 
   async function warm(): Promise<void> {
     const start = epoch;
-    const picks = [...o.sizes()].filter(([, b]) => b >= minBytes).sort((a, b) => b[1] - a[1]);
+    // Only the sets written since the last run: a read repair during queries must not cost a
+    // pass over every tracked set.
+    const picks = [...pending].sort((a, b) => b[1] - a[1]);
+    pending.clear();
     let budget = maxMembers;
-    for (const [hex, bytes] of picks) {
-      if (stopped || epoch !== start) return;
+    for (let i = 0; i < picks.length; i++) {
+      const [hex, bytes] = picks[i]!;
+      if (stopped) return;
+      if (epoch !== start) {
+        // A write landed: the rest waits for the next pause (newer sizes win).
+        for (const [h, b] of picks.slice(i)) if (!pending.has(h)) pending.set(h, b);
+        return;
+      }
       const members = Math.ceil(bytes / MEMBER_WIRE_BYTES);
       if (members > budget) continue;
       budget -= members;
@@ -60,10 +69,12 @@ export function makeViewWarmer(o: ViewWarmerOptions) {
   }
 
   return {
-    /** A flush wrote something: (re)start the idle countdown. */
-    written(): void {
+    /** A flush wrote these sets (hex key → wire size): (re)start the idle countdown. */
+    written(sets: Iterable<[string, number]>): void {
       epoch++;
       if (stopped) return;
+      for (const [hex, bytes] of sets) if (bytes >= minBytes) pending.set(hex, bytes);
+      if (pending.size === 0 && !running) return;
       if (timer) {
         timer.refresh();
         return;
