@@ -18,3 +18,4 @@ export * from './ops/index.js';
 export { loadOrCreateNodeId, NODE_ID_FILE } from './node-id.js';
 export { startTestMongo, type TestMongo } from './store/test-mongo.js';
 export { mapLimit } from './concurrency.js';
+export { makeWeightedLru } from './weighted-lru.js';

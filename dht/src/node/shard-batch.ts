@@ -7,6 +7,7 @@
  * Does not: touch the store, emit changes or order operations (shard.ts does).
  */
 import { toHex } from '../id.js';
+import { makeWeightedLru } from '../weighted-lru.js';
 import type { Id, SetSlice, SetValue, StoredEntry, Value } from '../types.js';
 import type { SetView } from './set-view.js';
 import { MAX_SET_VALUE_BYTES } from './options.js';
@@ -35,36 +36,17 @@ export function setWireBytes(v: SetValue): number {
 
 /** LRU of decoded set entries by member count. Entries handed out are never mutated. */
 export function makeSetCache(maxMembers = SET_CACHE_MAX_MEMBERS, minMembers = SET_CACHE_MIN_MEMBERS) {
-  const map = new Map<string, { entry: StoredEntry; n: number }>();
-  let total = 0;
-  const drop = (hex: string) => {
-    const cur = map.get(hex);
-    if (!cur) return;
-    map.delete(hex);
-    total -= cur.n;
-  };
+  const lru = makeWeightedLru<StoredEntry>(maxMembers);
   return {
-    get(hex: string): StoredEntry | undefined {
-      const cur = map.get(hex);
-      if (!cur) return undefined;
-      map.delete(hex);
-      map.set(hex, cur);
-      return cur.entry;
-    },
+    get: (hex: string): StoredEntry | undefined => lru.get(hex),
     /** Remembers `entry` (or forgets the key when it is not a big set). */
     set(hex: string, entry: StoredEntry | undefined): void {
-      drop(hex);
+      lru.delete(hex);
       if (entry?.value.kind !== 'set') return;
       const n = Object.keys(entry.value.members).length;
-      if (n < minMembers || n > maxMembers) return;
-      map.set(hex, { entry, n });
-      total += n;
-      for (const [k] of map) {
-        if (total <= maxMembers) break;
-        drop(k);
-      }
+      if (n >= minMembers) lru.set(hex, entry, n);
     },
-    delete: drop,
+    delete: lru.delete,
   };
 }
 
@@ -80,42 +62,23 @@ const VIEW_ENTRY_WEIGHT = 4;
 
 /** LRU of read views (set-view.ts) by member count (plus VIEW_ENTRY_WEIGHT each), with their entries' expiry. */
 export function makeViewCache(maxMembers = VIEW_CACHE_MAX_MEMBERS) {
-  const map = new Map<string, { view: SetView; expiresAt: number; n: number }>();
-  let total = 0;
-  const drop = (hex: string) => {
-    const cur = map.get(hex);
-    if (!cur) return;
-    map.delete(hex);
-    total -= cur.n;
-  };
+  const lru = makeWeightedLru<{ view: SetView; expiresAt: number }>(maxMembers);
   return {
     /** Is a view cached for the key (expired or not; no LRU touch)? */
-    has: (hex: string): boolean => map.has(hex),
+    has: lru.has,
     get(hex: string, now: number): SetView | undefined {
-      const cur = map.get(hex);
+      const cur = lru.get(hex);
       if (!cur) return undefined;
-      map.delete(hex);
-      if (cur.expiresAt <= now) {
-        total -= cur.n;
-        return undefined;
-      }
-      map.set(hex, cur);
-      return cur.view;
+      if (cur.expiresAt > now) return cur.view;
+      lru.delete(hex);
+      return undefined;
     },
     set(hex: string, view: SetView, expiresAt: number): void {
-      drop(hex);
       // Small sets too: a search reads hundreds of small posting and vocabulary sets, and a view
       // of a few members is cheaper to keep than to rebuild from the store on both replicas.
-      const n = view.members.length + VIEW_ENTRY_WEIGHT;
-      if (n > maxMembers) return;
-      map.set(hex, { view, expiresAt, n });
-      total += n;
-      for (const [k] of map) {
-        if (total <= maxMembers) break;
-        drop(k);
-      }
+      lru.set(hex, { view, expiresAt }, view.members.length + VIEW_ENTRY_WEIGHT);
     },
-    delete: drop,
+    delete: lru.delete,
   };
 }
 

@@ -20,6 +20,7 @@
  * Does not: read the index set (reads.ts), serve sets with songs held elsewhere or small sets
  * (reads.ts fetches and sorts those), or search.
  */
+import { makeWeightedLru } from '@gotify/dht';
 import type { Catalogue, CatalogueEntry, Order, Position, SortKey } from './catalogue.js';
 import { INDEX_FIELDS, type PartialFilter } from './keys.js';
 import { FILTER_WALK_CACHE_IDS, FILTER_WALK_STEPS_PER_MEMBER } from './limits.js';
@@ -131,17 +132,11 @@ export function walkFilter(
  * FILTER_WALK_CACHE_IDS ids in all, least recently used dropped first.
  */
 export function makeFilterWalker(catalogue: Catalogue) {
-  const cache = new Map<
-    string,
-    { lists: readonly (readonly string[])[]; version: number; analysis: Analysis; n: number }
-  >();
-  let total = 0;
-  const drop = (name: string) => {
-    const c = cache.get(name);
-    if (!c) return;
-    cache.delete(name);
-    total -= c.n;
-  };
+  const cache = makeWeightedLru<{
+    lists: readonly (readonly string[])[];
+    version: number;
+    analysis: Analysis;
+  }>(FILTER_WALK_CACHE_IDS);
   return function walk(
     name: string,
     lists: readonly (readonly string[])[],
@@ -155,20 +150,9 @@ export function makeFilterWalker(catalogue: Catalogue) {
       c.version === catalogue.version() &&
       c.lists.length === lists.length &&
       c.lists.every((l, i) => l === lists[i]);
-    if (fresh) {
-      cache.delete(name); // most recently used last
-      cache.set(name, c!);
-    } else {
-      drop(name);
-      c = { lists, version: catalogue.version(), analysis: analyse(catalogue, lists, filter), n: members };
-      if (members <= FILTER_WALK_CACHE_IDS) {
-        cache.set(name, c);
-        total += members;
-        for (const [k] of cache) {
-          if (total <= FILTER_WALK_CACHE_IDS) break;
-          drop(k);
-        }
-      }
+    if (!fresh) {
+      c = { lists, version: catalogue.version(), analysis: analyse(catalogue, lists, filter) };
+      cache.set(name, c, members);
     }
     return walkAnalysed(catalogue, c!.analysis, filter, members, page);
   };
