@@ -85,6 +85,13 @@ export interface WriterIds {
   name(id: number): string;
   /** Drops the cache: after a rolled-back transaction its new ids may not exist. */
   forget(): void;
+  /**
+   * Caches every writer of the table unless all are cached already. Call it before a statement
+   * whose SQL function names writers per row: `name` may then not query, since better-sqlite3
+   * refuses any statement while a function callback runs ("This database connection is busy
+   * executing a query": what a restarted node's first set scan hit).
+   */
+  cacheAll(): void;
 }
 
 export function makeWriterIds(db: Database.Database): WriterIds {
@@ -93,8 +100,14 @@ export function makeWriterIds(db: Database.Database): WriterIds {
   const findStmt = db.prepare<[string], number>('SELECT id FROM writers WHERE w = ?').pluck();
   const addStmt = db.prepare<[string], number>('INSERT INTO writers (w) VALUES (?) RETURNING id').pluck();
   const nameStmt = db.prepare<[number], string>('SELECT w FROM writers WHERE id = ?').pluck();
-  function remember(w: string, id: number): void {
-    if (names.size >= MAX_CACHED_WRITERS) return;
+  const allStmt = db.prepare<[], { id: number; w: string }>('SELECT id, w FROM writers');
+  /** Every writer of the table is cached (a new one is cached as it is inserted). */
+  let complete = false;
+  function remember(w: string, id: number, always = false): void {
+    if (!always && names.size >= MAX_CACHED_WRITERS) {
+      complete = false;
+      return;
+    }
     ids.set(w, id);
     names.set(id, w);
   }
@@ -117,6 +130,13 @@ export function makeWriterIds(db: Database.Database): WriterIds {
     forget() {
       ids.clear();
       names.clear();
+      complete = false;
+    },
+    cacheAll() {
+      if (complete) return;
+      // Past MAX_CACHED_WRITERS too: a read must see every name, and writers are nodes (few).
+      for (const { id, w } of allStmt.all()) remember(w, id, true);
+      complete = true;
     },
   };
 }

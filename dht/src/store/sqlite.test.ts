@@ -219,3 +219,31 @@ test('a failed putMany rolls back its new writer ids with it', async () => {
     await store.close();
   }
 });
+
+test('a reopened store scans a set before anything else named its writers', async () => {
+  // The scan names writers from inside its query, where better-sqlite3 refuses a second statement:
+  // a restarted node's first set read used to fail with "connection is busy".
+  const file = join(root, 'reopen-scan', 'shard.sqlite');
+  const key = createHash('sha256').update('reopen-scan').digest();
+  const members: SetValue['members'] = {
+    a: { add: { c: 1, w: 'writer-a' } },
+    b: { add: { c: 2, w: 'writer-b' }, del: { c: 3, w: 'writer-c' } },
+  };
+  const first = makeSqliteStore({ file });
+  await first.put({ key, value: { kind: 'set', members }, expiresAt: 10, publisher: false, replicatedAt: 0 });
+  await first.close();
+  const store = makeSqliteStore({ file });
+  try {
+    const rows: unknown[] = [];
+    await store.scanSet!(key, (...r) => rows.push(r));
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ['a', 1, 'writer-a', null, null],
+        ['b', 2, 'writer-b', 3, 'writer-c'],
+      ]),
+    );
+    expect(rows).toHaveLength(2);
+  } finally {
+    await store.close();
+  }
+});

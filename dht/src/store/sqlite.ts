@@ -165,7 +165,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   // scanSet hands rows to its callback from inside the query (an SQL function per row): ~0.8 µs a
   // row instead of ~2 µs for a row array with a Buffer per blob (a cold posting set of 8,700
   // members: 7 ms instead of 20). The callback must not use this connection (it never does: it
-  // builds a read view).
+  // builds a read view), and names writers from the cache only (WriterIds.cacheAll first).
   let scanRow: SetRowFn | undefined;
   db.function('gotify_scan_row', { deterministic: false }, (m, ac, aw, dc, dw) => {
     scanRow!(
@@ -330,6 +330,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       if (!e) return undefined;
       if (e.kind !== 'set') return 'not-a-set';
       if (e.set_id !== null) {
+        writers.cacheAll(); // gotify_scan_row names writers from inside the query
         scanRow = row;
         try {
           scanSetStmt.get(e.set_id);
