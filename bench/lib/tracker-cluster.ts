@@ -7,6 +7,7 @@
  * Does not: generate songs or measure anything (bench/tracker.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +94,35 @@ export async function startCluster(n: number, dir: string, clusterKey: string): 
     throw err;
   }
   return procs;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  // /proc/<pid>/stat: fields after the ')' of the command name; utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // clock ticks: USER_HZ is 100 on Linux
+}
+
+/** A cluster whose processes together use less than this share of one core is settled. */
+const IDLE_CPU_SHARE = 0.05;
+/** How long the cluster must stay under IDLE_CPU_SHARE to count as settled. */
+const IDLE_WINDOW_MS = 1000;
+
+/**
+ * Waits until the background work a big ingest leaves behind (the third replica's last batches,
+ * read-view warming, SQLite checkpoints, GC) is done: every process together under IDLE_CPU_SHARE
+ * of a core for IDLE_WINDOW_MS. Resolves with the seconds waited, or after `maxMs` regardless.
+ */
+export async function waitSettled(procs: TrackerProc[], maxMs = 120_000): Promise<number> {
+  const t0 = performance.now();
+  const total = () => procs.reduce((n, p) => n + (p.child.pid ? cpuSeconds(p.child.pid) : 0), 0);
+  for (;;) {
+    const before = total();
+    await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
+    const share = (total() - before) / (IDLE_WINDOW_MS / 1000);
+    if (share < IDLE_CPU_SHARE || performance.now() - t0 > maxMs) return (performance.now() - t0) / 1000;
+  }
 }
 
 /** SIGTERM every process (clean shutdown) and waits for them to exit. */
