@@ -42,14 +42,6 @@ export const MAX_SEARCH_WORDS_PER_SONG = 16;
 export const MAX_KEYS_PER_QUERY_WORD = 20;
 
 /**
- * A query word with more candidates than this (a common word or a short prefix) only adds to
- * candidates of the query's selective words, when it has one: counting 60,000 ids of "love" per
- * query costs more than the whole latency budget, and the page is made of songs that match the
- * selective words anyway. When the catalogue's word counts already say so, such a word's postings
- * are not read at all (its best contribution goes into every bound instead, candidates.ts).
- */
-export const MAX_SEEDING_SET = 5_000;
-/**
  * Search results whose records are verified up front: with at most this many candidates, all are
  * verified (exact totalCount, cheap); beyond, records are fetched in bound order in chunks of this
  * size until the page is decided, and totalCount counts the unverified rest as matches.

@@ -20,33 +20,34 @@ export interface RankedList {
 
 const byId = (a: Candidate, b: Candidate): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-export function makeRankedList(candidates: Iterable<Candidate>): RankedList {
-  // bound → first id character → candidates
-  const groups = new Map<number, Map<string, Candidate[]>>();
-  let length = 0;
-  for (const c of candidates) {
-    let g = groups.get(c.bound);
-    if (!g) groups.set(c.bound, (g = new Map()));
-    const head = c.id.charAt(0);
+/** `items` cut into parts of one bound and one first id character, in (bound desc, head asc) order. */
+function partsOf<T>(items: Iterable<T>, boundOf: (t: T) => number, idOf: (t: T) => string): T[][] {
+  // bound → first id character → items
+  const groups = new Map<number, Map<string, T[]>>();
+  for (const t of items) {
+    const bound = boundOf(t);
+    let g = groups.get(bound);
+    if (!g) groups.set(bound, (g = new Map()));
+    const head = idOf(t).charAt(0);
     const part = g.get(head);
-    if (part) part.push(c);
-    else g.set(head, [c]);
-    length++;
+    if (part) part.push(t);
+    else g.set(head, [t]);
   }
-  /** Parts in final order; each is sorted by id when first reached. */
-  const parts: Candidate[][] = [];
+  const parts: T[][] = [];
   for (const bound of [...groups.keys()].sort((a, b) => b - a)) {
     const g = groups.get(bound)!;
     for (const head of [...g.keys()].sort()) parts.push(g.get(head)!);
   }
+  return parts;
+}
+
+/** The list over parts in final order, each turned into sorted candidates when first reached. */
+function lazyList<T>(parts: T[][], length: number, sorted: (part: T[]) => Candidate[]): RankedList {
   const ordered: Candidate[] = [];
   let nextPart = 0;
   const fill = (n: number) => {
-    while (ordered.length < n && nextPart < parts.length) {
-      const part = parts[nextPart++]!;
-      part.sort(byId);
-      for (const c of part) ordered.push(c);
-    }
+    while (ordered.length < n && nextPart < parts.length)
+      for (const c of sorted(parts[nextPart++]!)) ordered.push(c);
   };
   return {
     length,
@@ -60,4 +61,33 @@ export function makeRankedList(candidates: Iterable<Candidate>): RankedList {
       return ordered[i];
     },
   };
+}
+
+export function makeRankedList(candidates: Iterable<Candidate>): RankedList {
+  const parts = partsOf(
+    candidates,
+    (c) => c.bound,
+    (c) => c.id,
+  );
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  return lazyList(parts, length, (part) => part.sort(byId));
+}
+
+/**
+ * makeRankedList over song numbers (song-numbers.ts) with their bounds (`bounds[i]` is the bound of
+ * `songs[i]`): a Candidate object is made only for the parts a reader reaches.
+ */
+export function makeRankedNumbers(
+  songs: readonly number[],
+  bounds: Int32Array,
+  idOf: (n: number) => string,
+): RankedList {
+  const parts = partsOf(
+    songs.keys(),
+    (i) => bounds[i]!,
+    (i) => idOf(songs[i]!),
+  );
+  return lazyList(parts, songs.length, (part) =>
+    part.map((i) => ({ id: idOf(songs[i]!), bound: bounds[i]! })).sort(byId),
+  );
 }

@@ -34,6 +34,7 @@ import { badInput } from './errors.js';
 import { mapLimit } from '@gotify/dht';
 import { makeSearchReads, rankedCandidates, searchIds as vocabSearchIds } from './candidates.js';
 import { filterMatcher, makeFilterWalker } from './filter-walk.js';
+import { makeSongNumbers } from './song-numbers.js';
 import { makeVerifier, verifyFirstPage, type ScoredRow } from './relevance.js';
 import type { Scatter } from './scatter.js';
 import {
@@ -133,6 +134,8 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
   }
 
   const walkFilter = makeFilterWalker(catalogue);
+  /** Song numbers of this tracker's searches: a hot posting list is numbered once, not per search. */
+  const numbers = makeSongNumbers();
   /** The exact filter's index set, one list per bucket, in one batched read. */
   const filterLists = (filter: PartialFilter): Promise<string[][]> =>
     node.getSetMany(indexReadKeys(filterLookupName(filter)!), { localFirst: true });
@@ -277,35 +280,28 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
    * buckets read, scaled to all of them.
    */
   async function searchFirstPage(qs: string[], first: number): Promise<SongsPage> {
-    const reads = makeSearchReads(node);
-    const verify = makeVerifier(qs, entries);
+    const reads = makeSearchReads(node, numbers);
+    const verify = makeVerifier(qs, entries, await reads.known(qs));
     let rows: ScoredRow[] = [];
     let totalCount = 0;
-    // A query of only common words is seeded by its least common word, then its two least common,
-    // ...: the page is exact once its last row reaches the plan's floor (it cannot miss as many
-    // words as a song without any seed word does); the last plan reads every word.
-    const seedSteps = [...Array.from({ length: qs.length - 1 }, (_, i) => i + 1), 0];
-    plan: for (const seeds of seedSteps) {
-      for (let buckets = SEARCH_FIRST_BUCKETS; ;) {
-        const plan = await rankedCandidates(reads, qs, catalogue.wordSongs, { seeds, buckets });
-        const page = await verifyFirstPage(qs, plan.ranked, first, entries, SEARCH_VERIFY_CHUNK, verify);
-        rows = page.rows;
-        const last = rows.length > first ? rows[first]!.score : 0;
-        if (plan.finalAt === 0) {
-          totalCount = page.totalCount;
-          if (plan.floor === 0 || last >= plan.floor) break plan;
-          break;
-        }
-        if (last >= plan.finalAt) {
-          totalCount = Math.round((page.totalCount * WORD_BUCKETS) / buckets);
-          break plan;
-        }
-        // Read as many more buckets as the rows at the top score so far say the page needs
-        // (none found: all of them), with a margin, so a search takes at most a few rounds.
-        const top = plan.finalAt === Infinity ? 0 : rows.filter((r) => r.score >= plan.finalAt).length;
-        buckets =
-          top === 0 ? WORD_BUCKETS : Math.min(WORD_BUCKETS, Math.ceil((2 * buckets * (first + 1)) / top));
+    for (let buckets = SEARCH_FIRST_BUCKETS; ;) {
+      const plan = await rankedCandidates(reads, qs, catalogue.wordSongs, { buckets });
+      const page = await verifyFirstPage(qs, plan.ranked, first, entries, SEARCH_VERIFY_CHUNK, verify);
+      rows = page.rows;
+      const last = rows.length > first ? rows[first]!.score : 0;
+      if (plan.finalAt === 0) {
+        totalCount = page.totalCount;
+        break;
       }
+      if (last >= plan.finalAt) {
+        totalCount = Math.round((page.totalCount * WORD_BUCKETS) / buckets);
+        break;
+      }
+      // Read as many more buckets as the rows at the top score so far say the page needs
+      // (none found: all of them), with a margin, so a search takes at most a few rounds.
+      const top = plan.finalAt === Infinity ? 0 : rows.filter((r) => r.score >= plan.finalAt).length;
+      buckets =
+        top === 0 ? WORD_BUCKETS : Math.min(WORD_BUCKETS, Math.ceil((2 * buckets * (first + 1)) / top));
     }
     const ordering: Ordering = { kind: 'relevance' };
     const edges = rows.slice(0, first).map((r) => ({

@@ -29,8 +29,10 @@ export const compareScored = (a: ScoredRow, b: ScoredRow): number =>
 export function makeVerifier(
   qs: string[],
   entries: (ids: string[]) => Promise<CatalogueEntry[]>,
+  /** The query words' verified vocabulary matches (makeScorer `known`). @default none */
+  known?: readonly (ReadonlyMap<string, number> | undefined)[],
 ): (ids: string[]) => Promise<ScoredRow[]> {
-  const score = makeScorer(qs);
+  const score = makeScorer(qs, known);
   const seen = new Map<string, ScoredRow | null>();
   return async (ids) => {
     const out: ScoredRow[] = [];

@@ -10,6 +10,7 @@ import type { KademliaNode } from '@gotify/dht';
 import { bucketOf, queryWordKeyNames, searchKey, wordReadKeys } from './keys.js';
 import { MAX_KEYS_PER_QUERY_WORD, MAX_WORDS_PER_QUERY_WORD, WORD_BUCKETS } from './limits.js';
 import { matchWord, type MatchQuality } from './search.js';
+import { makeSongNumbers, type SongNumbers } from './song-numbers.js';
 
 /** Quality points of a verified word match (search.ts QUALITY_POINTS). */
 const POINTS: Record<MatchQuality, number> = { exact: 3, prefix: 2, typo: 1 };
@@ -19,6 +20,14 @@ const POINTS: Record<MatchQuality, number> = { exact: 3, prefix: 2, typo: 1 };
  * (quality, then shorter, then alphabetical), at most MAX_WORDS_PER_QUERY_WORD.
  */
 export async function matchingWords(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
+  return (await vocabularyMatches(node, qs)).map((m) => m.words);
+}
+
+/** matchingWords, and whether each query word had more matches than it keeps. */
+async function vocabularyMatches(
+  node: KademliaNode,
+  qs: string[],
+): Promise<{ words: Map<string, number>; truncated: boolean }[]> {
   const plan = qs.map((q) => queryWordKeyNames(q).slice(0, MAX_KEYS_PER_QUERY_WORD));
   const values = await node.getSetMany(plan.flat().map(searchKey), { localFirst: true });
   let k = 0;
@@ -34,7 +43,10 @@ export async function matchingWords(node: KademliaNode, qs: string[]): Promise<M
     const best = [...found].sort(
       (a, b) => b[1] - a[1] || a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1),
     );
-    return new Map(best.slice(0, MAX_WORDS_PER_QUERY_WORD));
+    return {
+      words: new Map(best.slice(0, MAX_WORDS_PER_QUERY_WORD)),
+      truncated: best.length > MAX_WORDS_PER_QUERY_WORD,
+    };
   });
 }
 
@@ -44,46 +56,90 @@ export async function matchingWords(node: KademliaNode, qs: string[]): Promise<M
  */
 export interface SearchReads {
   matches(qs: string[]): Promise<Map<string, number>[]>;
+  /**
+   * Per query word, every vocabulary word matching it with its quality points, or undefined when
+   * the word had more matches than `matches` keeps: what lets a scorer skip the edit distance
+   * (search.ts makeScorer `known`).
+   */
+  known(qs: string[]): Promise<(Map<string, number> | undefined)[]>;
   /** Song ids of each word in buckets [0, upTo), each bucket read once. */
   postings(ws: string[], upTo?: number): Promise<Map<string, string[]>>;
+  /**
+   * The same reads, per word one list of song numbers per bucket (`numbers`), all of one
+   * numbering `generation` (compare it with numbers.generation before using them after an await).
+   */
+  numbered(ws: string[], upTo?: number): Promise<{ lists: Map<string, Int32Array[]>; generation: number }>;
+  /** The numbering `numbered` uses. */
+  readonly numbers: SongNumbers;
   /** Some id read so far sits in a bucket other than its own (bucketOf): data from an older key layout. */
   readonly misplaced: boolean;
 }
 
-export function makeSearchReads(node: KademliaNode): SearchReads {
-  const matched = new Map<string, Promise<Map<string, number>[]>>();
+/** Posting lists already checked for ids outside their bucket (lists are immutable read views). */
+const checked = new WeakMap<readonly string[], boolean>();
+function isMisplaced(ids: readonly string[], bucket: number): boolean {
+  let bad = checked.get(ids);
+  if (bad === undefined) {
+    bad = ids.some((id) => bucketOf(id, WORD_BUCKETS) !== bucket);
+    checked.set(ids, bad);
+  }
+  return bad;
+}
+
+export function makeSearchReads(
+  node: KademliaNode,
+  /** The tracker's song numbering, shared by its searches. @default a new one */
+  numbers: SongNumbers = makeSongNumbers(),
+): SearchReads {
+  const matched = new Map<string, ReturnType<typeof vocabularyMatches>>();
+  const vocabulary = (qs: string[]) => {
+    const k = qs.join('\u0000');
+    let m = matched.get(k);
+    if (!m) matched.set(k, (m = vocabularyMatches(node, qs)));
+    return m;
+  };
   const read = new Map<string, string[][]>();
   let misplaced = false;
+  /** Reads the posting buckets [have, upTo) of each word not read yet. */
+  async function load(ws: string[], upTo: number): Promise<void> {
+    const wanted: { w: string; b: number; key: Uint8Array }[] = [];
+    for (const w of ws) {
+      const have = read.get(w)?.length ?? 0;
+      wordReadKeys(w, have, Math.max(have, upTo)).forEach((key, i) => wanted.push({ w, b: have + i, key }));
+    }
+    if (wanted.length === 0) return;
+    const values = await node.getSetMany(
+      wanted.map((x) => x.key),
+      { localFirst: true },
+    );
+    wanted.forEach(({ w, b }, i) => {
+      const ids = values[i]!;
+      if (isMisplaced(ids, b)) misplaced = true;
+      let l = read.get(w);
+      if (!l) read.set(w, (l = []));
+      l[b] = ids;
+    });
+  }
   return {
-    matches(qs) {
-      const k = qs.join('\u0000');
-      let m = matched.get(k);
-      if (!m) matched.set(k, (m = matchingWords(node, qs)));
-      return m;
-    },
-    async postings(ws, upTo = WORD_BUCKETS) {
-      const wanted: { w: string; b: number; key: Uint8Array }[] = [];
-      for (const w of ws) {
-        const have = read.get(w)?.length ?? 0;
-        wordReadKeys(w, have, Math.max(have, upTo)).forEach((key, i) => wanted.push({ w, b: have + i, key }));
-      }
-      if (wanted.length > 0) {
-        const values = await node.getSetMany(
-          wanted.map((x) => x.key),
-          { localFirst: true },
-        );
-        wanted.forEach(({ w, b }, i) => {
-          const ids = values[i]!;
-          for (const id of ids) if (bucketOf(id, WORD_BUCKETS) !== b) misplaced = true;
-          let l = read.get(w);
-          if (!l) read.set(w, (l = []));
-          l[b] = ids;
-        });
-      }
+    matches: async (qs) => (await vocabulary(qs)).map((m) => m.words),
+    known: async (qs) => (await vocabulary(qs)).map((m) => (m.truncated ? undefined : m.words)),
+    postings: async (ws, upTo = WORD_BUCKETS) => {
+      await load(ws, upTo);
       const out = new Map<string, string[]>();
       for (const w of ws) out.set(w, read.get(w)!.slice(0, upTo).flat());
       return out;
     },
+    numbered: async (ws, upTo = WORD_BUCKETS) => {
+      await load(ws, upTo);
+      for (;;) {
+        const generation = numbers.generation;
+        const lists = new Map<string, Int32Array[]>();
+        for (const w of ws) lists.set(w, read.get(w)!.slice(0, upTo).map(numbers.ofList));
+        // Numbering started over midway: the lists converted before are of the old numbers.
+        if (numbers.generation === generation) return { lists, generation };
+      }
+    },
+    numbers,
     get misplaced() {
       return misplaced;
     },

@@ -198,4 +198,28 @@ describe('makeScorer', () => {
       expect(score(songTerms(song))).toBe(reference(qs, song)); // as the catalogue keeps it
     }
   });
+
+  test("with the vocabulary's verified matches (`known`), the same scores without edit distances", () => {
+    const qs = ['rock', 'nigth', 'qu'];
+    const vocab = ['rock', 'rocket', 'rack', 'night', 'nights', 'queen', 'quest', 'a', 'the'];
+    const points = { exact: 3, prefix: 2, typo: 1 } as const;
+    const knownOf = (q: string) =>
+      new Map(vocab.flatMap((w) => (matchWord(q, w) ? [[w, points[matchWord(q, w)!]] as const] : [])));
+    // 'qu' is left to matchWord (a word with more matches than a search keeps: undefined).
+    const score = makeScorer(qs, [knownOf('rock'), knownOf('nigth'), undefined]);
+    expect(knownOf('nigth').get('night')).toBe(1);
+    let seed = 11;
+    const pick = () => vocab[(seed = (seed * 48271) % 2147483647) % vocab.length]!;
+    for (let i = 0; i < 200; i++) {
+      const song = songSearchWords({
+        title: `${pick()} ${pick()}`,
+        artist: pick(),
+        album: pick(),
+        genre: pick(),
+      });
+      expect(score(songTerms(song))).toBe(reference(qs, song));
+    }
+    // A word the known matches do not hold scores nothing for that query word.
+    expect(makeScorer(['rock'], [new Map()])(songTerms(songSearchWords(queen)))).toBe(0);
+  });
 });

@@ -97,7 +97,17 @@ export function songTerms(song: SongWords): SongTerms {
  * keeps each song's terms ready: catalogue.ts), not one edit distance or one lookup per
  * (query word, field, song word).
  */
-export function makeScorer(qs: string[]): (song: SongWords | SongTerms) => number {
+export function makeScorer(
+  qs: string[],
+  /**
+   * Per query word, every word that matches it with its quality points (3 exact, 2 prefix, 1 typo;
+   * search-reads.ts `known`), or undefined: then matchWord decides. A search's vocabulary read
+   * already verified its matches, and a song word absent from them cannot match (the vocabulary
+   * holds every song word), so verifying thousands of candidates computes no edit distance.
+   * @default undefined for every query word
+   */
+  known: readonly (ReadonlyMap<string, number> | undefined)[] = [],
+): (song: SongWords | SongTerms) => number {
   const memo = new Map<string, Int32Array | null>();
   const pointsOf = (t: string): Int32Array | null => {
     let p = memo.get(t);
@@ -105,9 +115,11 @@ export function makeScorer(qs: string[]): (song: SongWords | SongTerms) => numbe
       p = new Int32Array(qs.length);
       let any = false;
       for (let i = 0; i < qs.length; i++) {
-        const m = matchWord(qs[i]!, t);
-        if (m) {
-          p[i] = 10 * QUALITY_POINTS[m];
+        const k = known[i];
+        const m = k ? undefined : matchWord(qs[i]!, t);
+        const points = k ? k.get(t) : m && QUALITY_POINTS[m];
+        if (points) {
+          p[i] = 10 * points;
           any = true;
         }
       }
