@@ -7,6 +7,7 @@
  *
  * Does not: talk to other trackers (scatter.ts), hold index sets (they stay in the DHT only).
  */
+import type { SongNumbers } from './song-numbers.js';
 import { toHex, type StoredEntry } from '@gotify/dht';
 import { decodeSong, compareStamps, type SongRecord } from './record.js';
 import {
@@ -116,7 +117,10 @@ export interface Catalogue {
   owned(sig: string, owns: (e: CatalogueEntry) => boolean): { count: number; facets: FacetCounts };
 }
 
-export function makeCatalogue(): Catalogue {
+export function makeCatalogue(
+  /** Song numbering to prime with every song learnt (song-numbers.ts). @default none */
+  numbers?: SongNumbers,
+): Catalogue {
   const byId = new Map<string, CatalogueEntry>();
   const wordCounts = new Map<string, number>();
   /** Songs per normalised value of each indexed field: a single-field filter's count (filter-walk.ts). */
@@ -189,6 +193,7 @@ export function makeCatalogue(): Catalogue {
       return;
     }
     remove(song.id);
+    if (!prev) numbers?.prime(song.id);
     const next = makeEntry(song, stamp, key);
     byId.set(song.id, next);
     count(next, 1);

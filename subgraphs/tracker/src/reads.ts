@@ -34,7 +34,7 @@ import { badInput } from './errors.js';
 import { mapLimit } from '@gotify/dht';
 import { makeSearchReads, rankedCandidates, searchIds as vocabSearchIds } from './candidates.js';
 import { filterMatcher, makeFilterWalker } from './filter-walk.js';
-import { makeSongNumbers } from './song-numbers.js';
+import { makeSongNumbers, type SongNumbers } from './song-numbers.js';
 import { makeVerifier, verifyFirstPage, type ScoredRow } from './relevance.js';
 import type { Scatter } from './scatter.js';
 import {
@@ -111,7 +111,13 @@ function mergeFacets(lists: FacetCounts): Facets {
   return { artists: fold(lists.artists), albums: fold(lists.albums), genres: fold(lists.genres) };
 }
 
-export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Scatter): Reads {
+export function makeReads(
+  node: KademliaNode,
+  catalogue: Catalogue,
+  scatter: Scatter,
+  /** Song numbers of this tracker's searches (a posting list is numbered once, not per search). @default a new one */
+  numbers: SongNumbers = makeSongNumbers(),
+): Reads {
   async function entries(ids: string[]): Promise<CatalogueEntry[]> {
     const out: CatalogueEntry[] = [];
     let missing: string[] = [];
@@ -134,8 +140,6 @@ export function makeReads(node: KademliaNode, catalogue: Catalogue, scatter: Sca
   }
 
   const walkFilter = makeFilterWalker(catalogue);
-  /** Song numbers of this tracker's searches: a hot posting list is numbered once, not per search. */
-  const numbers = makeSongNumbers();
   /** The exact filter's index set, one list per bucket, in one batched read. */
   const filterLists = (filter: PartialFilter): Promise<string[][]> =>
     node.getSetMany(indexReadKeys(filterLookupName(filter)!), { localFirst: true });

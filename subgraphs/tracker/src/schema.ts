@@ -3,6 +3,7 @@
  * verbatim) with its resolvers, as a Federation 2 subgraph schema, and an Apollo Server around it
  * with the depth limit. Does not: serve HTTP (http.ts) or own the node's lifecycle (node.ts).
  */
+import { makeSongNumbers } from './song-numbers.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
@@ -41,14 +42,15 @@ export interface TrackerService {
  * Call before node.start(); feed existing shard entries with `catalogue.apply` to rebuild.
  */
 export function makeTrackerService(node: KademliaNode): TrackerService {
-  const catalogue = makeCatalogue();
+  const numbers = makeSongNumbers();
+  const catalogue = makeCatalogue(numbers);
   const unsubscribe = node.onLocalChange((c) => catalogue.apply(c));
   const scatter = makeScatter(node, catalogue);
   scatter.install();
   return {
     node,
     catalogue,
-    reads: makeReads(node, catalogue, scatter),
+    reads: makeReads(node, catalogue, scatter, numbers),
     writes: makeWrites(node, catalogue),
     close: unsubscribe,
   };

@@ -15,6 +15,9 @@ describe('makeSongNumbers', () => {
     expect(numbers.ofList(a)).toBe(na); // cached per list object
     expect(numbers.ofList([...a])).not.toBe(na); // another list object: converted again, same numbers
     expect([...numbers.ofList([...a])]).toEqual([...na]);
+    numbers.prime('v'); // what the catalogue does for every song it learns
+    numbers.prime('x'); // already numbered: unchanged
+    expect([...numbers.ofList(['v', 'x'])]).toEqual([4, 0]);
   });
 
   test('past its cap, numbering starts over under a new generation', () => {

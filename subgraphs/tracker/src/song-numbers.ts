@@ -22,6 +22,11 @@ export interface SongNumbers {
   /** The id of number `n`. */
   id(n: number): string;
   /**
+   * Numbers `id` ahead of any search (the catalogue does, for every song it learns: a search after
+   * a bulk import then only looks numbers up). Ignored once MAX_SONG_NUMBERS are given.
+   */
+  prime(id: string): void;
+  /**
    * `ids` as numbers (given on first sight). Cached per array object: pass immutable arrays only.
    * Numbers of different calls are comparable only while `generation` stays the same.
    */
@@ -52,6 +57,9 @@ export function makeSongNumbers(max = MAX_SONG_NUMBERS): SongNumbers {
       return generation;
     },
     id: (n) => ids[n]!,
+    prime(id) {
+      if (ids.length < max) of(id);
+    },
     ofList(list) {
       const had = lists.get(list);
       if (had) return had;
