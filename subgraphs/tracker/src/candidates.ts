@@ -20,7 +20,7 @@ import { FIELD_WEIGHTS } from './search.js';
 import { makeRankedNumbers, type RankedList } from './ranked-list.js';
 import { makeSearchReads, type SearchReads } from './search-reads.js';
 
-export { makeSearchReads, matchingWords, type SearchReads } from './search-reads.js';
+export { makeSearchReads, type SearchReads } from './search-reads.js';
 
 export interface Candidate {
   id: string;
@@ -34,31 +34,12 @@ const wordsOf = (matches: Map<string, number>[]): string[] => [
   ...new Set(matches.flatMap((m) => [...m.keys()])),
 ];
 
-/** Per query word: song id → best quality points of a word of that song matching it (an upper bound). */
-function hitsOf(matches: Map<string, number>[], postings: Map<string, string[]>): Map<string, number>[] {
-  return matches.map((m) => {
-    const hits = new Map<string, number>();
-    for (const [w, pts] of m) {
-      for (const id of postings.get(w)!) {
-        const cur = hits.get(id);
-        if (cur === undefined || cur < pts) hits.set(id, pts);
-      }
-    }
-    return hits;
-  });
-}
-
-/** Per query word: song id → best quality points of a word of that song matching it (an upper bound). */
-export async function wordHits(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
-  const reads = makeSearchReads(node);
-  const matches = await reads.matches(qs);
-  return hitsOf(matches, await reads.postings(wordsOf(matches)));
-}
-
 /** Every song id some query word's matching words hold (verified later on the records). */
 export async function searchIds(node: KademliaNode, qs: string[]): Promise<Set<string>> {
+  const reads = makeSearchReads(node);
+  const postings = await reads.postings(wordsOf(await reads.matches(qs)));
   const out = new Set<string>();
-  for (const h of await wordHits(node, qs)) for (const id of h.keys()) out.add(id);
+  for (const ids of postings.values()) for (const id of ids) out.add(id);
   return out;
 }
 

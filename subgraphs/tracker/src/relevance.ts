@@ -24,7 +24,7 @@ export const compareScored = (a: ScoredRow, b: ScoredRow): number =>
 
 /**
  * Scores candidates of one search, remembering each id's result (its row, or null: no match or no
- * record), so the search's later plans (candidates.ts seeds and buckets) re-verify nothing.
+ * record), so the search's later plans (more posting buckets, reads.ts) re-verify nothing.
  */
 export function makeVerifier(
   qs: string[],

@@ -17,13 +17,9 @@ const POINTS: Record<MatchQuality, number> = { exact: 3, prefix: 2, typo: 1 };
 
 /**
  * Per query word: vocabulary words that truly match it with their quality points, best first
- * (quality, then shorter, then alphabetical), at most MAX_WORDS_PER_QUERY_WORD.
+ * (quality, then shorter, then alphabetical), at most MAX_WORDS_PER_QUERY_WORD; and whether it
+ * had more matches than it keeps.
  */
-export async function matchingWords(node: KademliaNode, qs: string[]): Promise<Map<string, number>[]> {
-  return (await vocabularyMatches(node, qs)).map((m) => m.words);
-}
-
-/** matchingWords, and whether each query word had more matches than it keeps. */
 async function vocabularyMatches(
   node: KademliaNode,
   qs: string[],

@@ -180,20 +180,25 @@ describe('makeScorer', () => {
     return matched === 0 ? 0 : 1000 * matched + total;
   }
 
-  test('scores as the formula says, reusing one scorer over many songs', () => {
-    expect(scoreSong(['bohem', 'queen'], songSearchWords(queen))).toBe(2000 + (20 + 4) + (30 + 3));
-    const qs = ['rock', 'nigth', 'opera', 'qu'];
-    const score = makeScorer(qs);
-    const vocab = ['rock', 'rocket', 'rack', 'night', 'nights', 'opera', 'queen', 'quest', 'a', 'the'];
-    let seed = 7;
-    const pick = () => vocab[(seed = (seed * 48271) % 2147483647) % vocab.length]!;
-    for (let i = 0; i < 200; i++) {
-      const song = songSearchWords({
+  const VOCAB = ['rock', 'rocket', 'rack', 'night', 'nights', 'opera', 'queen', 'quest', 'a', 'the'];
+  /** 200 songs of VOCAB words, the same for a seed (Lehmer generator). */
+  function pseudoSongs(seed: number): ReturnType<typeof songSearchWords>[] {
+    const pick = () => VOCAB[(seed = (seed * 48271) % 2147483647) % VOCAB.length]!;
+    return Array.from({ length: 200 }, () =>
+      songSearchWords({
         title: `${pick()} ${pick()}`,
         artist: pick(),
         album: `${pick()} ${pick()} ${pick()}`,
         genre: pick(),
-      });
+      }),
+    );
+  }
+
+  test('scores as the formula says, reusing one scorer over many songs', () => {
+    expect(scoreSong(['bohem', 'queen'], songSearchWords(queen))).toBe(2000 + (20 + 4) + (30 + 3));
+    const qs = ['rock', 'nigth', 'opera', 'qu'];
+    const score = makeScorer(qs);
+    for (const song of pseudoSongs(7)) {
       expect(score(song)).toBe(reference(qs, song));
       expect(score(songTerms(song))).toBe(reference(qs, song)); // as the catalogue keeps it
     }
@@ -201,22 +206,13 @@ describe('makeScorer', () => {
 
   test("with the vocabulary's verified matches (`known`), the same scores without edit distances", () => {
     const qs = ['rock', 'nigth', 'qu'];
-    const vocab = ['rock', 'rocket', 'rack', 'night', 'nights', 'queen', 'quest', 'a', 'the'];
     const points = { exact: 3, prefix: 2, typo: 1 } as const;
     const knownOf = (q: string) =>
-      new Map(vocab.flatMap((w) => (matchWord(q, w) ? [[w, points[matchWord(q, w)!]] as const] : [])));
+      new Map(VOCAB.flatMap((w) => (matchWord(q, w) ? [[w, points[matchWord(q, w)!]] as const] : [])));
     // 'qu' is left to matchWord (a word with more matches than a search keeps: undefined).
     const score = makeScorer(qs, [knownOf('rock'), knownOf('nigth'), undefined]);
     expect(knownOf('nigth').get('night')).toBe(1);
-    let seed = 11;
-    const pick = () => vocab[(seed = (seed * 48271) % 2147483647) % vocab.length]!;
-    for (let i = 0; i < 200; i++) {
-      const song = songSearchWords({
-        title: `${pick()} ${pick()}`,
-        artist: pick(),
-        album: pick(),
-        genre: pick(),
-      });
+    for (const song of pseudoSongs(11)) {
       expect(score(songTerms(song))).toBe(reference(qs, song));
     }
     // A word the known matches do not hold scores nothing for that query word.
