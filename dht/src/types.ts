@@ -155,6 +155,12 @@ export interface SetSlice {
   bytes: number;
   /** State of the given members; a member absent here is absent from the set (when read) or unchanged (when written). */
   members: SetValue['members'];
+  /**
+   * The store's own handle of the set (SQLite: its `set_id`), as `getSetMembers` read it; a
+   * members-only write of the same slice passes it back, so the store does not look the key up
+   * again. Opaque to the shard. @default undefined (the store finds the set by `key`)
+   */
+  ref?: number;
 }
 
 /** One stored set member as `scanSet` hands it out: name, then add and remove stamp fields (null when unset). */

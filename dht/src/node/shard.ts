@@ -398,6 +398,7 @@ export function makeShard(o: ShardOptions) {
       replicatedAt: w.replicatedAt,
       bytes: sl.bytes,
       members,
+      ...(sl.ref !== undefined ? { ref: sl.ref } : {}),
     };
     const trackable = tracked.has(w.hex) || tracked.size < MAX_TRACKED_SETS;
     const membersOnly = !w.metaDirty && trackable && sl.bytes - w.persistedBytes < SET_BYTES_PERSIST_SLACK;

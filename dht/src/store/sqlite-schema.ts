@@ -58,6 +58,16 @@ CREATE TABLE IF NOT EXISTS contacts (
 /** The next set id, for an insert's VALUES (a covering search of the set_id index). */
 export const NEXT_SET_ID = '(SELECT coalesce(max(set_id), 0) + 1 FROM entries WHERE set_id IS NOT NULL)';
 
+/**
+ * Set ids given out by one store: max + 1 at open, then counted in memory (the file has one writer:
+ * its store). An id handed to a write that turned out not to need it (the key already had one, or
+ * the transaction rolled back) is a gap, and gaps are harmless: ids only need to be unique.
+ */
+export function makeSetIds(db: Database.Database): { next(): number } {
+  let last = db.prepare<[], number>(`SELECT ${NEXT_SET_ID} - 1`).pluck().get()!;
+  return { next: () => ++last };
+}
+
 /** A stored member: a `Buffer` (64-hex id) or a string (anything else). */
 export type StoredMember = string | Buffer;
 

@@ -34,9 +34,9 @@ import { valueBytes } from './memory.js';
 import {
   MEMBER_AS_TEXT_SQL,
   MEMBER_NAME_LENGTH_SQL,
-  NEXT_SET_ID,
   decodeMember,
   encodeMember,
+  makeSetIds,
   makeWriterIds,
   openSchema,
   type StoredMember,
@@ -75,14 +75,12 @@ type StampRow = [number | null, number | null, number | null, number | null];
 /** A member row, raw: [member, add_c, add_w, del_c, del_w]. */
 type MemberRow = [StoredMember, ...StampRow];
 
-interface MetaAndMemberRow extends Omit<EntryRow, 'value'> {
-  /** Non-null when the first asked member has a row. */
-  member: StoredMember | null;
-  add_c: number | null;
-  add_w: number | null;
-  del_c: number | null;
-  del_w: number | null;
-}
+/**
+ * A set's metadata and its first asked member, raw (no key column: the caller has it, and a Buffer
+ * per row costs more than the lookup): kind, expires_at, publisher, replicated_at, size, set_id,
+ * then the member's StampRow (all null when it has no row).
+ */
+type MetaAndMemberRow = [string, number, number, number, number, number | null, ...StampRow];
 
 /** The encoded `value` column of a set's entries row: its members live in `set_members`. */
 const SET_PLACEHOLDER = Buffer.alloc(0);
@@ -106,6 +104,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     throw err;
   }
   const writers = makeWriterIds(db);
+  const setIds = makeSetIds(db);
 
   const getStmt = db.prepare<[Buffer], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE key = ?`);
   const setIdStmt = db.prepare<[Buffer], number | null>('SELECT set_id FROM entries WHERE key = ?').pluck();
@@ -123,27 +122,28 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   const deleteMemberStmt = db.prepare<[number, StoredMember]>(
     'DELETE FROM set_members WHERE set_id = ? AND member = ?',
   );
-  const metaAndMemberStmt = db.prepare<[StoredMember, Buffer], MetaAndMemberRow>(
-    `SELECT e.kind, e.key, e.expires_at, e.publisher, e.replicated_at, e.size, e.set_id,
-            m.member, m.add_c, m.add_w, m.del_c, m.del_w
-       FROM entries e LEFT JOIN set_members m ON m.set_id = e.set_id AND m.member = ?
-      WHERE e.key = ?`,
-  );
+  const metaAndMemberStmt = db
+    .prepare<[StoredMember, Buffer]>(
+      `SELECT e.kind, e.expires_at, e.publisher, e.replicated_at, e.size, e.set_id,
+              m.add_c, m.add_w, m.del_c, m.del_w
+         FROM entries e LEFT JOIN set_members m ON m.set_id = e.set_id AND m.member = ?
+        WHERE e.key = ?`,
+    )
+    .raw();
   // Upserts, never INSERT OR REPLACE: a replaced row would lose its set_id. A set's id is given
-  // once (NEXT_SET_ID) and kept by every later write of the row.
+  // once (setIds.next(): the last argument) and kept by every later write of the row.
   const putSliceMetaStmt = db
-    .prepare<[Buffer, number, number, number, number], number>(
-      `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, 'set', x'', ?, ?, ?, ?, ${NEXT_SET_ID})
+    .prepare<[Buffer, number, number, number, number, number], number>(
+      `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, 'set', x'', ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, publisher = excluded.publisher,
          replicated_at = excluded.replicated_at, size = excluded.size, set_id = coalesce(set_id, excluded.set_id)
        RETURNING set_id`,
     )
     .pluck();
+  // Positional parameters: binding a named-parameter object costs more than the insert itself.
   const putStmt = db
-    .prepare<[Omit<EntryRow, 'set_id'>], number | null>(
-      `INSERT INTO entries (${ENTRY_COLUMNS})
-       VALUES (@key, @kind, @value, @expires_at, @publisher, @replicated_at, @size,
-               CASE WHEN @kind = 'set' THEN ${NEXT_SET_ID} END)
+    .prepare<[Buffer, string, Buffer, number, number, number, number, number | null], number | null>(
+      `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, value = excluded.value,
          expires_at = excluded.expires_at, publisher = excluded.publisher,
          replicated_at = excluded.replicated_at, size = excluded.size, set_id = coalesce(set_id, excluded.set_id)
@@ -251,23 +251,32 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       const key = buf(sl.key);
       // A slice is only read from a stored set, so its row exists; were it missing (or not a set's),
       // the metadata is written too: member rows need the set's id.
-      let setId = w.membersOnly ? setIdStmt.get(key) : undefined;
+      let setId = w.membersOnly ? (sl.ref ?? setIdStmt.get(key)) : undefined;
       if (setId === undefined || setId === null)
-        setId = putSliceMetaStmt.get(key, sl.expiresAt, sl.publisher ? 1 : 0, sl.replicatedAt, sl.bytes)!;
+        setId = putSliceMetaStmt.get(
+          key,
+          sl.expiresAt,
+          sl.publisher ? 1 : 0,
+          sl.replicatedAt,
+          sl.bytes,
+          setIds.next(),
+        )!;
       for (const m in sl.members) putMember(setId, m, sl.members[m]);
       return;
     }
     const { entry } = w;
     const v = entry.value;
-    const setId = putStmt.get({
-      key: buf(entry.key),
-      kind: v.kind,
-      value: v.kind === 'set' ? SET_PLACEHOLDER : encodeValue(v),
-      expires_at: entry.expiresAt,
-      publisher: entry.publisher ? 1 : 0,
-      replicated_at: entry.replicatedAt,
-      size: v.kind === 'set' ? (w.setBytes ?? 0) : valueBytes(v),
-    });
+    const isSet = v.kind === 'set';
+    const setId = putStmt.get(
+      buf(entry.key),
+      v.kind,
+      isSet ? SET_PLACEHOLDER : encodeValue(v),
+      entry.expiresAt,
+      entry.publisher ? 1 : 0,
+      entry.replicatedAt,
+      isSet ? (w.setBytes ?? 0) : valueBytes(v),
+      isSet ? setIds.next() : null,
+    );
     // Keys are namespaced by kind (a set key never holds a record): only a set clears old rows.
     if (v.kind !== 'set' || setId === null || setId === undefined) return;
     if (!w.fresh) deleteMembersStmt.run(setId);
@@ -276,22 +285,25 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
 
   function getSetMembers(key: Id, members: string[]): SetSlice | 'not-a-set' | undefined {
     // One statement for the metadata and the first member (a delta usually touches one member).
-    const row = metaAndMemberStmt.get(encodeMember(members[0] ?? ''), buf(key));
+    const row = metaAndMemberStmt.get(encodeMember(members[0] ?? ''), buf(key)) as
+      MetaAndMemberRow | undefined;
     if (!row) return undefined;
-    if (row.kind !== 'set') return 'not-a-set';
+    const [kind, expiresAt, publisher, replicatedAt, size, setId, ...first] = row;
+    if (kind !== 'set') return 'not-a-set';
     const out: SetValue['members'] = {};
-    if (row.member !== null) addRow(out, members[0]!, [row.add_c, row.add_w, row.del_c, row.del_w]);
-    for (let i = 1; i < members.length && row.set_id !== null; i++) {
-      const r = memberStmt.get(row.set_id, encodeMember(members[i]!)) as StampRow | undefined;
+    if (first[0] !== null || first[2] !== null) addRow(out, members[0]!, first);
+    for (let i = 1; i < members.length && setId !== null; i++) {
+      const r = memberStmt.get(setId, encodeMember(members[i]!)) as StampRow | undefined;
       if (r) addRow(out, members[i]!, r);
     }
     return {
-      key: plainBytes(row.key),
-      expiresAt: row.expires_at,
-      publisher: row.publisher === 1,
-      replicatedAt: row.replicated_at,
-      bytes: row.size,
+      key: plainBytes(key),
+      expiresAt,
+      publisher: publisher === 1,
+      replicatedAt,
+      bytes: size,
       members: out,
+      ...(setId !== null ? { ref: setId } : {}),
     };
   }
   // One transaction per batch: the commit (WAL append + fsync policy) dominates small writes.
