@@ -15,8 +15,14 @@ import type { Id } from '../types.js';
 export const VIEW_WARM_IDLE_MS = 500;
 /** Sets under this many wire bytes (~110 per posting: ~300 members) read cold in a few ms: skipped. */
 export const VIEW_WARM_MIN_BYTES = 32 * 1024;
-/** Members warmed per pause at most: the biggest genre, artist and common-word buckets, ~0.3 s of scanning (warming longer only competes with the first queries). */
-export const VIEW_WARM_MAX_MEMBERS = 300_000;
+/**
+ * Members warmed per pause at most, a third of the view cache (VIEW_CACHE_MAX_MEMBERS): at 100,000
+ * songs a tracker's ~600 sets over VIEW_WARM_MIN_BYTES hold ~620,000 members (genres, top artists
+ * and albums, common words), ~0.8 s of scanning, one set per event-loop turn so queries interleave.
+ * A smaller budget (300,000) left the common words' buckets cold: the first searches after an
+ * import took 80–100 ms.
+ */
+export const VIEW_WARM_MAX_MEMBERS = 1_000_000;
 /** Wire bytes of one posting member with its stamp, to turn a tracked size into a member count. */
 const MEMBER_WIRE_BYTES = 110;
 

@@ -29,6 +29,16 @@ describe('makeRankedList', () => {
     expect(got).toEqual(want);
   });
 
+  test('ids of any first character keep (bound desc, id asc) order (past ASCII share one part)', () => {
+    const heads = ['0', '9', 'a', 'f', 'A', 'Z', '~', '\u007f', 'é', 'ß', '中', '😀'];
+    const cs: Candidate[] = Array.from({ length: 600 }, (_, i) => ({
+      id: heads[i % heads.length]! + id(i),
+      bound: [7, 3][i % 2]!,
+    }));
+    const l = makeRankedList(cs);
+    expect(l.slice(0, 600)).toEqual(fullSort(cs));
+  });
+
   test('an empty list', () => {
     const l = makeRankedList([]);
     expect(l.length).toBe(0);
