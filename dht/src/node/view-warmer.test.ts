@@ -67,3 +67,22 @@ test('a write during a run stops it; the next pause warms again; stop() ends it 
   await pause(30);
   expect(built).toEqual([]);
 });
+
+test('at most maxSets sets a pause, and at most maxPending remembered between pauses', async () => {
+  const built: string[] = [];
+  const warmer = makeViewWarmer({
+    cached: () => false,
+    build: async (key) => void built.push(toHex(key)),
+    idleMs: 10,
+    maxSets: 3,
+    maxPending: 5,
+  });
+  // Seven sets written, the smallest first: only the first five are remembered.
+  warmer.written(Array.from({ length: 7 }, (_, i) => [hexOf(i + 1), 110 * (i + 1)] as [string, number]));
+  warmer.written([[hexOf(1), 110 * 50]]); // a remembered set grows: updated
+  await until(() => built.length >= 3);
+  await pause(30);
+  // Biggest first among the five remembered (1 grew to 50 members), three of them.
+  expect(built).toEqual([hexOf(1), hexOf(5), hexOf(4)]);
+  await warmer.stop();
+});

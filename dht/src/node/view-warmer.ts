@@ -1,9 +1,13 @@
 /**
- * Rebuilds the read views of the biggest sets a shard wrote, once writes pause: after an import,
- * the first query of a big genre or a common word would otherwise scan thousands of member rows
- * on this replica and on the one it compares digests with (30–70 ms at 100,000 songs). Warming
- * runs in the background, one set per event-loop turn, biggest first, within a member budget, and
- * gives up as soon as a new write lands (the next pause warms again).
+ * Rebuilds the read views of the sets a shard wrote, once writes pause: after an import, the first
+ * query of a big genre or a common word would otherwise scan thousands of member rows on this
+ * replica and on the one it compares digests with (30–70 ms at 100,000 songs), and a search that
+ * reads a few hundred small posting and vocabulary sets pays ~20 µs a cold set on both. Warming
+ * runs in the background, one set per event-loop turn, biggest first, within a member and a set
+ * budget, and gives up as soon as a new write lands (the next pause warms again).
+ *
+ * Only sets written as slices reach it (shard.ts): a set written once (a song's own pair-index
+ * set) is read too rarely to be worth a view.
  *
  * Does not: build or cache views itself (shard.ts `view` and makeViewCache do), or choose sets by
  * anything but their tracked wire size.
@@ -13,11 +17,22 @@ import type { Id } from '../types.js';
 
 /** Writes must pause this long before warming: an import's bursts come closer than this. */
 export const VIEW_WARM_IDLE_MS = 500;
-/** Sets under this many wire bytes (~110 per posting: ~300 members) read cold in a few ms: skipped. */
-export const VIEW_WARM_MIN_BYTES = 32 * 1024;
+/** Sets under this many wire bytes are not warmed. @default 0: every set written, budgets permitting. */
+export const VIEW_WARM_MIN_BYTES = 0;
+/**
+ * Sets warmed per pause at most: ~20 µs each cold, so ~3 s of background work after a big import,
+ * and ~150,000 views of a few members (~30 MB) next to the big ones in the view cache (whose
+ * weight counts 4 members per view: VIEW_CACHE_MAX_MEMBERS).
+ */
+export const VIEW_WARM_MAX_SETS = 150_000;
+/**
+ * Written sets remembered between pauses at most: past it only sets already remembered are updated
+ * (an import bigger than this warms the sets it wrote first; later queries build the rest).
+ */
+export const VIEW_WARM_MAX_PENDING = 500_000;
 /**
  * Members warmed per pause at most, a third of the view cache (VIEW_CACHE_MAX_MEMBERS): at 100,000
- * songs a tracker's ~600 sets over VIEW_WARM_MIN_BYTES hold ~620,000 members (genres, top artists
+ * songs a tracker's ~600 sets over 32 KiB hold ~620,000 members (genres, top artists
  * and albums, common words), ~0.8 s of scanning, one set per event-loop turn so queries interleave.
  * A smaller budget (300,000) left the common words' buckets cold: the first searches after an
  * import took 80–100 ms.
@@ -37,17 +52,23 @@ export interface ViewWarmerOptions {
   minBytes?: number;
   /** @default VIEW_WARM_MAX_MEMBERS */
   maxMembers?: number;
+  /** @default VIEW_WARM_MAX_SETS */
+  maxSets?: number;
+  /** @default VIEW_WARM_MAX_PENDING */
+  maxPending?: number;
 }
 
 export function makeViewWarmer(o: ViewWarmerOptions) {
   const idleMs = o.idleMs ?? VIEW_WARM_IDLE_MS;
   const minBytes = o.minBytes ?? VIEW_WARM_MIN_BYTES;
   const maxMembers = o.maxMembers ?? VIEW_WARM_MAX_MEMBERS;
+  const maxSets = o.maxSets ?? VIEW_WARM_MAX_SETS;
+  const maxPending = o.maxPending ?? VIEW_WARM_MAX_PENDING;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> | undefined;
   let epoch = 0;
   let stopped = false;
-  /** Big sets written since the last run, hex key → wire size. */
+  /** Sets written since the last run, hex key → wire size. */
   const pending = new Map<string, number>();
 
   async function warm(): Promise<void> {
@@ -57,7 +78,8 @@ export function makeViewWarmer(o: ViewWarmerOptions) {
     const picks = [...pending].sort((a, b) => b[1] - a[1]);
     pending.clear();
     let budget = maxMembers;
-    for (let i = 0; i < picks.length; i++) {
+    let setsLeft = maxSets;
+    for (let i = 0; i < picks.length && setsLeft > 0; i++) {
       const [hex, bytes] = picks[i]!;
       if (stopped) return;
       if (epoch !== start) {
@@ -68,6 +90,7 @@ export function makeViewWarmer(o: ViewWarmerOptions) {
       const members = Math.ceil(bytes / MEMBER_WIRE_BYTES);
       if (members > budget) continue;
       budget -= members;
+      setsLeft--;
       if (o.cached(hex)) continue;
       await o.build(fromHex(hex)).catch(() => undefined); // a failed read is the next query's to retry
       await new Promise((r) => setImmediate(r)); // let queries in between sets
@@ -79,7 +102,8 @@ export function makeViewWarmer(o: ViewWarmerOptions) {
     written(sets: Iterable<[string, number]>): void {
       epoch++;
       if (stopped) return;
-      for (const [hex, bytes] of sets) if (bytes >= minBytes) pending.set(hex, bytes);
+      for (const [hex, bytes] of sets)
+        if (bytes >= minBytes && (pending.size < maxPending || pending.has(hex))) pending.set(hex, bytes);
       if (pending.size === 0 && !running) return;
       if (timer) {
         timer.refresh();

@@ -108,6 +108,10 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
 
   const getStmt = db.prepare<[Buffer], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE key = ?`);
   const setIdStmt = db.prepare<[Buffer], number | null>('SELECT set_id FROM entries WHERE key = ?').pluck();
+  // What scanSet needs of a key, raw: [kind, expires_at, set_id] (no key or value blob to copy out).
+  const scanMetaStmt = db
+    .prepare<[Buffer]>('SELECT kind, expires_at, set_id FROM entries WHERE key = ?')
+    .raw();
   const memberStmt = db
     .prepare<[number, StoredMember]>(
       'SELECT add_c, add_w, del_c, del_w FROM set_members WHERE set_id = ? AND member = ?',
@@ -338,19 +342,20 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       return getSetMembers(key, members);
     },
     async scanSet(key, row) {
-      const e = getStmt.get(buf(key));
+      const e = scanMetaStmt.get(buf(key)) as [string, number, number | null] | undefined;
       if (!e) return undefined;
-      if (e.kind !== 'set') return 'not-a-set';
-      if (e.set_id !== null) {
+      const [kind, expiresAt, setId] = e;
+      if (kind !== 'set') return 'not-a-set';
+      if (setId !== null) {
         writers.cacheAll(); // gotify_scan_row names writers from inside the query
         scanRow = row;
         try {
-          scanSetStmt.get(e.set_id);
+          scanSetStmt.get(setId);
         } finally {
           scanRow = undefined;
         }
       }
-      return { expiresAt: e.expires_at };
+      return { expiresAt };
     },
     async maxCounter() {
       let c = maxMemberCounterStmt.get() ?? 0;
