@@ -18,6 +18,8 @@ const BIN = join(ROOT, 'subgraphs/tracker/src/bin.ts');
 const START_TIMEOUT_MS = Number(process.env.BENCH_START_TIMEOUT ?? 180_000);
 /** DHT RPC deadline in the cluster: big batched STOREs on a loaded 2-core box exceed the 2 s default. */
 const RPC_TIMEOUT_MS = Number(process.env.BENCH_RPC_TIMEOUT ?? 30_000);
+/** BENCH_NODE_FLAGS: extra node flags for every tracker (`--max-semi-space-size=64`, say), to compare runtime settings. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 export interface TrackerProc {
   url: string;
@@ -39,6 +41,7 @@ function startOne(
     : [];
   const args = [
     ...prof,
+    ...NODE_FLAGS,
     '--import',
     'tsx',
     BIN,

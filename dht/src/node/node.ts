@@ -104,6 +104,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     selfHex,
     tExpire: () => o.timers.tExpire,
     metrics: o.metrics,
+    ...(opts.onViewWarmed ? { onViewWarmed: opts.onViewWarmed } : {}),
   });
 
   async function lookupNodes(target: Id): Promise<LookupResult> {

@@ -170,3 +170,24 @@ describe('makeReadFence', () => {
     expect(f.end('zzz', b)).toBe(true);
   });
 });
+
+test('a set rewritten as a slice is warmed once writes pause, and onViewWarmed gets the view a read returns', async () => {
+  const store = makeSqliteStore({ file: sqliteFile() });
+  const warmed: (readonly string[])[] = [];
+  const shard = makeShard({
+    store,
+    selfHex: 'ab'.repeat(32),
+    tExpire: () => 3_600_000,
+    metrics: {},
+    onViewWarmed: (members) => warmed.push(members),
+  });
+  const key = keyOf('w', 'love#0');
+  await shard.merge(key, { kind: 'set', members: { a: { add: st(1) } } }); // a new set: written whole
+  await shard.merge(key, { kind: 'set', members: { b: { add: st(2) } } }); // a slice: reaches the warmer
+  for (let t = 0; warmed.length === 0 && t < 300; t++) await new Promise((r) => setTimeout(r, 10));
+  expect(warmed.length).toBe(1);
+  expect([...warmed[0]!].sort()).toEqual(['a', 'b']);
+  expect((await shard.view(key))?.members).toBe(warmed[0]); // the same array: derived data stays valid
+  await shard.stopWarming();
+  await store.close();
+});

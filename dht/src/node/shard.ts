@@ -48,6 +48,8 @@ export interface ShardOptions {
   tExpire: () => number;
   metrics: KademliaMetrics;
   now?: () => number;
+  /** KademliaNodeOptions.onViewWarmed. @default none */
+  onViewWarmed?: (members: readonly string[]) => void;
 }
 
 export type Shard = ReturnType<typeof makeShard>;
@@ -86,7 +88,10 @@ export function makeShard(o: ShardOptions) {
   const reads = makeReadFence();
   const warmer = makeViewWarmer({
     cached: (hex) => views.has(hex),
-    build: (key) => view(key),
+    build: async (key) => {
+      const v = await view(key);
+      if (v && o.onViewWarmed) o.onViewWarmed(v.members);
+    },
   });
   /** The store keeps set members as rows (getSetMembers + putMany): only then are slices read and written. */
   const rowStore = !!o.store.getSetMembers && !!o.store.putMany;

@@ -93,6 +93,7 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
     metrics: dhtMetrics,
     rateLimit: opts.rateLimit ?? TRACKER_RATE_LIMIT,
   });
+  let service: TrackerService | undefined; // the node warms views only once it serves
   const node = makeKademliaNode({
     id,
     transport,
@@ -105,8 +106,9 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
     timers: opts.timers,
     logger,
     metrics: dhtMetrics,
+    onViewWarmed: (members) => service?.viewWarmed(members),
   });
-  const service = makeTrackerService(node);
+  service = makeTrackerService(node);
   for await (const entry of store.scan({ kinds: ['record'] }))
     service.catalogue.apply({ type: 'put', entry });
   await node.start();

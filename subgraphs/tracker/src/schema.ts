@@ -33,6 +33,11 @@ export interface TrackerService {
   catalogue: Catalogue;
   reads: Reads;
   writes: Writes;
+  /**
+   * For the node's onViewWarmed: numbers a warmed list of song ids (a posting or index set) ahead of
+   * the first search that reads it; other lists (vocabulary words) are left alone.
+   */
+  viewWarmed(members: readonly string[]): void;
   /** Unsubscribes from the node's local changes. */
   close(): void;
 }
@@ -52,6 +57,9 @@ export function makeTrackerService(node: KademliaNode): TrackerService {
     catalogue,
     reads: makeReads(node, catalogue, scatter, numbers),
     writes: makeWrites(node, catalogue),
+    viewWarmed(members) {
+      if (members.length > 0 && catalogue.get(members[0]!)) numbers.ofList(members);
+    },
     close: unsubscribe,
   };
 }
