@@ -93,7 +93,7 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
     metrics: dhtMetrics,
     rateLimit: opts.rateLimit ?? TRACKER_RATE_LIMIT,
   });
-  let service: TrackerService | undefined; // the node warms views only once it serves
+  const warming: { service?: TrackerService } = {}; // the node warms views once the service exists
   const node = makeKademliaNode({
     id,
     transport,
@@ -106,9 +106,10 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
     timers: opts.timers,
     logger,
     metrics: dhtMetrics,
-    onViewWarmed: (members) => service?.viewWarmed(members),
+    onViewWarmed: (members) => warming.service?.viewWarmed(members),
   });
-  service = makeTrackerService(node);
+  const service = makeTrackerService(node);
+  warming.service = service;
   for await (const entry of store.scan({ kinds: ['record'] }))
     service.catalogue.apply({ type: 'put', entry });
   await node.start();
