@@ -165,10 +165,10 @@ export interface Work {
   removed: boolean;
 }
 
-export function makeWork(key: Id, cur: StoredEntry | undefined): Work {
+export function makeWork(key: Id, cur: StoredEntry | undefined, hex = toHex(key)): Work {
   return {
     key: cur?.key ?? new Uint8Array(key),
-    hex: toHex(key),
+    hex,
     cur,
     value: cur?.value,
     owned: false,
@@ -255,11 +255,14 @@ export function applyMerge(w: Work, incoming: Value): 'changed' | 'same' | 'too-
   return 'changed';
 }
 
-/** A slice-mode work item: the slice as read (its `members` object is owned by the batch). */
-export function makeSliceWork(key: Id, slice: SetSlice, persistedBytes: number): Work {
+/**
+ * A slice-mode work item over `slice`, which becomes the batch's to change: pass a slice no one
+ * else holds (the store's getSetMembers and sliceOf make a new one per call).
+ */
+export function makeSliceWork(key: Id, hex: string, slice: SetSlice, persistedBytes: number): Work {
   return {
-    ...makeWork(key, undefined),
-    slice: { ...slice, members: { ...slice.members } },
+    ...makeWork(key, undefined, hex),
+    slice,
     persistedBytes,
     publisher: slice.publisher,
     replicatedAt: slice.replicatedAt,

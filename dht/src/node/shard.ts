@@ -210,13 +210,15 @@ export function makeShard(o: ShardOptions) {
   /** Applies one batch: load each key once, apply its ops in order, persist once, then answer. */
   async function flush(batch: Op[]): Promise<void> {
     const t = now();
+    const hexes = batch.map((op) => toHex(op.key)); // once per op: hex keys key every map below
     const works = new Map<string, Work>();
     const results: (() => void)[] = [];
     const deletes: LocalChange[] = [];
     try {
       const keys = new Map<string, { key: Id; setsOnly: boolean; members: Set<string> }>();
-      for (const op of batch) {
-        const hex = toHex(op.key);
+      for (let i = 0; i < batch.length; i++) {
+        const op = batch[i]!;
+        const hex = hexes[i]!;
         let k = keys.get(hex);
         if (!k) keys.set(hex, (k = { key: op.key, setsOnly: true, members: new Set() }));
         if (op.t === 'merge' && op.value.kind === 'set') for (const m in op.value.members) k.members.add(m);
@@ -230,7 +232,7 @@ export function makeShard(o: ShardOptions) {
           }
           const raw = await load(key, hex);
           // An expired entry counts as absent for merges (as if already expired away), but a remove still deletes it.
-          const w = makeWork(key, raw && raw.expiresAt > t ? raw : undefined);
+          const w = makeWork(key, raw && raw.expiresAt > t ? raw : undefined, hex);
           w.expired = raw && raw.expiresAt <= t ? raw : undefined;
           w.fresh = !raw;
           works.set(hex, w);
@@ -242,8 +244,9 @@ export function makeShard(o: ShardOptions) {
     }
     const expiry = t + o.tExpire();
     const slack = o.tExpire() * EXPIRY_REFRESH_SLACK;
-    for (const op of batch) {
-      const w = works.get(toHex(op.key))!;
+    for (let i = 0; i < batch.length; i++) {
+      const op = batch[i]!;
+      const w = works.get(hexes[i]!)!;
       switch (op.t) {
         case 'merge': {
           const r =
@@ -297,6 +300,7 @@ export function makeShard(o: ShardOptions) {
       }
     }
     const puts: EntryWrite[] = [];
+    const putHexes: string[] = []; // the hex key of each put
     try {
       for (const w of works.values()) {
         if (w.removed && !w.value) {
@@ -308,6 +312,7 @@ export function makeShard(o: ShardOptions) {
         if (!w.dirty) continue;
         if (w.slice) {
           puts.push(finalSlice(w, expiry));
+          putHexes.push(w.hex);
           cache.delete(w.hex); // a decoded copy would miss this batch: the next read decodes again
           continue;
         }
@@ -320,10 +325,13 @@ export function makeShard(o: ShardOptions) {
           for (const m of w.changedMembers) members[m] = e.value.members[m]!;
           const { value: _v, ...meta } = e;
           puts.push({ slice: { ...meta, bytes: setWireBytes(e.value), members } });
+          putHexes.push(w.hex);
         } else if (e.value.kind === 'set') {
           puts.push({ entry: e, setBytes: setWireBytes(e.value), fresh: w.fresh });
+          putHexes.push(w.hex);
         } else {
           puts.push({ entry: e, fresh: w.fresh });
+          putHexes.push(w.hex);
         }
         cache.set(w.hex, e);
       }
@@ -342,9 +350,10 @@ export function makeShard(o: ShardOptions) {
     }
     reads.written(written);
     const sliced: [string, number][] = [];
-    for (const p of puts) {
+    for (let i = 0; i < puts.length; i++) {
+      const p = puts[i]!;
       if (!('slice' in p)) continue;
-      const hex = toHex(p.slice.key);
+      const hex = putHexes[i]!;
       sliced.push([hex, p.slice.bytes]);
       if (!tracked.has(hex) && tracked.size >= MAX_TRACKED_SETS) continue;
       tracked.set(hex, p.slice.bytes);
@@ -372,19 +381,23 @@ export function makeShard(o: ShardOptions) {
     if (hit) {
       if (hit.value.kind !== 'set' || hit.expiresAt <= t) return undefined;
       // The stored row's bytes are unknown here: -Infinity forces a metadata write.
-      return makeSliceWork(key, sliceOf(hit as StoredEntry & { value: SetValue }, members), -Infinity);
+      return makeSliceWork(key, hex, sliceOf(hit as StoredEntry & { value: SetValue }, members), -Infinity);
     }
     const sl = await getSetMembers(key, members);
     if (sl === undefined) {
-      const w = makeWork(key, undefined);
+      const w = makeWork(key, undefined, hex);
       w.fresh = true;
       return w;
     }
     if (sl === 'not-a-set' || sl.expiresAt <= t || sl.bytes <= 0) return undefined;
     const known = tracked.get(hex);
     // The row's bytes may lag (members-only writes): the tracked figure is the latest.
-    if (known !== undefined && known > sl.bytes) return makeSliceWork(key, { ...sl, bytes: known }, sl.bytes);
-    return makeSliceWork(key, sl, sl.bytes);
+    if (known !== undefined && known > sl.bytes) {
+      const persisted = sl.bytes;
+      sl.bytes = known; // the store hands out a fresh slice: ours to change
+      return makeSliceWork(key, hex, sl, persisted);
+    }
+    return makeSliceWork(key, hex, sl, sl.bytes);
   }
 
   /**

@@ -106,12 +106,10 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   const writers = makeWriterIds(db);
   const setIds = makeSetIds(db);
 
-  const getStmt = db.prepare<[Buffer], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE key = ?`);
-  const setIdStmt = db.prepare<[Buffer], number | null>('SELECT set_id FROM entries WHERE key = ?').pluck();
+  const getStmt = db.prepare<[Id], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE key = ?`);
+  const setIdStmt = db.prepare<[Id], number | null>('SELECT set_id FROM entries WHERE key = ?').pluck();
   // What scanSet needs of a key, raw: [kind, expires_at, set_id] (no key or value blob to copy out).
-  const scanMetaStmt = db
-    .prepare<[Buffer]>('SELECT kind, expires_at, set_id FROM entries WHERE key = ?')
-    .raw();
+  const scanMetaStmt = db.prepare<[Id]>('SELECT kind, expires_at, set_id FROM entries WHERE key = ?').raw();
   const memberStmt = db
     .prepare<[number, StoredMember]>(
       'SELECT add_c, add_w, del_c, del_w FROM set_members WHERE set_id = ? AND member = ?',
@@ -127,7 +125,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     'DELETE FROM set_members WHERE set_id = ? AND member = ?',
   );
   const metaAndMemberStmt = db
-    .prepare<[StoredMember, Buffer]>(
+    .prepare<[StoredMember, Id]>(
       `SELECT e.kind, e.expires_at, e.publisher, e.replicated_at, e.size, e.set_id,
               m.add_c, m.add_w, m.del_c, m.del_w
          FROM entries e LEFT JOIN set_members m ON m.set_id = e.set_id AND m.member = ?
@@ -137,7 +135,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   // Upserts, never INSERT OR REPLACE: a replaced row would lose its set_id. A set's id is given
   // once (setIds.next(): the last argument) and kept by every later write of the row.
   const putSliceMetaStmt = db
-    .prepare<[Buffer, number, number, number, number, number], number>(
+    .prepare<[Id, number, number, number, number, number], number>(
       `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, 'set', x'', ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, publisher = excluded.publisher,
          replicated_at = excluded.replicated_at, size = excluded.size, set_id = coalesce(set_id, excluded.set_id)
@@ -146,7 +144,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     .pluck();
   // Positional parameters: binding a named-parameter object costs more than the insert itself.
   const putStmt = db
-    .prepare<[Buffer, string, Buffer, number, number, number, number, number | null], number | null>(
+    .prepare<[Id, string, Buffer, number, number, number, number, number | null], number | null>(
       `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, value = excluded.value,
          expires_at = excluded.expires_at, publisher = excluded.publisher,
@@ -156,7 +154,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     .pluck();
   const deleteMembersStmt = db.prepare<[number]>('DELETE FROM set_members WHERE set_id = ?');
   const deleteStmt = db
-    .prepare<[Buffer], number | null>('DELETE FROM entries WHERE key = ? RETURNING set_id')
+    .prepare<[Id], number | null>('DELETE FROM entries WHERE key = ? RETURNING set_id')
     .pluck();
   const pageStmt = db.prepare<[Buffer, number], EntryRow>(
     `SELECT ${ENTRY_COLUMNS} FROM entries WHERE key > ? ORDER BY key LIMIT ?`,
@@ -211,7 +209,6 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   });
 
   let closed = false;
-  const buf = (key: Id): Buffer => Buffer.from(key.buffer, key.byteOffset, key.byteLength);
   const writer = (id: number | null): string | null => (id === null ? null : writers.name(id));
 
   function addRow(members: SetValue['members'], m: string, [ac, aw, dc, dw]: StampRow): void {
@@ -252,7 +249,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   function write(w: EntryWrite): void {
     if ('slice' in w) {
       const sl = w.slice;
-      const key = buf(sl.key);
+      const key = sl.key; // better-sqlite3 binds any Uint8Array as a blob: no Buffer view needed
       // A slice is only read from a stored set, so its row exists; were it missing (or not a set's),
       // the metadata is written too: member rows need the set's id.
       let setId = w.membersOnly ? (sl.ref ?? setIdStmt.get(key)) : undefined;
@@ -272,7 +269,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     const v = entry.value;
     const isSet = v.kind === 'set';
     const setId = putStmt.get(
-      buf(entry.key),
+      entry.key,
       v.kind,
       isSet ? SET_PLACEHOLDER : encodeValue(v),
       entry.expiresAt,
@@ -289,8 +286,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
 
   function getSetMembers(key: Id, members: string[]): SetSlice | 'not-a-set' | undefined {
     // One statement for the metadata and the first member (a delta usually touches one member).
-    const row = metaAndMemberStmt.get(encodeMember(members[0] ?? ''), buf(key)) as
-      MetaAndMemberRow | undefined;
+    const row = metaAndMemberStmt.get(encodeMember(members[0] ?? ''), key) as MetaAndMemberRow | undefined;
     if (!row) return undefined;
     const [kind, expiresAt, publisher, replicatedAt, size, setId, ...first] = row;
     if (kind !== 'set') return 'not-a-set';
@@ -322,14 +318,14 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       throw err;
     }
   }
-  const deleteOne = db.transaction((key: Buffer) => {
+  const deleteOne = db.transaction((key: Id) => {
     const setId = deleteStmt.get(key);
     if (setId !== undefined && setId !== null) deleteMembersStmt.run(setId);
   });
 
   return {
     async get(key) {
-      const row = getStmt.get(buf(key));
+      const row = getStmt.get(key);
       return row ? rowToEntry(row) : undefined;
     },
     async put(entry: StoredEntry) {
@@ -342,7 +338,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       return getSetMembers(key, members);
     },
     async scanSet(key, row) {
-      const e = scanMetaStmt.get(buf(key)) as [string, number, number | null] | undefined;
+      const e = scanMetaStmt.get(key) as [string, number, number | null] | undefined;
       if (!e) return undefined;
       const [kind, expiresAt, setId] = e;
       if (kind !== 'set') return 'not-a-set';
@@ -366,7 +362,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       return c;
     },
     async delete(key) {
-      deleteOne(buf(key));
+      deleteOne(key);
     },
     async *scan(opts?: ScanOptions) {
       const kinds = opts?.kinds ? JSON.stringify(opts.kinds) : undefined;
