@@ -276,7 +276,9 @@ export async function run(argv: string[]): Promise<void> {
     console.log(JSON.stringify(out));
     if (o.hold) {
       console.error(JSON.stringify({ holding: urls }));
-      await new Promise<void>((r) => ['SIGINT', 'SIGTERM'].forEach((sig) => process.once(sig, () => r())));
+      // `on`, not `once`: npm and tsx pass a Ctrl-C on to this process too, and a second SIGINT
+      // without a listener would kill it before stopCluster, orphaning the trackers.
+      await new Promise<void>((r) => ['SIGINT', 'SIGTERM'].forEach((sig) => process.on(sig, () => r())));
     }
   } finally {
     await stopCluster(procs);

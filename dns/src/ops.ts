@@ -9,9 +9,13 @@ import { ROLES, type Role } from './constants.js';
 
 export type { Logger };
 
-/** pino logger named `name`; level from GOTIFY_LOG_LEVEL. */
+/**
+ * pino logger named `name`; level from GOTIFY_LOG_LEVEL. Lines go to stdout synchronously, as in
+ * dht/src/ops/logger.ts (STDOUT_SYNC): pino's asynchronous stdout can hang process exit forever
+ * once stdout's reader is gone (EPIPE), so SIGTERM would never end the node.
+ */
 export function makeLogger(name: string, level: string = process.env.GOTIFY_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name, level });
+  return pino({ name, level }, pino.destination({ fd: 1, sync: true }));
 }
 
 export type DnsMetrics = ReturnType<typeof makeDnsMetrics>;

@@ -12,9 +12,19 @@ export interface LoggerOptions {
   level?: string;
   /** Extra fields on every line (node id, role). @default {} */
   base?: Record<string, unknown>;
-  /** Where lines go. @default stdout */
+  /** Where lines go. @default stdout, written synchronously (STDOUT_SYNC) */
   destination?: DestinationStream;
 }
+
+/**
+ * Lines go to stdout synchronously. pino's default asynchronous stdout flushes at process exit with
+ * a loop that retries a failed write forever (sonic-boom `flushSync`: only EAGAIN/EBUSY are meant to
+ * retry, yet every error sleeps and loops): a node whose launcher died (stdout's reader gone: EPIPE)
+ * and that logged on its way out hung in `process.exit` after SIGTERM, for good. Written
+ * synchronously, a line that meets EPIPE switches logging off (pino's broken-pipe filter) and
+ * there is nothing left to flush at exit. Nodes log lifecycle events and warnings, not per request.
+ */
+const STDOUT_SYNC = true;
 
 /** Level when nothing says otherwise. */
 export const DEFAULT_LOG_LEVEL = 'info';
@@ -26,5 +36,5 @@ export function defaultLogLevel(env: NodeJS.ProcessEnv = process.env): string {
 
 export function makeLogger(name: string, opts: LoggerOptions = {}): Logger {
   const options = { name, level: opts.level ?? defaultLogLevel(), base: { pid: process.pid, ...opts.base } };
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  return pino(options, opts.destination ?? pino.destination({ fd: 1, sync: STDOUT_SYNC }));
 }

@@ -151,3 +151,29 @@ describe('onShutdown', () => {
     expect(exits).toEqual([1, 1]);
   });
 });
+
+describe('a node whose stdout reader is gone', () => {
+  test('exits on SIGTERM instead of hanging in an exit-time log flush (EPIPE)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const fixture = fileURLToPath(new URL('./fixtures/broken-stdout-node.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    try {
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      child.stdout!.destroy(); // the launcher's end of the pipe closes: writes get EPIPE
+      await new Promise((r) => setTimeout(r, 200));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      const code = await Promise.race([
+        exited,
+        new Promise<'hung'>((r) => setTimeout(() => r('hung'), 8_000)),
+      ]);
+      expect(code).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 20_000);
+});
