@@ -161,6 +161,7 @@ describe('a node whose stdout reader is gone', () => {
       stdio: ['ignore', 'pipe', 'ignore'],
       env: { ...process.env, NODE_ENV: 'production' },
     });
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
       child.stdout!.destroy(); // the launcher's end of the pipe closes: writes get EPIPE
@@ -169,10 +170,11 @@ describe('a node whose stdout reader is gone', () => {
       child.kill('SIGTERM');
       const code = await Promise.race([
         exited,
-        new Promise<'hung'>((r) => setTimeout(() => r('hung'), 8_000)),
+        new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 8_000))),
       ]);
       expect(code).toBe(0);
     } finally {
+      clearTimeout(timer); // a pending 8 s timer would keep Jest from exiting
       child.kill('SIGKILL');
     }
   }, 20_000);
