@@ -231,6 +231,13 @@ export interface ShardStore {
    */
   maxCounter?(): Promise<number>;
   /**
+   * The keys of the `limit` largest sets held, largest first, with their stored wire size (the
+   * size cap's figure, which may lag the set by a few KiB): what a restarted node warms read views
+   * of (node/view-warmer.ts), since its caches start empty. Optional: without it a restart warms
+   * nothing and the first reads build their views.
+   */
+  largestSets?(limit: number): Promise<[Id, number][]>;
+  /**
    * Every entry, in no particular order; used by republish, hand-over and status. With `kinds`,
    * only entries of those kinds: a tracker loading its catalogue reads its records without
    * materialising every posting set (at 100,000 songs, 1.8 million member rows).

@@ -269,6 +269,11 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
       phase = 'serving';
       maint.start();
       o.logger.info({ id: selfHex, address: self.address, contacts: routing.size() }, 'dht: node serving');
+      // In the background: a restart's read caches are empty (see Shard.warmLargest).
+      shard.warmLargest().then(
+        (n) => n > 0 && o.logger.info({ sets: n }, 'dht: warming read views of the largest sets'),
+        (err: unknown) => o.logger.warn({ err }, 'dht: could not list the largest sets to warm'),
+      );
     },
 
     async stop() {

@@ -191,3 +191,31 @@ test('a set rewritten as a slice is warmed once writes pause, and onViewWarmed g
   await shard.stopWarming();
   await store.close();
 });
+
+test('a restarted shard warms the largest sets its store holds, biggest first', async () => {
+  const file = sqliteFile();
+  const before = makeSqliteStore({ file });
+  const first = open(before);
+  const sizes = [3, 40, 12]; // members per set
+  for (const [i, n] of sizes.entries()) {
+    const members: SetValue['members'] = {};
+    for (let j = 0; j < n; j++) members[`s${i}m${j}`] = { add: st(j + 1) };
+    await first.merge(keyOf('w', `set${i}#0`), { kind: 'set', members });
+  }
+  await first.stopWarming();
+  await before.close();
+  const store = makeSqliteStore({ file });
+  const warmed: number[] = [];
+  const shard = makeShard({
+    store,
+    selfHex: 'ab'.repeat(32),
+    tExpire: () => 3_600_000,
+    metrics: {},
+    onViewWarmed: (members) => warmed.push(members.length),
+  });
+  expect(await shard.warmLargest()).toBe(3);
+  for (let t = 0; warmed.length < 3 && t < 300; t++) await new Promise((r) => setTimeout(r, 10));
+  expect(warmed).toEqual([40, 12, 3]);
+  await shard.stopWarming();
+  await store.close();
+});

@@ -28,7 +28,7 @@ import {
   type Work,
 } from './shard-batch.js';
 import { makeViewBuilder, viewOfValue, type SetView } from './set-view.js';
-import { makeViewWarmer } from './view-warmer.js';
+import { makeViewWarmer, VIEW_WARM_MAX_SETS } from './view-warmer.js';
 import { lostTo, maxStampOf } from './values.js';
 
 export type LocalChange = { type: 'put' | 'delete'; entry: StoredEntry };
@@ -490,6 +490,18 @@ export function makeShard(o: ShardOptions) {
     return out;
   }
 
+  /**
+   * Hands the store's largest sets to the view warmer (`store.largestSets`), so a restarted node
+   * warms what it holds as an import would have left it: its caches start empty, and cold views
+   * made a restarted tracker's first searches take 70–140 ms. Resolves with how many were queued.
+   */
+  async function warmLargest(limit = VIEW_WARM_MAX_SETS): Promise<number> {
+    if (!o.store.largestSets) return 0;
+    const sets = await o.store.largestSets(limit);
+    warmer.written(sets.map(([k, bytes]): [string, number] => [toHex(k), bytes]));
+    return sets.length;
+  }
+
   /** Resolves once every queued mutation is applied (stop() calls it before closing the store). */
   async function drain(): Promise<void> {
     while (queue.length > 0 || flushing) await new Promise((r) => setImmediate(r));
@@ -506,6 +518,7 @@ export function makeShard(o: ShardOptions) {
     expire,
     entries,
     restoreClock,
+    warmLargest,
     /** Stops warming read views (view-warmer.ts) before the store closes. */
     stopWarming: () => warmer.stop(),
     onChange(l: (c: LocalChange) => void): () => void {

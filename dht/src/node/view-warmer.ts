@@ -7,7 +7,8 @@
  * budget, and gives up as soon as a new write lands (the next pause warms again).
  *
  * Only sets written as slices reach it (shard.ts): a set written once (a song's own pair-index
- * set) is read too rarely to be worth a view.
+ * set) is read too rarely to be worth a view. A node that starts hands it the store's largest sets
+ * (Shard.warmLargest), so a restart warms what an import would have.
  *
  * Does not: build or cache views itself (shard.ts `view` and makeViewCache do), or choose sets by
  * anything but their tracked wire size.

@@ -203,6 +203,32 @@ export function defineStoreContract(
       }
     });
 
+    test('largestSets: the biggest sets by stored wire size, biggest first, sets only', async () => {
+      const { store } = await fresh();
+      if (!store.largestSets) return void (await store.close()); // optional: a memory store has no restart
+      const sets = [300, 50, 1200, 700].map((bytes) => ({ key: id(), bytes }));
+      await store.putMany!(
+        sets.map(({ key, bytes }) => ({
+          entry: {
+            key,
+            value: { kind: 'set', members: { [`m${bytes}`]: { add: { c: 1, w: 'w1' } } } },
+            expiresAt: 10,
+            publisher: false,
+            replicatedAt: 0,
+          },
+          setBytes: bytes,
+          fresh: true,
+        })),
+      );
+      await store.put(blobEntry(new Uint8Array(5000)));
+      const got = await store.largestSets(3);
+      expect(got.map(([, n]) => n)).toEqual([1200, 700, 300]);
+      expect(got.map(([k]) => Buffer.from(k).toString('hex'))).toEqual(
+        [2, 3, 0].map((i) => Buffer.from(sets[i]!.key).toString('hex')),
+      );
+      await store.close();
+    });
+
     test('set slices: getSetMembers reads some members, putMany writes only a slice', async () => {
       const { store, loc } = await fresh();
       expect(typeof store.getSetMembers).toBe('function');

@@ -217,6 +217,15 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
         row(d.m, d.ac ?? null, d.aw ?? null, d.dc ?? null, d.dw ?? null);
       return { expiresAt: doc.expiresAt };
     },
+    async largestSets(limit) {
+      const docs = entries
+        .find({ kind: 'set' }, { projection: { _id: 1, size: 1 } })
+        .sort({ size: -1 })
+        .limit(limit);
+      const out: [Id, number][] = [];
+      for await (const d of docs) out.push([plainBytes(d._id.buffer), d.size]);
+      return out;
+    },
     async delete(key) {
       await entries.deleteOne({ _id: bin(key) });
       await members.deleteMany({ k: bin(key) });

@@ -189,6 +189,10 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       'SELECT max(coalesce((SELECT max(add_c) FROM set_members), 0), coalesce((SELECT max(del_c) FROM set_members), 0))',
     )
     .pluck();
+  // A full pass over `entries` and a sort: run once per start, in the background.
+  const largestSetsStmt = db
+    .prepare<[number]>("SELECT key, size FROM entries WHERE kind = 'set' ORDER BY size DESC LIMIT ?")
+    .raw();
   const recordValuesStmt = db.prepare<[], Buffer>("SELECT value FROM entries WHERE kind = 'record'").pluck();
   // A set's bytes are the lengths of its member names (valueBytes), summed over its rows (its
   // `size` column is its wire size, kept for the size cap).
@@ -360,6 +364,9 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
         if (v.kind === 'record') c = Math.max(c, v.stamp.c);
       }
       return c;
+    },
+    async largestSets(limit) {
+      return (largestSetsStmt.all(limit) as [Buffer, number][]).map(([k, n]) => [plainBytes(k), n]);
     },
     async delete(key) {
       deleteOne(key);
