@@ -39,6 +39,11 @@ describe('makeRankedList', () => {
     expect(l.slice(0, 600)).toEqual(fullSort(cs));
   });
 
+  test('a bound outside [0, 2^20] is refused (the counting sort keeps one counter per value)', () => {
+    expect(() => makeRankedList([{ id: id(1), bound: -1 }])).toThrow(RangeError);
+    expect(() => makeRankedList([{ id: id(1), bound: 2 ** 21 }])).toThrow(RangeError);
+  });
+
   test('an empty list', () => {
     const l = makeRankedList([]);
     expect(l.length).toBe(0);

@@ -62,13 +62,19 @@ export function makeRankedList(candidates: Iterable<Candidate>): RankedList {
 const HEADS = 128;
 
 /**
+ * Bounds makeRankedNumbers counts on, at most (one counter per value): a search bound is ~1,050 per
+ * query word, so 2^20 leaves room for any query the limits allow.
+ */
+const MAX_BOUND = 1 << 20;
+
+/**
  * makeRankedList over song numbers (song-numbers.ts) with their bounds (`bounds[i]` is the bound of
- * `songs[i]`, a non-negative integer). A common word's query has tens of thousands of candidates
- * (at 100k songs, "love" is in ~60,000) while a first page is decided by the top bound or two: a
- * candidates are grouped by bound with a counting sort on typed arrays, a group is cut into parts
- * by the first id character (another counting sort) only when a reader reaches it, and a Candidate
- * object is made only for the parts a reader reaches. (Grouping every candidate in maps up front
- * cost ~13 ms a query.)
+ * `songs[i]`, an integer in [0, MAX_BOUND]). A common word's query has tens of thousands of
+ * candidates (at 100k songs, "love" is in ~60,000) while a first page is decided by the top bound
+ * or two: candidates are grouped by bound with a counting sort on typed arrays, a group is cut into
+ * parts by the first id character (another counting sort) only when a reader reaches it, and a
+ * Candidate object is made only for the parts a reader reaches. (Grouping every candidate in maps
+ * up front cost ~13 ms a query.)
  */
 export function makeRankedNumbers(
   songs: readonly number[],
@@ -79,7 +85,7 @@ export function makeRankedNumbers(
   let max = -1;
   for (let i = 0; i < n; i++) {
     const b = bounds[i]!;
-    if (b < 0) throw new RangeError(`candidate bound ${b} is negative`);
+    if (b < 0 || b > MAX_BOUND) throw new RangeError(`candidate bound ${b} is outside [0, ${MAX_BOUND}]`);
     if (b > max) max = b;
   }
   // Group by bound with a counting sort (bounds are small integers): byGroup holds the indices of
