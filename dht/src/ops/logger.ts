@@ -22,7 +22,7 @@ export interface LoggerOptions {
  * retry, yet every error sleeps and loops): a node whose launcher died (stdout's reader gone: EPIPE)
  * and that logged on its way out hung in `process.exit` after SIGTERM, for good. Written
  * synchronously, a line that meets EPIPE switches logging off (pino's broken-pipe filter) and
- * there is nothing left to flush at exit. Nodes log lifecycle events and warnings, not per request.
+ * there is nothing left to flush at exit. Nodes log lifecycle events, uploads and warnings, not every request.
  */
 const STDOUT_SYNC = true;
 
