@@ -300,7 +300,8 @@ export function makeShard(o: ShardOptions) {
       }
     }
     const puts: EntryWrite[] = [];
-    const putHexes: string[] = []; // the hex key of each put
+    /** The sets written as slices, hex key → wire size (tracked and warmed once the write commits). */
+    const sliced: [string, number][] = [];
     try {
       for (const w of works.values()) {
         if (w.removed && !w.value) {
@@ -311,8 +312,9 @@ export function makeShard(o: ShardOptions) {
         }
         if (!w.dirty) continue;
         if (w.slice) {
-          puts.push(finalSlice(w, expiry));
-          putHexes.push(w.hex);
+          const p = finalSlice(w, expiry);
+          puts.push(p);
+          sliced.push([w.hex, p.slice.bytes]);
           cache.delete(w.hex); // a decoded copy would miss this batch: the next read decodes again
           continue;
         }
@@ -324,14 +326,13 @@ export function makeShard(o: ShardOptions) {
           const members: SetValue['members'] = {};
           for (const m of w.changedMembers) members[m] = e.value.members[m]!;
           const { value: _v, ...meta } = e;
-          puts.push({ slice: { ...meta, bytes: setWireBytes(e.value), members } });
-          putHexes.push(w.hex);
+          const bytes = setWireBytes(e.value);
+          puts.push({ slice: { ...meta, bytes, members } });
+          sliced.push([w.hex, bytes]);
         } else if (e.value.kind === 'set') {
           puts.push({ entry: e, setBytes: setWireBytes(e.value), fresh: w.fresh });
-          putHexes.push(w.hex);
         } else {
           puts.push({ entry: e, fresh: w.fresh });
-          putHexes.push(w.hex);
         }
         cache.set(w.hex, e);
       }
@@ -349,14 +350,9 @@ export function makeShard(o: ShardOptions) {
       views.delete(w.hex);
     }
     reads.written(written);
-    const sliced: [string, number][] = [];
-    for (let i = 0; i < puts.length; i++) {
-      const p = puts[i]!;
-      if (!('slice' in p)) continue;
-      const hex = putHexes[i]!;
-      sliced.push([hex, p.slice.bytes]);
+    for (const [hex, bytes] of sliced) {
       if (!tracked.has(hex) && tracked.size >= MAX_TRACKED_SETS) continue;
-      tracked.set(hex, p.slice.bytes);
+      tracked.set(hex, bytes);
     }
     if (sliced.length > 0) warmer.written(sliced);
     for (const r of results) r();

@@ -2,7 +2,7 @@
  * Rebuilds the read views of the sets a shard wrote, once writes pause: after an import, the first
  * query of a big genre or a common word would otherwise scan thousands of member rows on this
  * replica and on the one it compares digests with (30–70 ms at 100,000 songs), and a search that
- * reads a few hundred small posting and vocabulary sets pays ~20 µs a cold set on both. Warming
+ * reads a few hundred small posting and vocabulary sets pays an estimated ~20 µs a cold set (a key lookup and a scan statement) on both. Warming
  * runs in the background, one set per event-loop turn, biggest first, within a member and a set
  * budget, and gives up as soon as a new write lands (the next pause warms again).
  *
@@ -21,7 +21,7 @@ export const VIEW_WARM_IDLE_MS = 500;
 /** Sets under this many wire bytes are not warmed. @default 0: every set written, budgets permitting. */
 export const VIEW_WARM_MIN_BYTES = 0;
 /**
- * Sets warmed per pause at most: ~20 µs each cold, so ~3 s of background work after a big import,
+ * Sets warmed per pause at most: at an estimated ~20 µs each cold, up to ~3 s of background work after a big import,
  * and ~150,000 views of a few members (~30 MB) next to the big ones in the view cache (whose
  * weight counts 4 members per view: VIEW_CACHE_MAX_MEMBERS).
  */
