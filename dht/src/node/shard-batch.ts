@@ -185,32 +185,57 @@ export function makeWork(key: Id, cur: StoredEntry | undefined, hex = toHex(key)
   };
 }
 
+type MemberState = SetValue['members'][string];
+
+/** The LWW merge of one member's state (max stamp per field, as mergeValue); `c` itself when `s` changes nothing. */
+function mergedMember(c: MemberState, s: MemberState): MemberState {
+  const add = compareStamp(s.add, c.add) > 0 ? s.add : c.add;
+  const del = compareStamp(s.del, c.del) > 0 ? s.del : c.del;
+  if (add === c.add && del === c.del) return c;
+  const next: MemberState = {};
+  if (add) next.add = add;
+  if (del) next.del = del;
+  return next;
+}
+
 /**
- * The members of `incoming` whose LWW merge (max stamp per field, as mergeValue) changes `current`,
- * with their merged state, and how many wire bytes the set grows by. Reads only `incoming`'s members.
+ * How many wire bytes `current` grows by when `incoming` is merged into it (LWW per member, as
+ * mergeValue), or -1 when nothing changes. Reads only `incoming`'s members; allocates nothing for
+ * a new member (the common case: a posting of a new song).
  */
-function memberChanges(
-  current: SetValue['members'],
-  incoming: SetValue,
-): { changes: [string, SetValue['members'][string]][]; grow: number } {
-  const changes: [string, SetValue['members'][string]][] = [];
+function memberGrowth(current: SetValue['members'], incoming: SetValue): number {
   let grow = 0;
+  let changed = false;
   for (const m in incoming.members) {
     const s = incoming.members[m]!;
     const c = current[m];
     if (!c) {
-      changes.push([m, s]);
       grow += memberWireBytes(m, s);
+      changed = true;
       continue;
     }
-    const add = compareStamp(s.add, c.add) > 0 ? s.add : c.add;
-    const del = compareStamp(s.del, c.del) > 0 ? s.del : c.del;
-    if (add === c.add && del === c.del) continue;
-    const next = { ...(add ? { add } : {}), ...(del ? { del } : {}) };
-    changes.push([m, next]);
+    const next = mergedMember(c, s);
+    if (next === c) continue;
     grow += memberWireBytes(m, next) - memberWireBytes(m, c);
+    changed = true;
   }
-  return { changes, grow };
+  return changed ? grow : -1;
+}
+
+/** Merges `incoming`'s members into `target` (after memberGrowth said it fits); calls `changed` per changed member. */
+function mergeMembers(
+  target: SetValue['members'],
+  incoming: SetValue,
+  changed: (m: string, isNew: boolean) => void,
+): void {
+  for (const m in incoming.members) {
+    const s = incoming.members[m]!;
+    const c = target[m];
+    const next = c ? mergedMember(c, s) : s;
+    if (next === c) continue;
+    target[m] = next;
+    changed(m, !c);
+  }
 }
 
 /**
@@ -236,8 +261,8 @@ export function applyMerge(w: Work, incoming: Value): 'changed' | 'same' | 'too-
     w.writtenBytes += valueBytes(value);
     return 'changed';
   }
-  const { changes, grow } = memberChanges(cur.members, incoming);
-  if (changes.length === 0) return 'same';
+  const grow = memberGrowth(cur.members, incoming);
+  if (grow === -1) return 'same';
   const size = setWireBytes(cur) + grow;
   if (size > MAX_SET_VALUE_BYTES) return 'too-large';
   let target = cur;
@@ -246,11 +271,10 @@ export function applyMerge(w: Work, incoming: Value): 'changed' | 'same' | 'too-
     w.value = target;
     w.owned = true;
   }
-  for (const [m, s] of changes) {
-    if (!(m in target.members)) w.writtenBytes += m.length;
-    target.members[m] = s;
+  mergeMembers(target.members, incoming, (m, isNew) => {
+    if (isNew) w.writtenBytes += m.length;
     w.changedMembers?.add(m);
-  }
+  });
   wireSizes.set(target, size);
   return 'changed';
 }
@@ -260,13 +284,24 @@ export function applyMerge(w: Work, incoming: Value): 'changed' | 'same' | 'too-
  * else holds (the store's getSetMembers and sliceOf make a new one per call).
  */
 export function makeSliceWork(key: Id, hex: string, slice: SetSlice, persistedBytes: number): Work {
+  // One literal (no spread of makeWork's): a batch of postings makes one of these per key.
   return {
-    ...makeWork(key, undefined, hex),
-    slice,
-    persistedBytes,
+    key: new Uint8Array(key),
+    hex,
+    cur: undefined,
+    value: undefined,
+    owned: false,
     publisher: slice.publisher,
     replicatedAt: slice.replicatedAt,
+    dirty: false,
     changedMembers: new Set(),
+    writtenBytes: 0,
+    fresh: false,
+    slice,
+    metaDirty: false,
+    persistedBytes,
+    changed: false,
+    removed: false,
   };
 }
 
@@ -293,14 +328,13 @@ export function sliceOf(e: StoredEntry & { value: SetValue }, members: Iterable<
  */
 export function applySliceMerge(w: Work, incoming: SetValue): 'changed' | 'same' | 'too-large' {
   const sl = w.slice!;
-  const { changes, grow } = memberChanges(sl.members, incoming);
-  if (changes.length === 0) return 'same';
+  const grow = memberGrowth(sl.members, incoming);
+  if (grow === -1) return 'same';
   if (sl.bytes + grow > MAX_SET_VALUE_BYTES) return 'too-large';
-  for (const [m, s] of changes) {
-    if (!sl.members[m]) w.writtenBytes += m.length;
-    sl.members[m] = s;
+  mergeMembers(sl.members, incoming, (m, isNew) => {
+    if (isNew) w.writtenBytes += m.length;
     w.changedMembers!.add(m);
-  }
+  });
   sl.bytes += grow;
   return 'changed';
 }

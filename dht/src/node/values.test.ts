@@ -1,5 +1,14 @@
 import type { SetValue, Stamp } from '../types.js';
-import { compareStamp, mergeSets, mergeValue, parseValue, setMembers } from './values.js';
+import {
+  compareStamp,
+  mergeSets,
+  mergeValue,
+  parseValue,
+  setMembers,
+  memberWireBytes,
+  valueWireBytes,
+} from './values.js';
+import { MAX_SET_MEMBERS, MAX_SET_VALUE_BYTES } from './options.js';
 import { sha256 } from '../id.js';
 
 const s = (c: number, w = 'a'): Stamp => ({ c, w });
@@ -48,5 +57,37 @@ describe('values', () => {
     expect(typeof parseValue({ kind: 'set', members: { a: { add: 'nope' } } }, sha256('k'))).toBe('string');
     expect(typeof parseValue(null, sha256('k'))).toBe('string');
     expect(typeof parseValue({ kind: 'weird' }, sha256('k'))).toBe('string');
+  });
+
+  test('parseValue copies set members with their stamp fields only, and enforces the set caps', () => {
+    const k = sha256('k');
+    const raw = {
+      kind: 'set',
+      members: { a: { add: { c: 1, w: 'x', junk: 'y' }, extra: 1 }, b: { del: s(2) } },
+    };
+    const v = parseValue(raw, k);
+    expect(v).toStrictEqual(set({ a: { add: s(1, 'x') }, b: { del: s(2) } }));
+    expect((v as SetValue).members.b!.del).not.toBe(raw.members.b.del);
+    // Members inheriting from anything but Object.prototype (a crafted prototype chain) are refused.
+    expect(typeof parseValue({ kind: 'set', members: Object.create({ a: { add: s(1) } }) }, k)).toBe(
+      'string',
+    );
+    expect(typeof parseValue({ kind: 'set', members: { constructor: { add: s(1) } } }, k)).toBe('string');
+    const many: SetValue['members'] = {};
+    for (let i = 0; i <= MAX_SET_MEMBERS; i++) many[`m${i}`] = {};
+    expect(parseValue({ kind: 'set', members: many }, k)).toMatch(/too many/);
+    // Wire size: just over the cap is refused, and a value under it measures as valueWireBytes says.
+    const big: SetValue['members'] = {};
+    const name = (i: number) => `${i}`.padStart(120, 'x');
+    let i = 0;
+    let bytes = valueWireBytes(set({}));
+    while (bytes <= MAX_SET_VALUE_BYTES) {
+      big[name(i)] = { add: s(1) };
+      bytes += memberWireBytes(name(i++), { add: s(1) });
+    }
+    expect(valueWireBytes(set(big))).toBe(bytes);
+    expect(parseValue({ kind: 'set', members: big }, k)).toMatch(/too large/);
+    delete big[name(i - 1)];
+    expect(parseValue({ kind: 'set', members: big }, k)).toStrictEqual(set(big));
   });
 });

@@ -43,7 +43,8 @@ export function setMembers(v: SetValue): string[] {
 
 /** Does `incoming` change `current` (so a STORE of it is news)? */
 export function setCovers(current: SetValue, incoming: SetValue): boolean {
-  for (const [m, s] of Object.entries(incoming.members)) {
+  for (const m in incoming.members) {
+    const s = incoming.members[m]!;
     const c = current.members[m];
     if (!c) return false;
     if (compareStamp(s.add, c.add) > 0 || compareStamp(s.del, c.del) > 0) return false;
@@ -88,7 +89,11 @@ export function maxStampOf(v: Value): number {
       return v.stamp.c;
     case 'set': {
       let c = 0;
-      for (const s of Object.values(v.members)) c = Math.max(c, s.add?.c ?? 0, s.del?.c ?? 0);
+      for (const m in v.members) {
+        const s = v.members[m]!;
+        if (s.add && s.add.c > c) c = s.add.c;
+        if (s.del && s.del.c > c) c = s.del.c;
+      }
       return c;
     }
     default: {
@@ -98,7 +103,12 @@ export function maxStampOf(v: Value): number {
   }
 }
 
-const utf8 = (s: string) => (s.length < 64 && /^[ -~]*$/.test(s) ? s.length : Buffer.byteLength(s));
+/** UTF-8 length of `s`: its length when every char is ASCII (a song id, a word), checked in a loop (no regex or native call per member). */
+function utf8(s: string): number {
+  if (s.length > 128) return Buffer.byteLength(s);
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
+  return s.length;
+}
 /** msgpack of a stamp {c, w}: map header, two keys, a number of up to 9 bytes, and w. */
 const stampBytes = (s: Stamp | undefined) => (s ? 16 + utf8(s.w) : 0);
 /** valueWireBytes share of one set member (so merges can track a set's size incrementally). */
@@ -117,7 +127,7 @@ export function valueWireBytes(v: Value): number {
       return 48 + v.bytes.byteLength + stampBytes(v.stamp);
     case 'set': {
       let n = 24;
-      for (const [m, s] of Object.entries(v.members)) n += memberWireBytes(m, s);
+      for (const m in v.members) n += memberWireBytes(m, v.members[m]!);
       return n;
     }
     default: {
@@ -139,7 +149,8 @@ export function withinSizeCap(v: Value): boolean {
 export function beatenAdds(incoming: Value, merged: Value): number {
   if (incoming.kind !== 'set' || merged.kind !== 'set') return 0;
   let c = 0;
-  for (const [m, s] of Object.entries(incoming.members)) {
+  for (const m in incoming.members) {
+    const s = incoming.members[m]!;
     const del = merged.members[m]?.del;
     if (s.add && del && compareStamp(del, s.add) > 0) c = Math.max(c, del.c);
   }
@@ -213,21 +224,27 @@ export function parseValue(raw: unknown, key: Id): Value | string {
     case 'set': {
       if (typeof o.members !== 'object' || o.members === null || Array.isArray(o.members))
         return 'set members invalid';
-      const entries = Object.entries(o.members as Record<string, unknown>);
-      if (entries.length > MAX_SET_MEMBERS) return 'too many set members';
+      if (Object.getPrototypeOf(o.members) !== Object.prototype) return 'set members invalid';
+      const raw = o.members as Record<string, unknown>;
       const members: SetValue['members'] = {};
-      for (const [m, s] of entries) {
+      let n = 0;
+      let bytes = 24; // valueWireBytes, summed as the members are copied (no second pass)
+      for (const m in raw) {
+        if (++n > MAX_SET_MEMBERS) return 'too many set members';
+        const s = raw[m];
         if (!validMember(m) || typeof s !== 'object' || s === null) return 'set member invalid';
-        const st = s as Record<string, unknown>;
-        if ((st.add !== undefined && !isStamp(st.add)) || (st.del !== undefined && !isStamp(st.del)))
+        const { add, del } = s as Record<string, unknown>;
+        if ((add !== undefined && !isStamp(add)) || (del !== undefined && !isStamp(del)))
           return 'set stamp invalid';
-        members[m] = {
-          ...(st.add ? { add: { c: (st.add as Stamp).c, w: (st.add as Stamp).w } } : {}),
-          ...(st.del ? { del: { c: (st.del as Stamp).c, w: (st.del as Stamp).w } } : {}),
-        };
+        // A fresh object per member with only the stamps' own fields: nothing else the sender put there is kept.
+        const st: { add?: Stamp; del?: Stamp } = {};
+        if (add) st.add = { c: add.c, w: add.w };
+        if (del) st.del = { c: del.c, w: del.w };
+        members[m] = st;
+        bytes += memberWireBytes(m, st);
       }
-      const set: SetValue = { kind: 'set', members };
-      return withinSizeCap(set) ? set : 'set value too large';
+      if (bytes > MAX_SET_VALUE_BYTES) return 'set value too large';
+      return { kind: 'set', members };
     }
     default:
       return 'unknown value kind';

@@ -54,6 +54,12 @@ const SQLITE_CACHE_KIB = 256 * 1024;
 const SQLITE_WAL_CHECKPOINT_PAGES = 10_000;
 /** Rows per page of `largestSets`' pass over the keys: ~10 ms each. */
 const SIZE_PAGE_ROWS = 5_000;
+/**
+ * Encoded members remembered between a batch's reads and its writes (`member`): a posting batch
+ * names each song id in ~18 sets, read then written, and hex-decoding it costs more than a lookup.
+ * Cleared after each `putMany` and whenever it reaches this size.
+ */
+const MAX_MEMO_MEMBERS = 50_000;
 /** Rows fetched per page by `scan`: big enough to amortise the query, small enough to keep memory flat with 256 KiB chunks. */
 const SCAN_PAGE_ROWS = 64;
 
@@ -221,6 +227,16 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   });
 
   let closed = false;
+  const memo = new Map<string, StoredMember>();
+  /** encodeMember, memoised (MAX_MEMO_MEMBERS). */
+  function member(m: string): StoredMember {
+    let v = memo.get(m);
+    if (v === undefined) {
+      if (memo.size >= MAX_MEMO_MEMBERS) memo.clear();
+      memo.set(m, (v = encodeMember(m)));
+    }
+    return v;
+  }
   const writer = (id: number | null): string | null => (id === null ? null : writers.name(id));
 
   function addRow(members: SetValue['members'], m: string, [ac, aw, dc, dw]: StampRow): void {
@@ -249,11 +265,11 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   }
 
   function putMember(setId: number, m: string, s: SetValue['members'][string] | undefined): void {
-    if (!s) deleteMemberStmt.run(setId, encodeMember(m));
+    if (!s) deleteMemberStmt.run(setId, member(m));
     else {
       const aw = s.add ? writers.id(s.add.w) : null;
       const dw = s.del ? writers.id(s.del.w) : null;
-      putMemberStmt.run(setId, encodeMember(m), s.add?.c ?? null, aw, s.del?.c ?? null, dw);
+      putMemberStmt.run(setId, member(m), s.add?.c ?? null, aw, s.del?.c ?? null, dw);
     }
   }
 
@@ -298,14 +314,14 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
 
   function getSetMembers(key: Id, members: string[]): SetSlice | 'not-a-set' | undefined {
     // One statement for the metadata and the first member (a delta usually touches one member).
-    const row = metaAndMemberStmt.get(encodeMember(members[0] ?? ''), key) as MetaAndMemberRow | undefined;
+    const row = metaAndMemberStmt.get(member(members[0] ?? ''), key) as MetaAndMemberRow | undefined;
     if (!row) return undefined;
     const [kind, expiresAt, publisher, replicatedAt, size, setId, ...first] = row;
     if (kind !== 'set') return 'not-a-set';
     const out: SetValue['members'] = {};
     if (first[0] !== null || first[2] !== null) addRow(out, members[0]!, first);
     for (let i = 1; i < members.length && setId !== null; i++) {
-      const r = memberStmt.get(setId, encodeMember(members[i]!)) as StampRow | undefined;
+      const r = memberStmt.get(setId, member(members[i]!)) as StampRow | undefined;
       if (r) addRow(out, members[i]!, r);
     }
     return {
@@ -328,6 +344,8 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     } catch (err) {
       writers.forget(); // writer ids given in the rolled-back transaction are gone
       throw err;
+    } finally {
+      memo.clear();
     }
   }
   const deleteOne = db.transaction((key: Id) => {
