@@ -9,6 +9,7 @@
 import { fromHex, parseHexId } from '../id.js';
 import type { Payload, RequestHandler } from '../types.js';
 import type { NodeContext } from './context.js';
+import type { MergeItem } from './shard.js';
 import { answerFindValues } from './find-values.js';
 import { setDigest } from './local-reads.js';
 import { MAX_REPLY_CONTACTS } from './options.js';
@@ -77,20 +78,24 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
         // `lost[i]` > 0: item i (a set add, or a record) loses to a stamp this replica holds, with
         // that counter; the writer restamps past it (node.ts storeRestamped). Old writers ignore it.
         const lost: number[] = new Array(items.length).fill(0);
-        const acks = await Promise.all(
-          items.map(async (it, i) => {
-            const key = fromHex(it.key);
-            const value = parseValue(it.value, key);
-            if (typeof value === 'string') return false;
-            try {
-              lost[i] = (await ctx.shard.merge(key, value)).lost;
-              return true;
-            } catch (err) {
-              if (err instanceof RangeError) return false; // over the size cap
-              throw err;
-            }
-          }),
-        );
+        const acks: boolean[] = new Array(items.length).fill(false);
+        const valid: MergeItem[] = [];
+        const at: number[] = [];
+        for (let i = 0; i < items.length; i++) {
+          const it = items[i]!;
+          const key = fromHex(it.key);
+          const value = parseValue(it.value, key);
+          if (typeof value === 'string') continue; // ack false: the writer learns this replica refused it
+          valid.push({ key, hex: it.key, value }); // parseStoreItems checked the key is lowercase hex
+          at.push(i);
+        }
+        // One batch for the whole STORE (a RangeError result: over the size cap, ack false).
+        const results = await ctx.shard.mergeMany(valid);
+        results.forEach((r, j) => {
+          if (r instanceof RangeError) return;
+          acks[at[j]!] = true;
+          lost[at[j]!] = r.lost;
+        });
         return lost.some((c) => c > 0) ? { acks, lost } : { acks };
       }
       case 'APP': {

@@ -108,6 +108,40 @@ describe('shard over SQLite: set slices', () => {
     await shard.merge(set, { kind: 'set', members: { a: { del: st(90) } } });
     expect((await shard.merge(set, { kind: 'set', members: { a: { add: st(5) } } })).lost).toBe(90);
   });
+
+  test('mergeMany answers each item in one batch: results in order, a RangeError only for the item over the cap', async () => {
+    const store = makeSqliteStore({ file: sqliteFile() });
+    const shard = open(store);
+    const big = keyOf('test', 'many-big');
+    const id = (i: number) => i.toString(16).padStart(64, '0');
+    const members: SetValue['members'] = {};
+    for (let i = 0; i < 18_000; i++) members[id(i)] = { add: st(i + 1, '0123456789abcdef') };
+    await shard.merge(big, { kind: 'set', members });
+    const over: SetValue['members'] = {};
+    for (let i = 18_000; i < 22_000; i++) over[id(i)] = { add: st(i + 1, '0123456789abcdef') };
+    const posting = keyOf('test', 'many-posting');
+    const rec = keyOf('test', 'many-record');
+    await shard.merge(posting, { kind: 'set', members: { gone: { del: st(90) } } });
+    const out = await shard.mergeMany([
+      { key: posting, value: { kind: 'set', members: { a: { add: st(1) } } } },
+      { key: big, value: { kind: 'set', members: over } },
+      { key: rec, value: { kind: 'record', stamp: st(7), bytes: new Uint8Array([1]) }, publisher: true },
+      { key: posting, value: { kind: 'set', members: { gone: { add: st(5) } } } },
+      { key: posting, value: { kind: 'set', members: { a: { add: st(1) } } } },
+    ]);
+    expect(out).toHaveLength(5);
+    expect(out[0]).toEqual({ changed: true, lost: 0 });
+    expect(out[1]).toBeInstanceOf(RangeError);
+    expect(out[2]).toEqual({ changed: true, lost: 0 });
+    expect(out[3]).toEqual({ changed: true, lost: 90 }); // the add lost to the held remove
+    expect(out[4]).toEqual({ changed: false, lost: 0 }); // the same add again, in the same batch
+    const stored = (await store.get(posting))!.value as SetValue;
+    expect(setMembers(stored)).toEqual(['a']);
+    expect(Object.keys(((await store.get(big))!.value as SetValue).members)).toHaveLength(18_000);
+    expect((await store.get(rec))!.publisher).toBe(true);
+    expect(await shard.mergeMany([])).toEqual([]);
+    await store.close();
+  });
 });
 
 describe('shard read views', () => {

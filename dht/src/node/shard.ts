@@ -33,6 +33,17 @@ import { lostTo, maxStampOf } from './values.js';
 
 export type LocalChange = { type: 'put' | 'delete'; entry: StoredEntry };
 
+/** One key of a batch, before its work item is loaded: the set deltas' members when every op merges a set. */
+interface KeyLoad {
+  key: Id;
+  hex: string;
+  setsOnly: boolean;
+  /** The first op's set delta (its members are the names to read when no other delta touches the key). */
+  first: SetValue | undefined;
+  /** Members of every delta, collected once a second delta touches the key. */
+  more: Set<string> | undefined;
+}
+
 /**
  * What a merge reports: whether the stored value changed, and the counter of a stamp held here
  * that beats the value (a newer record version, or a remove beating a set add: values.ts lostTo; 0: none).
@@ -68,15 +79,43 @@ const SET_BYTES_PERSIST_SLACK = 64 * 1024;
 /** Sets whose wire size is tracked in memory (~120 B each); beyond, slices always write their row. */
 const MAX_TRACKED_SETS = 1_000_000;
 
+/** One value to merge (`mergeMany`). */
+export interface MergeItem {
+  key: Id;
+  /** `key` as lowercase hex, when the caller has it (a STORE item): saves re-encoding it. @default toHex(key) */
+  hex?: string;
+  value: Value;
+  /** Marks the entry as ours to republish (never cleared by a merge). @default false */
+  publisher?: boolean;
+}
+
+/**
+ * Where merge outcomes go: one per `merge` call or `mergeMany` batch (one promise per batch, not
+ * per item: a STORE of 2,000 postings would otherwise make 2,000 promises and closures).
+ */
+interface MergeSink {
+  out: (MergeResult | RangeError)[];
+  left: number;
+  done: (out: (MergeResult | RangeError)[]) => void;
+  fail: (e: unknown) => void;
+  failed: boolean;
+}
+
+interface MergeOp {
+  t: 'merge';
+  key: Id;
+  hex: string | undefined;
+  value: Value;
+  publisher: boolean;
+  sink: MergeSink;
+  i: number;
+  /** Set by the flush: what the merge did, and the key's work item (to answer `lost` after the commit). */
+  outcome?: 'changed' | 'same' | 'too-large';
+  work?: Work;
+}
+
 type Op =
-  | {
-      t: 'merge';
-      key: Id;
-      value: Value;
-      publisher: boolean;
-      done: (r: MergeResult) => void;
-      fail: (e: unknown) => void;
-    }
+  | MergeOp
   | { t: 'remove'; key: Id; done: () => void; fail: (e: unknown) => void }
   | { t: 'mark'; key: Id; at: number; done: () => void; fail: (e: unknown) => void };
 
@@ -181,6 +220,9 @@ export function makeShard(o: ShardOptions) {
 
   function enqueue(op: Op): void {
     queue.push(op);
+    schedule();
+  }
+  function schedule(): void {
     if (scheduled) return;
     scheduled = true;
     setImmediate(() => void flushLoop());
@@ -210,36 +252,30 @@ export function makeShard(o: ShardOptions) {
   /** Applies one batch: load each key once, apply its ops in order, persist once, then answer. */
   async function flush(batch: Op[]): Promise<void> {
     const t = now();
-    const hexes = batch.map((op) => toHex(op.key)); // once per op: hex keys key every map below
+    // Once per op: hex keys key every map below.
+    const hexes = batch.map((op) => (op.t === 'merge' && op.hex) || toHex(op.key));
     const works = new Map<string, Work>();
     const results: (() => void)[] = [];
+    const merges: MergeOp[] = [];
     const deletes: LocalChange[] = [];
     try {
-      const keys = new Map<string, { key: Id; setsOnly: boolean; members: Set<string> }>();
+      const keys = new Map<string, KeyLoad>();
       for (let i = 0; i < batch.length; i++) {
         const op = batch[i]!;
         const hex = hexes[i]!;
-        let k = keys.get(hex);
-        if (!k) keys.set(hex, (k = { key: op.key, setsOnly: true, members: new Set() }));
-        if (op.t === 'merge' && op.value.kind === 'set') for (const m in op.value.members) k.members.add(m);
-        else k.setsOnly = false;
+        const k = keys.get(hex);
+        const set = op.t === 'merge' && op.value.kind === 'set' ? op.value : undefined;
+        if (!k) keys.set(hex, { key: op.key, hex, setsOnly: !!set, first: set, more: undefined });
+        else if (!set) k.setsOnly = false;
+        else {
+          // A second delta to the key in this batch: only now are its members collected in a Set.
+          k.more ??= new Set(k.first ? Object.keys(k.first.members) : []);
+          for (const m in set.members) k.more.add(m);
+        }
       }
-      await Promise.all(
-        [...keys].map(async ([hex, { key, setsOnly, members }]) => {
-          if (setsOnly) {
-            const w = await loadSlice(key, hex, [...members], t);
-            if (w) return void works.set(hex, w);
-          }
-          const raw = await load(key, hex);
-          // An expired entry counts as absent for merges (as if already expired away), but a remove still deletes it.
-          const w = makeWork(key, raw && raw.expiresAt > t ? raw : undefined, hex);
-          w.expired = raw && raw.expiresAt <= t ? raw : undefined;
-          w.fresh = !raw;
-          works.set(hex, w);
-        }),
-      );
+      await Promise.all(Array.from(keys.values(), (k) => loadWork(k, t, works)));
     } catch (err) {
-      for (const op of batch) op.fail(err);
+      for (const op of batch) failOp(op, err);
       return;
     }
     const expiry = t + o.tExpire();
@@ -251,13 +287,11 @@ export function makeShard(o: ShardOptions) {
         case 'merge': {
           const r =
             w.slice && op.value.kind === 'set' ? applySliceMerge(w, op.value) : applyMerge(w, op.value);
-          if (r === 'too-large') {
-            // A set that would outgrow what one frame can carry is refused (the STORE acks false).
-            results.push(() =>
-              op.fail(new RangeError(`value for ${w.hex.slice(0, 16)} would exceed the size cap`)),
-            );
-            break;
-          }
+          op.outcome = r;
+          op.work = w;
+          merges.push(op);
+          // A set that would outgrow what one frame can carry is refused (the STORE acks false).
+          if (r === 'too-large') break;
           if (r === 'changed') w.changed = true;
           if (op.publisher && !w.publisher) w.publisher = true;
           const before = w.slice ?? w.cur;
@@ -266,9 +300,6 @@ export function makeShard(o: ShardOptions) {
           w.metaDirty ||= meta;
           w.dirty ||= r === 'changed' || meta;
           w.removed = false;
-          results.push(() =>
-            op.done({ changed: r === 'changed', lost: lostTo(op.value, stateAfter(w, expiry)) }),
-          );
           break;
         }
         case 'remove': {
@@ -340,7 +371,7 @@ export function makeShard(o: ShardOptions) {
       else for (const p of puts) if ('entry' in p) await o.store.put(p.entry); // no slices: see rowStore
     } catch (err) {
       for (const w of works.values()) cache.delete(w.hex);
-      for (const op of batch) op.fail(err);
+      for (const op of batch) failOp(op, err);
       return;
     }
     const written: string[] = [];
@@ -355,6 +386,15 @@ export function makeShard(o: ShardOptions) {
       tracked.set(hex, bytes);
     }
     if (sliced.length > 0) warmer.written(sliced);
+    for (const op of merges) {
+      const w = op.work!;
+      settle(
+        op,
+        op.outcome === 'too-large'
+          ? new RangeError(`value for ${w.hex.slice(0, 16)} would exceed the size cap`)
+          : { changed: op.outcome === 'changed', lost: lostTo(op.value, stateAfter(w, expiry)) },
+      );
+    }
     for (const r of results) r();
     for (const d of deletes) emit(d);
     for (const w of works.values()) {
@@ -363,6 +403,37 @@ export function makeShard(o: ShardOptions) {
       // Set slices are not reported: listeners would get a partial value (see onLocalChange).
       if (w.value && !w.slice) emit({ type: 'put', entry: finalEntry(w, expiry) });
     }
+  }
+
+  /** Loads one key's work item for a batch: a slice when every op on it merges a set, else the whole entry. */
+  async function loadWork(k: KeyLoad, t: number, works: Map<string, Work>): Promise<void> {
+    if (k.setsOnly) {
+      const names = k.more ? [...k.more] : Object.keys(k.first!.members);
+      const w = await loadSlice(k.key, k.hex, names, t);
+      if (w) return void works.set(k.hex, w);
+    }
+    const raw = await load(k.key, k.hex);
+    // An expired entry counts as absent for merges (as if already expired away), but a remove still deletes it.
+    const w = makeWork(k.key, raw && raw.expiresAt > t ? raw : undefined, k.hex);
+    w.expired = raw && raw.expiresAt <= t ? raw : undefined;
+    w.fresh = !raw;
+    works.set(k.hex, w);
+  }
+
+  /** Answers one merge op into its sink (the sink resolves once all its ops are answered). */
+  function settle(op: MergeOp, r: MergeResult | RangeError): void {
+    const sink = op.sink;
+    if (sink.failed) return;
+    sink.out[op.i] = r;
+    if (--sink.left === 0) sink.done(sink.out);
+  }
+
+  /** A batch failed (store error): every op is rejected (a sink once). */
+  function failOp(op: Op, err: unknown): void {
+    if (op.t !== 'merge') return op.fail(err);
+    if (op.sink.failed) return;
+    op.sink.failed = true;
+    op.sink.fail(err);
   }
 
   /**
@@ -448,7 +519,42 @@ export function makeShard(o: ShardOptions) {
    */
   function merge(key: Id, value: Value, publisher = false): Promise<MergeResult> {
     clock.observeValue(value);
-    return new Promise((done, fail) => enqueue({ t: 'merge', key, value, publisher, done, fail }));
+    return new Promise((resolve, reject) => {
+      const sink: MergeSink = {
+        out: [],
+        left: 1,
+        done: ([r]) => (r instanceof RangeError ? reject(r) : resolve(r!)),
+        fail: reject,
+        failed: false,
+      };
+      enqueue({ t: 'merge', key, hex: undefined, value, publisher, sink, i: 0 });
+    });
+  }
+
+  /**
+   * Merges many values in one batch (as `merge` each, but one promise): resolves with each item's
+   * MergeResult, or the RangeError of an item whose set would exceed MAX_SET_VALUE_BYTES; rejects
+   * when the store fails.
+   */
+  function mergeMany(items: readonly MergeItem[]): Promise<(MergeResult | RangeError)[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    return new Promise((done, fail) => {
+      const sink: MergeSink = { out: new Array(items.length), left: items.length, done, fail, failed: false };
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i]!;
+        clock.observeValue(it.value);
+        queue.push({
+          t: 'merge',
+          key: it.key,
+          hex: it.hex,
+          value: it.value,
+          publisher: it.publisher ?? false,
+          sink,
+          i,
+        });
+      }
+      schedule();
+    });
   }
 
   function remove(key: Id): Promise<void> {
@@ -509,6 +615,7 @@ export function makeShard(o: ShardOptions) {
     get,
     view,
     merge,
+    mergeMany,
     remove,
     markReplicated,
     expire,

@@ -9,6 +9,7 @@ import type { ReplicationPolicy } from '../api.js';
 import { compareDistance, idEquals, toHex } from '../id.js';
 import type { Contact, Id, Value } from '../types.js';
 import type { NodeContext } from './context.js';
+import type { MergeItem } from './shard.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS, SMALL_NET_TRUST_MS, STORE_BATCHES_IN_FLIGHT } from './options.js';
 import { valueWireBytes } from './values.js';
 
@@ -148,35 +149,44 @@ export function makeWriter(ctx: NodeContext) {
     return (await storeBatches(to, items)).acks;
   }
 
+  /**
+   * Every remote contact (none in failure backoff) when the network is small enough that all of
+   * them and self are among the r closest nodes of any key (a trusted small network with at most
+   * `r` nodes): then no item needs its own closest-contacts sort. undefined otherwise.
+   */
+  function everyoneWithin(r: number): Contact[] | undefined {
+    if (!smallNetTrusted() || ctx.routing.size() + 1 > r) return undefined;
+    return ctx.routing.closest(ctx.self.id, r).filter((c) => !idEquals(c.id, ctx.self.id));
+  }
+
   /** Stores every item on its r closest nodes (self included when among them), batched per node. */
   async function storeItems(items: StoreItem[]): Promise<StoreOutcome[]> {
-    const closest = await pool(items, LOOKUP_CONCURRENCY, (it) =>
-      it.closest ? Promise.resolve(it.closest) : closestRemote(it.key),
-    );
+    const minR = items.reduce((m, it) => Math.min(m, it.policy.r), Infinity);
+    const everyone = items.length > 0 ? everyoneWithin(minR) : undefined;
+    const closest = everyone
+      ? undefined
+      : await pool(items, LOOKUP_CONCURRENCY, (it) =>
+          it.closest ? Promise.resolve(it.closest) : closestRemote(it.key),
+        );
     const outcomes: StoreOutcome[] = items.map((it) => ({ key: it.key, acks: 0, stored: [], lost: 0 }));
     const perNode = new Map<string, { contact: Contact; idx: number[] }>();
-    const local: Promise<void>[] = [];
-    items.forEach((it, i) => {
-      const { targets, self } = pickTargets(it.key, closest[i]!, it.policy.r);
-      const ackSelf = () => {
-        outcomes[i]!.acks++;
-        outcomes[i]!.stored.push(ctx.self);
-      };
+    /** Local merges, all in one shard batch (`mergeMany`): item index, and whether self is a replica. */
+    const local: MergeItem[] = [];
+    const localAt: { i: number; self: boolean }[] = [];
+    const ackSelf = (i: number) => {
+      outcomes[i]!.acks++;
+      outcomes[i]!.stored.push(ctx.self);
+    };
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      const { targets, self } = everyone
+        ? { targets: everyone, self: true }
+        : pickTargets(it.key, closest![i]!, it.policy.r);
       if (!it.skipLocal && (self || it.publisher)) {
-        local.push(
-          ctx.shard.merge(it.key, it.value, it.publisher ?? false).then(
-            ({ lost }) => {
-              if (!self) return;
-              ackSelf();
-              outcomes[i]!.lost = Math.max(outcomes[i]!.lost, lost);
-            },
-            (err: unknown) => {
-              if (!(err instanceof RangeError)) throw err; // over the size cap: no local ack
-            },
-          ),
-        );
+        local.push({ key: it.key, value: it.value, publisher: it.publisher ?? false });
+        localAt.push({ i, self });
       } else if (self) {
-        ackSelf();
+        ackSelf(i);
       }
       for (const t of targets) {
         const hex = toHex(t.id);
@@ -184,9 +194,16 @@ export function makeWriter(ctx: NodeContext) {
         if (!g) perNode.set(hex, (g = { contact: t, idx: [] }));
         g.idx.push(i);
       }
-    });
+    }
     await Promise.all([
-      ...local,
+      ctx.shard.mergeMany(local).then((results) =>
+        results.forEach((r, j) => {
+          const { i, self } = localAt[j]!;
+          if (r instanceof RangeError || !self) return; // over the size cap: no local ack
+          ackSelf(i);
+          outcomes[i]!.lost = Math.max(outcomes[i]!.lost, r.lost);
+        }),
+      ),
       ...[...perNode.values()].map(async (g) => {
         const { acks, lost } = await storeBatches(
           g.contact,
