@@ -218,6 +218,14 @@ export interface ShardStore {
    */
   getSetMembers?(key: Id, members: string[]): Promise<SetSlice | 'not-a-set' | undefined>;
   /**
+   * `getSetMembers` of many sets at once, answers in the order asked: one call for a batch of
+   * postings instead of a promise per key. Optional: the shard calls `getSetMembers` per key
+   * without it.
+   */
+  getSetMembersMany?(
+    asks: readonly { key: Id; members: string[] }[],
+  ): Promise<(SetSlice | 'not-a-set' | undefined)[]>;
+  /**
    * Streams a stored set's members with their raw stamp fields to `row`, without building the set
    * (what a read view needs: node/set-view.ts). Resolves with the entry's expiry; `undefined`: no
    * entry; `'not-a-set'`: another kind. Optional: the shard decodes whole entries without it.

@@ -273,7 +273,7 @@ export function makeShard(o: ShardOptions) {
           for (const m in set.members) k.more.add(m);
         }
       }
-      await Promise.all(Array.from(keys.values(), (k) => loadWork(k, t, works)));
+      await loadWorks([...keys.values()], t, works);
     } catch (err) {
       for (const op of batch) failOp(op, err);
       return;
@@ -405,13 +405,49 @@ export function makeShard(o: ShardOptions) {
     }
   }
 
-  /** Loads one key's work item for a batch: a slice when every op on it merges a set, else the whole entry. */
-  async function loadWork(k: KeyLoad, t: number, works: Map<string, Work>): Promise<void> {
-    if (k.setsOnly) {
-      const names = k.more ? [...k.more] : Object.keys(k.first!.members);
-      const w = await loadSlice(k.key, k.hex, names, t);
-      if (w) return void works.set(k.hex, w);
+  /**
+   * Loads the batch's work items: a slice for a key whose every op merges a set (from the decoded
+   * cache, else read with every other such key in one `getSetMembersMany` call when the store has
+   * it: no promise per key), the whole entry otherwise.
+   */
+  async function loadWorks(keys: KeyLoad[], t: number, works: Map<string, Work>): Promise<void> {
+    const whole: KeyLoad[] = [];
+    const asks: KeyLoad[] = [];
+    const names: string[][] = [];
+    for (const k of keys) {
+      if (!k.setsOnly || !rowStore) {
+        whole.push(k);
+        continue;
+      }
+      const hit = cache.get(k.hex);
+      const n = k.more ? [...k.more] : Object.keys(k.first!.members);
+      if (!hit) {
+        asks.push(k);
+        names.push(n);
+      } else if (hit.value.kind === 'set' && hit.expiresAt > t) {
+        // The stored row's bytes are unknown here: -Infinity forces a metadata write.
+        const sl = sliceOf(hit as StoredEntry & { value: SetValue }, n);
+        works.set(k.hex, makeSliceWork(k.key, k.hex, sl, -Infinity));
+      } else whole.push(k);
     }
+    const store = o.store;
+    const got =
+      asks.length === 0
+        ? []
+        : store.getSetMembersMany
+          ? await store.getSetMembersMany(asks.map((k, i) => ({ key: k.key, members: names[i]! })))
+          : await Promise.all(asks.map((k, i) => store.getSetMembers!(k.key, names[i]!)));
+    for (let i = 0; i < asks.length; i++) {
+      const k = asks[i]!;
+      const w = sliceWork(k, got[i], t);
+      if (w) works.set(k.hex, w);
+      else whole.push(k);
+    }
+    await Promise.all(whole.map((k) => loadWhole(k, t, works)));
+  }
+
+  /** The whole stored entry as a key's work item. */
+  async function loadWhole(k: KeyLoad, t: number, works: Map<string, Work>): Promise<void> {
     const raw = await load(k.key, k.hex);
     // An expired entry counts as absent for merges (as if already expired away), but a remove still deletes it.
     const w = makeWork(k.key, raw && raw.expiresAt > t ? raw : undefined, k.hex);
@@ -437,34 +473,25 @@ export function makeShard(o: ShardOptions) {
   }
 
   /**
-   * A batch of set merges only, read as a slice (the touched members + metadata) when the store
-   * can: from the decoded cache when the set is there, else `getSetMembers`. undefined: load whole
-   * (no slice support, no live set with a known wire size).
+   * The work item of a key read as a slice (`getSetMembers`): a fresh whole-value work when the
+   * key is absent, undefined when it must be loaded whole (another kind, expired, or a stored
+   * size of 0: unknown).
    */
-  async function loadSlice(key: Id, hex: string, members: string[], t: number): Promise<Work | undefined> {
-    const getSetMembers = o.store.getSetMembers?.bind(o.store);
-    if (!rowStore || !getSetMembers) return undefined;
-    const hit = cache.get(hex);
-    if (hit) {
-      if (hit.value.kind !== 'set' || hit.expiresAt <= t) return undefined;
-      // The stored row's bytes are unknown here: -Infinity forces a metadata write.
-      return makeSliceWork(key, hex, sliceOf(hit as StoredEntry & { value: SetValue }, members), -Infinity);
-    }
-    const sl = await getSetMembers(key, members);
+  function sliceWork(k: KeyLoad, sl: SetSlice | 'not-a-set' | undefined, t: number): Work | undefined {
     if (sl === undefined) {
-      const w = makeWork(key, undefined, hex);
+      const w = makeWork(k.key, undefined, k.hex);
       w.fresh = true;
       return w;
     }
     if (sl === 'not-a-set' || sl.expiresAt <= t || sl.bytes <= 0) return undefined;
-    const known = tracked.get(hex);
+    const known = tracked.get(k.hex);
     // The row's bytes may lag (members-only writes): the tracked figure is the latest.
     if (known !== undefined && known > sl.bytes) {
       const persisted = sl.bytes;
       sl.bytes = known; // the store hands out a fresh slice: ours to change
-      return makeSliceWork(key, hex, sl, persisted);
+      return makeSliceWork(k.key, k.hex, sl, persisted);
     }
-    return makeSliceWork(key, hex, sl, sl.bytes);
+    return makeSliceWork(k.key, k.hex, sl, sl.bytes);
   }
 
   /**

@@ -305,6 +305,50 @@ export function defineStoreContract(
       }
     });
 
+    test('getSetMembersMany answers, in order, what getSetMembers answers per key', async () => {
+      const { store } = await fresh();
+      if (!store.getSetMembersMany) {
+        await store.close();
+        return; // optional: the shard reads per key without it
+      }
+      const st = (c: number) => ({ c, w: 'w1' });
+      const set = (n: number): StoredEntry => ({
+        key: id(),
+        value: {
+          kind: 'set',
+          members: Object.fromEntries([...Array(n)].map((_, i) => [`m${i}`, { add: st(i + 1) }])),
+        },
+        expiresAt: 10 + n,
+        publisher: n % 2 === 0,
+        replicatedAt: 0,
+      });
+      const a = set(3);
+      const b = set(8);
+      const blob = blobEntry(new Uint8Array([9]));
+      await store.putMany!([
+        { entry: a, setBytes: 300, fresh: true },
+        { entry: b, setBytes: 800, fresh: true },
+        { entry: blob, fresh: true },
+      ]);
+      const asks = [
+        { key: b.key, members: ['m7', 'm1', 'nope'] },
+        { key: id(), members: ['m1'] },
+        { key: blob.key, members: ['m1'] },
+        { key: a.key, members: ['m2'] },
+      ];
+      const many = await store.getSetMembersMany(asks);
+      const each = await Promise.all(asks.map((q) => store.getSetMembers!(q.key, q.members)));
+      expect(many).toEqual(each);
+      expect(withoutRef(many[0])).toMatchObject({
+        bytes: 800,
+        members: { m1: { add: st(2) }, m7: { add: st(8) } },
+      });
+      expect(many[1]).toBeUndefined();
+      expect(many[2]).toBe('not-a-set');
+      expect(await store.getSetMembersMany([])).toEqual([]);
+      await store.close();
+    });
+
     test('delete removes one entry and tolerates missing keys', async () => {
       const { store } = await fresh();
       const a = blobEntry(new Uint8Array([1]));

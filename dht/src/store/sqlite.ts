@@ -367,6 +367,9 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     async getSetMembers(key, members) {
       return getSetMembers(key, members);
     },
+    async getSetMembersMany(asks) {
+      return asks.map((a) => getSetMembers(a.key, a.members));
+    },
     async scanSet(key, row) {
       const e = scanMetaStmt.get(key) as [string, number, number | null] | undefined;
       if (!e) return undefined;
