@@ -9,6 +9,7 @@ import {
   valueWireBytes,
 } from './values.js';
 import { MAX_SET_MEMBERS, MAX_SET_VALUE_BYTES } from './options.js';
+import { toSetRows } from './set-rows.js';
 import { sha256 } from '../id.js';
 
 const s = (c: number, w = 'a'): Stamp => ({ c, w });
@@ -89,5 +90,29 @@ describe('values', () => {
     expect(parseValue({ kind: 'set', members: big }, k)).toMatch(/too large/);
     delete big[name(i - 1)];
     expect(parseValue({ kind: 'set', members: big }, k)).toStrictEqual(set(big));
+  });
+
+  test('the STORE rows form of a set parses back to the same set; malformed rows are refused', () => {
+    const k = sha256('k');
+    const v = set({
+      a: { add: s(1, 'w1') },
+      b: { add: s(2, 'w2'), del: s(3, 'w1') },
+      c: { del: s(4, 'w2') },
+      d: {},
+    });
+    const wire = toSetRows(v);
+    expect(wire.writers).toEqual(['w1', 'w2']); // each writer once
+    expect(parseValue(wire, k)).toStrictEqual(v);
+    expect(parseValue(toSetRows(set({})), k)).toStrictEqual(set({}));
+    const bad = (patch: object) => parseValue({ ...wire, ...patch }, k);
+    expect(bad({ rows: wire.rows.slice(1) })).toMatch(/rows invalid/); // not a multiple of 5 cells
+    expect(bad({ rows: ['a', 1, 7, null, null] })).toMatch(/stamp invalid/); // writer index out of range
+    expect(bad({ rows: ['a', 1, null, null, null] })).toMatch(/stamp invalid/); // half a stamp
+    expect(bad({ rows: ['a', -1, 0, null, null] })).toMatch(/stamp invalid/);
+    expect(bad({ rows: ['a', 1, 0, null, null, 'a', 2, 0, null, null] })).toMatch(/member invalid/); // twice
+    expect(bad({ rows: ['toString', 1, 0, null, null] })).toMatch(/member invalid/);
+    expect(bad({ rows: [7, 1, 0, null, null] })).toMatch(/member invalid/);
+    expect(bad({ writers: 'w1' })).toMatch(/rows invalid/);
+    expect(bad({ rows: new Array(5 * (MAX_SET_MEMBERS + 1)).fill(null) })).toMatch(/too many/);
   });
 });

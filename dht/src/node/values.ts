@@ -7,6 +7,7 @@
 import { sha256, idEquals } from '../id.js';
 import type { BlobValue, Id, RecordValue, SetValue, Stamp, Value } from '../types.js';
 import { MAX_MEMBER_LENGTH, MAX_SET_MEMBERS, MAX_SET_VALUE_BYTES, MAX_VALUE_BYTES } from './options.js';
+import { readSetRows, SET_ROW_CELLS } from './set-rows.js';
 
 /** Total order on stamps: counter, then writer id. */
 export function compareStamp(a: Stamp | undefined, b: Stamp | undefined): number {
@@ -177,22 +178,22 @@ export function validMember(m: string): boolean {
   return (
     typeof m === 'string' &&
     m.length <= MAX_MEMBER_LENGTH &&
-    m !== '__proto__' &&
-    m !== 'constructor' &&
+    !(m in Object.prototype) && // __proto__, constructor, toString, hasOwnProperty…: `members[m]` would find them
     m !== 'prototype'
+  );
+}
+
+/** A stamp's fields: a safe non-negative counter and a writer id of at most 128 characters. */
+function isStampFields(c: unknown, w: unknown): c is number {
+  return (
+    typeof c === 'number' && Number.isSafeInteger(c) && c >= 0 && typeof w === 'string' && w.length <= 128
   );
 }
 
 function isStamp(s: unknown): s is Stamp {
   if (typeof s !== 'object' || s === null) return false;
   const o = s as Record<string, unknown>;
-  return (
-    typeof o.c === 'number' &&
-    Number.isSafeInteger(o.c) &&
-    o.c >= 0 &&
-    typeof o.w === 'string' &&
-    o.w.length <= 128
-  );
+  return isStampFields(o.c, o.w);
 }
 
 const isBytes = (b: unknown): b is Uint8Array => b instanceof Uint8Array && b.byteLength <= MAX_VALUE_BYTES;
@@ -221,32 +222,66 @@ export function parseValue(raw: unknown, key: Id): Value | string {
         ...(o.deleted ? { deleted: true } : {}),
       };
     }
-    case 'set': {
-      if (typeof o.members !== 'object' || o.members === null || Array.isArray(o.members))
-        return 'set members invalid';
-      if (Object.getPrototypeOf(o.members) !== Object.prototype) return 'set members invalid';
-      const raw = o.members as Record<string, unknown>;
-      const members: SetValue['members'] = {};
-      let n = 0;
-      let bytes = 24; // valueWireBytes, summed as the members are copied (no second pass)
-      for (const m in raw) {
-        if (++n > MAX_SET_MEMBERS) return 'too many set members';
-        const s = raw[m];
-        if (!validMember(m) || typeof s !== 'object' || s === null) return 'set member invalid';
-        const { add, del } = s as Record<string, unknown>;
-        if ((add !== undefined && !isStamp(add)) || (del !== undefined && !isStamp(del)))
-          return 'set stamp invalid';
-        // A fresh object per member with only the stamps' own fields: nothing else the sender put there is kept.
-        const st: { add?: Stamp; del?: Stamp } = {};
-        if (add) st.add = { c: add.c, w: add.w };
-        if (del) st.del = { c: del.c, w: del.w };
-        members[m] = st;
-        bytes += memberWireBytes(m, st);
-      }
-      if (bytes > MAX_SET_VALUE_BYTES) return 'set value too large';
-      return { kind: 'set', members };
-    }
+    case 'set':
+      return parseSet(o);
     default:
       return 'unknown value kind';
   }
+}
+
+/** The set case of parseValue: the map form (`members`) or the STORE rows form (set-rows.ts). */
+function parseSet(o: Record<string, unknown>): SetValue | string {
+  const members: SetValue['members'] = {};
+  let n = 0;
+  let bytes = 24; // valueWireBytes, summed as the members are copied (no second pass)
+  // Stamps are built here from their checked fields only: nothing else the sender put there is kept.
+  const stamp = (c: unknown, w: unknown): Stamp | false =>
+    isStampFields(c, w) ? { c, w: w as string } : false;
+  const member = (
+    m: unknown,
+    add: Stamp | false | undefined,
+    del: Stamp | false | undefined,
+  ): string | undefined => {
+    if (++n > MAX_SET_MEMBERS) return 'too many set members';
+    if (typeof m !== 'string' || !validMember(m) || Object.hasOwn(members, m)) return 'set member invalid';
+    if (add === false || del === false) return 'set stamp invalid';
+    const st: { add?: Stamp; del?: Stamp } = {};
+    if (add) st.add = add;
+    if (del) st.del = del;
+    members[m] = st;
+    bytes += memberWireBytes(m, st);
+    return undefined;
+  };
+  let err: string | undefined;
+  if (o.rows !== undefined) {
+    if (Array.isArray(o.rows) && o.rows.length > MAX_SET_MEMBERS * SET_ROW_CELLS)
+      return 'too many set members';
+    err = readSetRows(o, (m, addC, addW, delC, delW) =>
+      member(
+        m,
+        addW === undefined ? undefined : stamp(addC, addW),
+        delW === undefined ? undefined : stamp(delC, delW),
+      ),
+    );
+  } else {
+    if (typeof o.members !== 'object' || o.members === null || Array.isArray(o.members))
+      return 'set members invalid';
+    if (Object.getPrototypeOf(o.members) !== Object.prototype) return 'set members invalid';
+    const raw = o.members as Record<string, unknown>;
+    const field = (v: unknown): Stamp | false | undefined =>
+      v === undefined
+        ? undefined
+        : typeof v === 'object' && v !== null
+          ? stamp((v as Stamp).c, (v as Stamp).w)
+          : false;
+    for (const m in raw) {
+      const s = raw[m];
+      if (typeof s !== 'object' || s === null) return 'set member invalid';
+      const st = s as Record<string, unknown>;
+      if ((err = member(m, field(st.add), field(st.del)))) break;
+    }
+  }
+  if (err) return err;
+  if (bytes > MAX_SET_VALUE_BYTES) return 'set value too large';
+  return { kind: 'set', members };
 }

@@ -11,6 +11,7 @@ import type { Contact, Id, Value } from '../types.js';
 import type { NodeContext } from './context.js';
 import type { MergeItem } from './shard.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS, SMALL_NET_TRUST_MS, STORE_BATCHES_IN_FLIGHT } from './options.js';
+import { toSetRows } from './set-rows.js';
 import { valueWireBytes } from './values.js';
 
 export interface StoreItem {
@@ -124,7 +125,11 @@ export function makeWriter(ctx: NodeContext) {
       const lost: number[] = [];
       try {
         const res = await ctx.rpc.call(to, 'STORE', {
-          items: chunk.map((it) => ({ key: toHex(it.key), value: it.value })),
+          // Sets travel as rows (set-rows.ts): parseValue reads both forms.
+          items: chunk.map((it) => ({
+            key: toHex(it.key),
+            value: it.value.kind === 'set' ? toSetRows(it.value) : it.value,
+          })),
         });
         const a = res.body.acks;
         const l = res.body.lost;
