@@ -9,7 +9,7 @@
  * Does not: validate member names or stamps beyond their shape (values.ts parseValue does, for
  * both forms), or change the other kinds' form. FIND_VALUE replies still carry the map form.
  */
-import type { SetValue, Stamp } from '../types.js';
+import type { SetValue } from '../types.js';
 
 /** Cells per member in `rows`. */
 export const SET_ROW_CELLS = 5;
@@ -23,62 +23,64 @@ export interface SetRowsWire {
 
 /** The STORE wire form of a set value (see the module comment). */
 export function toSetRows(v: SetValue): SetRowsWire {
-  const writers: string[] = [];
-  const index = new Map<string, number>();
-  let lastW: string | undefined;
-  let lastI = -1;
-  const w = (s: Stamp): number => {
-    if (s.w === lastW) return lastI; // a batch's stamps mostly share one writer
-    let i = index.get(s.w);
-    if (i === undefined) {
-      index.set(s.w, (i = writers.length));
-      writers.push(s.w);
-    }
-    lastW = s.w;
-    lastI = i;
-    return i;
-  };
-  const rows: (string | number | null)[] = [];
+  const out: SetRowsWire = { kind: 'set', writers: [], rows: [] };
+  // No closures in this per-item path (tsx's keepNames wraps each closure created in a call).
+  const writers = new Map<string, number>();
   for (const m in v.members) {
     const { add, del } = v.members[m]!;
-    rows.push(m, add ? add.c : null, add ? w(add) : null, del ? del.c : null, del ? w(del) : null);
+    out.rows.push(
+      m,
+      add ? add.c : null,
+      add ? writerIndex(out, writers, add.w) : null,
+      del ? del.c : null,
+      del ? writerIndex(out, writers, del.w) : null,
+    );
   }
-  return { kind: 'set', writers, rows };
+  return out;
+}
+
+function writerIndex(out: SetRowsWire, index: Map<string, number>, w: string): number {
+  const last = out.writers.length - 1;
+  if (last >= 0 && out.writers[last] === w) return last; // a batch's stamps mostly share one writer
+  let i = index.get(w);
+  if (i === undefined) {
+    index.set(w, (i = out.writers.length));
+    out.writers.push(w);
+  }
+  return i;
 }
 
 /**
  * One member as read from rows: its name, and each stamp's counter and writer (undefined when the
  * stamp is absent; the counter's type is not yet checked). Returns an error to stop.
  */
-export type RowMember = (
-  name: unknown,
-  addC: unknown,
-  addW: string | undefined,
-  delC: unknown,
-  delW: string | undefined,
-) => string | undefined;
+export interface RowReader {
+  member(name: unknown, addC: unknown, addW: unknown, delC: unknown, delW: unknown): string | undefined;
+}
 
 /**
- * Walks the rows of a wire set, handing each member to `member`. Returns an error string for a
+ * Walks the rows of a wire set, handing each member to `reader`. Returns an error string for a
  * malformed shape (rows not a multiple of SET_ROW_CELLS, a writer index out of range or not a
- * string, a stamp with only one of its two cells), or the first error `member` returns.
+ * string, a stamp with only one of its two cells), or the first error the reader returns.
  */
-export function readSetRows(raw: Record<string, unknown>, member: RowMember): string | undefined {
+export function readSetRows(raw: Record<string, unknown>, reader: RowReader): string | undefined {
   const { writers, rows } = raw;
   if (!Array.isArray(writers) || !Array.isArray(rows) || rows.length % SET_ROW_CELLS !== 0)
     return 'set rows invalid';
-  const writer = (c: unknown, wi: unknown): string | undefined | false => {
-    if (c === null && wi === null) return undefined;
-    if (typeof wi !== 'number' || !Number.isInteger(wi) || wi < 0 || wi >= writers.length) return false;
-    const w: unknown = writers[wi];
-    return typeof w === 'string' ? w : false;
-  };
   for (let i = 0; i < rows.length; i += SET_ROW_CELLS) {
-    const addW = writer(rows[i + 1], rows[i + 2]);
-    const delW = writer(rows[i + 3], rows[i + 4]);
+    const addW = writerOf(writers, rows[i + 1], rows[i + 2]);
+    const delW = writerOf(writers, rows[i + 3], rows[i + 4]);
     if (addW === false || delW === false) return 'set stamp invalid';
-    const err = member(rows[i], rows[i + 1], addW, rows[i + 3], delW);
+    const err = reader.member(rows[i], rows[i + 1], addW, rows[i + 3], delW);
     if (err) return err;
   }
   return undefined;
+}
+
+/** The writer of a stamp's cells: undefined when both are null (no stamp), false when malformed. */
+function writerOf(writers: unknown[], c: unknown, wi: unknown): string | undefined | false {
+  if (c === null && wi === null) return undefined;
+  if (typeof wi !== 'number' || !Number.isInteger(wi) || wi < 0 || wi >= writers.length) return false;
+  const w: unknown = writers[wi];
+  return typeof w === 'string' ? w : false;
 }

@@ -7,7 +7,7 @@
 import { sha256, idEquals } from '../id.js';
 import type { BlobValue, Id, RecordValue, SetValue, Stamp, Value } from '../types.js';
 import { MAX_MEMBER_LENGTH, MAX_SET_MEMBERS, MAX_SET_VALUE_BYTES, MAX_VALUE_BYTES } from './options.js';
-import { readSetRows, SET_ROW_CELLS } from './set-rows.js';
+import { readSetRows, SET_ROW_CELLS, type RowReader } from './set-rows.js';
 
 /** Total order on stamps: counter, then writer id. */
 export function compareStamp(a: Stamp | undefined, b: Stamp | undefined): number {
@@ -229,59 +229,61 @@ export function parseValue(raw: unknown, key: Id): Value | string {
   }
 }
 
+/** A set being parsed (parseSet): its members so far, their count and wire size. No closures per call (tsx's keepNames wraps each). */
+class SetParse implements RowReader {
+  members: SetValue['members'] = {};
+  n = 0;
+  bytes = 24; // valueWireBytes, summed as the members are copied (no second pass)
+  member(m: unknown, addC: unknown, addW: unknown, delC: unknown, delW: unknown): string | undefined {
+    if (++this.n > MAX_SET_MEMBERS) return 'too many set members';
+    if (typeof m !== 'string' || !validMember(m) || Object.hasOwn(this.members, m))
+      return 'set member invalid';
+    // Stamps are built here from their checked fields only: nothing else the sender put there is kept.
+    const st: { add?: Stamp; del?: Stamp } = {};
+    if (addW !== undefined) {
+      if (!isStampFields(addC, addW)) return 'set stamp invalid';
+      st.add = { c: addC, w: addW as string };
+    }
+    if (delW !== undefined) {
+      if (!isStampFields(delC, delW)) return 'set stamp invalid';
+      st.del = { c: delC, w: delW as string };
+    }
+    this.members[m] = st;
+    this.bytes += memberWireBytes(m, st);
+    return undefined;
+  }
+}
+
+/** A map-form stamp's writer, for SetParse.member: undefined when absent, else unchecked (null: not an object). */
+function stampWriter(v: unknown): unknown {
+  if (v === undefined) return undefined;
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>).w : null;
+}
+const stampCounter = (v: unknown): unknown =>
+  typeof v === 'object' && v !== null ? (v as Record<string, unknown>).c : undefined;
+
 /** The set case of parseValue: the map form (`members`) or the STORE rows form (set-rows.ts). */
 function parseSet(o: Record<string, unknown>): SetValue | string {
-  const members: SetValue['members'] = {};
-  let n = 0;
-  let bytes = 24; // valueWireBytes, summed as the members are copied (no second pass)
-  // Stamps are built here from their checked fields only: nothing else the sender put there is kept.
-  const stamp = (c: unknown, w: unknown): Stamp | false =>
-    isStampFields(c, w) ? { c, w: w as string } : false;
-  const member = (
-    m: unknown,
-    add: Stamp | false | undefined,
-    del: Stamp | false | undefined,
-  ): string | undefined => {
-    if (++n > MAX_SET_MEMBERS) return 'too many set members';
-    if (typeof m !== 'string' || !validMember(m) || Object.hasOwn(members, m)) return 'set member invalid';
-    if (add === false || del === false) return 'set stamp invalid';
-    const st: { add?: Stamp; del?: Stamp } = {};
-    if (add) st.add = add;
-    if (del) st.del = del;
-    members[m] = st;
-    bytes += memberWireBytes(m, st);
-    return undefined;
-  };
+  const p = new SetParse();
   let err: string | undefined;
   if (o.rows !== undefined) {
     if (Array.isArray(o.rows) && o.rows.length > MAX_SET_MEMBERS * SET_ROW_CELLS)
       return 'too many set members';
-    err = readSetRows(o, (m, addC, addW, delC, delW) =>
-      member(
-        m,
-        addW === undefined ? undefined : stamp(addC, addW),
-        delW === undefined ? undefined : stamp(delC, delW),
-      ),
-    );
+    err = readSetRows(o, p);
   } else {
     if (typeof o.members !== 'object' || o.members === null || Array.isArray(o.members))
       return 'set members invalid';
     if (Object.getPrototypeOf(o.members) !== Object.prototype) return 'set members invalid';
     const raw = o.members as Record<string, unknown>;
-    const field = (v: unknown): Stamp | false | undefined =>
-      v === undefined
-        ? undefined
-        : typeof v === 'object' && v !== null
-          ? stamp((v as Stamp).c, (v as Stamp).w)
-          : false;
     for (const m in raw) {
       const s = raw[m];
       if (typeof s !== 'object' || s === null) return 'set member invalid';
-      const st = s as Record<string, unknown>;
-      if ((err = member(m, field(st.add), field(st.del)))) break;
+      const { add, del } = s as { add?: unknown; del?: unknown };
+      err = p.member(m, stampCounter(add), stampWriter(add), stampCounter(del), stampWriter(del));
+      if (err) break;
     }
   }
   if (err) return err;
-  if (bytes > MAX_SET_VALUE_BYTES) return 'set value too large';
-  return { kind: 'set', members };
+  if (p.bytes > MAX_SET_VALUE_BYTES) return 'set value too large';
+  return { kind: 'set', members: p.members };
 }
