@@ -193,6 +193,23 @@ describe.each(stores)('tracker subgraph contract on %s', (storeName, mongo) => {
     expect(page2.songs.pageInfo.hasNextPage).toBe(false);
   });
 
+  maybe('words that name Object.prototype properties are stored and searchable like any other', async () => {
+    // "Prototype" (OutKast) and "Constructor": vocabulary sets hold words as members, and these
+    // two were refused as set members, so the whole import failed.
+    const odd = [
+      { title: 'Prototype', artist: 'OutKast', album: 'Speakerboxxx/The Love Below', genre: 'Hip Hop' },
+      { title: 'Constructor', artist: 'Tostring Hasownproperty', album: 'Valueof', genre: 'Proto' },
+    ].map((s) => ({ ...s, id: createHash('sha256').update(s.title).digest('hex') }));
+    await ok('mutation($i: SongMetadataInput!) { putSong(input: $i) { id } }', { i: odd[0] });
+    await ok('mutation($s: [SongMetadataInput!]!) { importSongs(inputs: $s) { imported } }', { s: [odd[1]] });
+    expect(await titles('search: $s', { s: 'prototype' })).toEqual(['Prototype']);
+    expect(await titles('search: $s', { s: 'protoype' })).toEqual(['Prototype']); // a typo
+    expect(await titles('search: $s', { s: 'constructr tostring' })).toEqual(['Constructor']);
+    expect(await titles('filter: $f', { f: { title: 'constructor' } })).toEqual(['Constructor']);
+    for (const s of odd) await ok('mutation($id: ID!) { deleteSong(id: $id) }', { id: s.id });
+    expect(await titles('search: $s', { s: 'prototype' })).toEqual([]);
+  });
+
   maybe('facets count artists, albums, genres (with and without filter)', async () => {
     const d = await ok(
       '{ facets { artists { value count } genres { value count } albums { value count } } }',

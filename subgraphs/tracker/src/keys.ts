@@ -165,6 +165,18 @@ export function queryWordKeyNames(q: string): string[] {
 }
 
 /** DHT key of a canonical search name ('sym:'/'pre:' vocabulary names, 'w:' postings). */
+/**
+ * Vocabulary sets hold words as members, and the DHT refuses a member named like an
+ * Object.prototype property or 'prototype' (its plain-object maps would misread them): "prototype"
+ * and "constructor" are words of real titles. Such a word is stored as '~' + word; words are
+ * letters and digits only (normalise.ts words), so the escape is unambiguous.
+ */
+const ESCAPED_WORDS = new Set(['constructor', 'prototype']);
+/** The vocabulary member of a word. */
+export const vocabularyMember = (w: string): string => (ESCAPED_WORDS.has(w) ? `~${w}` : w);
+/** The word of a vocabulary member (vocabularyMember's inverse). */
+export const memberWord = (m: string): string => (m.startsWith('~') ? m.slice(1) : m);
+
 export function searchKey(name: string): Uint8Array {
   const sep = name.indexOf(':');
   return keyOf(name.slice(0, sep), name.slice(sep + 1));

@@ -7,7 +7,7 @@
  * Does not: plan, bound or rank candidates (candidates.ts).
  */
 import type { KademliaNode } from '@gotify/dht';
-import { bucketOf, queryWordKeyNames, searchKey, wordReadKeys } from './keys.js';
+import { bucketOf, memberWord, queryWordKeyNames, searchKey, wordReadKeys } from './keys.js';
 import { MAX_KEYS_PER_QUERY_WORD, MAX_WORDS_PER_QUERY_WORD, WORD_BUCKETS } from './limits.js';
 import { matchWord, type MatchQuality } from './search.js';
 import { makeSongNumbers, type SongNumbers } from './song-numbers.js';
@@ -30,7 +30,8 @@ async function vocabularyMatches(
   return qs.map((q, i) => {
     const found = new Map<string, number>();
     for (let j = 0; j < plan[i]!.length; j++) {
-      for (const w of values[k++]!) {
+      for (const member of values[k++]!) {
+        const w = memberWord(member);
         if (found.has(w)) continue;
         const m = matchWord(q, w);
         if (m) found.set(w, POINTS[m]);

@@ -23,6 +23,7 @@ import {
   searchKey,
   songKey,
   songWords,
+  vocabularyMember,
   wordKeyNames,
   wordPostingKey,
 } from './keys.js';
@@ -121,7 +122,7 @@ function vocabOps(ws: Iterable<string>): Op[] {
       else byName.set(n, [w]);
     }
   }
-  return [...byName].map(([n, members]) => ({ key: searchKey(n), members }));
+  return [...byName].map(([n, ws]) => ({ key: searchKey(n), members: ws.map(vocabularyMember) }));
 }
 
 const canon = (s: SongRecord | undefined): string =>
