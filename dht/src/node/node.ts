@@ -164,9 +164,10 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     outcomes: { key: Id; acks: number }[],
     policy: ReplicationPolicy[],
   ): void {
-    const failures = outcomes
-      .map((x, i) => ({ key: toHex(x.key), acks: x.acks, needed: policy[i]!.w }))
-      .filter((f) => f.acks < f.needed);
+    const failures: { key: string; acks: number; needed: number }[] = [];
+    outcomes.forEach((x, i) => {
+      if (x.acks < policy[i]!.w) failures.push({ key: toHex(x.key), acks: x.acks, needed: policy[i]!.w });
+    });
     if (failures.length === 0) return;
     o.metrics.quorumFailed?.(kind);
     throw new QuorumError(
@@ -211,7 +212,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
    * higher stamp (`lost`) are restamped past it and stored again on the same targets, for at most
    * SET_RESTAMP_ROUNDS rounds. Rejects with a QuorumError listing the keys below W acks.
    */
-  async function storeRestamped<G extends { key: Id }>(
+  async function storeRestamped<G extends { key: Id; hex?: string }>(
     kind: ValueKind,
     policy: ReplicationPolicy,
     groups: G[],
@@ -223,6 +224,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     for (let round = 0; ; round++) {
       const items: StoreItem[] = idx.map((gi, j) => ({
         key: groups[gi]!.key,
+        hex: groups[gi]!.hex,
         value: stamp(groups[gi]!),
         policy,
         publisher: true,
@@ -347,12 +349,12 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
      */
     async addToSetMany(ops, opts2) {
       const policy = policyFor('set', opts2);
-      const byKey = new Map<string, { key: Id; members: string[] }>();
+      const byKey = new Map<string, { key: Id; hex: string; members: string[] }>();
       for (const op of ops) {
         checkMembers(op.members);
         const hex = toHex(op.key);
         let it = byKey.get(hex);
-        if (!it) byKey.set(hex, (it = { key: op.key, members: [] }));
+        if (!it) byKey.set(hex, (it = { key: op.key, hex, members: [] }));
         it.members.push(...op.members);
       }
       await storeRestamped('set', policy, [...byKey.values()], (it) => {

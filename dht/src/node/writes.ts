@@ -16,6 +16,8 @@ import { valueWireBytes } from './values.js';
 
 export interface StoreItem {
   key: Id;
+  /** `key` as lowercase hex when the caller has it (saves encoding it per replica). @default toHex(key) */
+  hex?: string;
   value: Value;
   policy: ReplicationPolicy;
   /** Known closest contacts (e.g. from the read before a write); looked up when absent. */
@@ -118,7 +120,7 @@ export function makeWriter(ctx: NodeContext) {
    */
   async function storeBatches(
     to: Contact,
-    items: { key: Id; value: Value }[],
+    items: { key: Id; hex?: string; value: Value }[],
   ): Promise<{ acks: boolean[]; lost: number[] }> {
     const parts = await pool(splitBatches(items), STORE_BATCHES_IN_FLIGHT, async (chunk) => {
       const acks: boolean[] = [];
@@ -127,7 +129,7 @@ export function makeWriter(ctx: NodeContext) {
         const res = await ctx.rpc.call(to, 'STORE', {
           // Sets travel as rows (set-rows.ts): parseValue reads both forms.
           items: chunk.map((it) => ({
-            key: toHex(it.key),
+            key: it.hex ?? toHex(it.key),
             value: it.value.kind === 'set' ? toSetRows(it.value) : it.value,
           })),
         });
@@ -175,6 +177,8 @@ export function makeWriter(ctx: NodeContext) {
         );
     const outcomes: StoreOutcome[] = items.map((it) => ({ key: it.key, acks: 0, stored: [], lost: 0 }));
     const perNode = new Map<string, { contact: Contact; idx: number[] }>();
+    /** Hex ids of the target contacts (most items share their targets). */
+    const contactHex = new Map<Contact, string>();
     /** Local merges, all in one shard batch (`mergeMany`): item index, and whether self is a replica. */
     const local: MergeItem[] = [];
     const localAt: { i: number; self: boolean }[] = [];
@@ -188,13 +192,14 @@ export function makeWriter(ctx: NodeContext) {
         ? { targets: everyone, self: true }
         : pickTargets(it.key, closest![i]!, it.policy.r);
       if (!it.skipLocal && (self || it.publisher)) {
-        local.push({ key: it.key, value: it.value, publisher: it.publisher ?? false });
+        local.push({ key: it.key, hex: it.hex, value: it.value, publisher: it.publisher ?? false });
         localAt.push({ i, self });
       } else if (self) {
         ackSelf(i);
       }
       for (const t of targets) {
-        const hex = toHex(t.id);
+        let hex = contactHex.get(t);
+        if (hex === undefined) contactHex.set(t, (hex = toHex(t.id)));
         let g = perNode.get(hex);
         if (!g) perNode.set(hex, (g = { contact: t, idx: [] }));
         g.idx.push(i);
@@ -212,7 +217,7 @@ export function makeWriter(ctx: NodeContext) {
       ...[...perNode.values()].map(async (g) => {
         const { acks, lost } = await storeBatches(
           g.contact,
-          g.idx.map((i) => ({ key: items[i]!.key, value: items[i]!.value })),
+          g.idx.map((i) => items[i]!),
         );
         acks.forEach((ok, j) => {
           if (!ok) return;
