@@ -4,12 +4,15 @@
  *
  * Does not: know about buckets or contacts (see node/routing.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { ID_BYTES, type Id } from './types.js';
 
 /** SHA-256 digest of `bytes` (a string is hashed as UTF-8). */
 export function sha256(bytes: Uint8Array | string): Id {
-  return new Uint8Array(createHash('sha256').update(bytes).digest());
+  // crypto.hash (Node ≥ 20.12): one call, no Hash object — ~1.7× faster than createHash for the
+  // short names keyOf hashes (an import hashes ~20 per song).
+  const d = hash('sha256', bytes, 'buffer');
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
 /** DHT key of a named thing: sha256(namespace + '\0' + name). */

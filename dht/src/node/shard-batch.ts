@@ -161,6 +161,12 @@ export interface Work {
   metaDirty: boolean;
   /** Slice mode: the wire size the stored row holds (-Infinity: unknown). */
   persistedBytes: number;
+  /**
+   * Slice mode: every member of `slice.members` was changed by this batch (no delta left one of
+   * its members as it was), so the write can take `slice.members` as is instead of a copy of the
+   * changed ones: the usual case of new postings.
+   */
+  sliceAllChanged: boolean;
   changed: boolean;
   removed: boolean;
 }
@@ -180,6 +186,7 @@ export function makeWork(key: Id, cur: StoredEntry | undefined, hex = toHex(key)
     fresh: false,
     metaDirty: false,
     persistedBytes: 0,
+    sliceAllChanged: false,
     changed: false,
     removed: false,
   };
@@ -222,20 +229,28 @@ function memberGrowth(current: SetValue['members'], incoming: SetValue): number 
   return changed ? grow : -1;
 }
 
-/** Merges `incoming`'s members into `target` (after memberGrowth said it fits); calls `changed` per changed member. */
+/**
+ * Merges `incoming`'s members into `target` (after memberGrowth said it fits); calls `changed` per
+ * changed member. Returns false when some member of `incoming` was left unchanged.
+ */
 function mergeMembers(
   target: SetValue['members'],
   incoming: SetValue,
   changed: (m: string, isNew: boolean) => void,
-): void {
+): boolean {
+  let all = true;
   for (const m in incoming.members) {
     const s = incoming.members[m]!;
     const c = target[m];
     const next = c ? mergedMember(c, s) : s;
-    if (next === c) continue;
+    if (next === c) {
+      all = false;
+      continue;
+    }
     target[m] = next;
     changed(m, !c);
   }
+  return all;
 }
 
 /**
@@ -300,6 +315,7 @@ export function makeSliceWork(key: Id, hex: string, slice: SetSlice, persistedBy
     slice,
     metaDirty: false,
     persistedBytes,
+    sliceAllChanged: true,
     changed: false,
     removed: false,
   };
@@ -329,12 +345,15 @@ export function sliceOf(e: StoredEntry & { value: SetValue }, members: Iterable<
 export function applySliceMerge(w: Work, incoming: SetValue): 'changed' | 'same' | 'too-large' {
   const sl = w.slice!;
   const grow = memberGrowth(sl.members, incoming);
+  // A member read for a delta that changes nothing stays in the slice unchanged.
+  if (grow === -1 || sl.bytes + grow > MAX_SET_VALUE_BYTES) w.sliceAllChanged = false;
   if (grow === -1) return 'same';
   if (sl.bytes + grow > MAX_SET_VALUE_BYTES) return 'too-large';
-  mergeMembers(sl.members, incoming, (m, isNew) => {
+  const all = mergeMembers(sl.members, incoming, (m, isNew) => {
     if (isNew) w.writtenBytes += m.length;
     w.changedMembers!.add(m);
   });
+  if (!all) w.sliceAllChanged = false;
   sl.bytes += grow;
   return 'changed';
 }

@@ -501,8 +501,11 @@ export function makeShard(o: ShardOptions) {
    */
   function finalSlice(w: Work, expiry: number): EntryWrite & { slice: SetSlice } {
     const sl = w.slice!;
-    const members: SetValue['members'] = {};
-    for (const m of w.changedMembers!) members[m] = sl.members[m]!;
+    let members = sl.members;
+    if (!w.sliceAllChanged) {
+      members = {};
+      for (const m of w.changedMembers!) members[m] = sl.members[m]!;
+    }
     const slice: SetSlice = {
       key: w.key,
       expiresAt: w.metaDirty ? expiry : sl.expiresAt,
@@ -510,8 +513,8 @@ export function makeShard(o: ShardOptions) {
       replicatedAt: w.replicatedAt,
       bytes: sl.bytes,
       members,
-      ...(sl.ref !== undefined ? { ref: sl.ref } : {}),
     };
+    if (sl.ref !== undefined) slice.ref = sl.ref;
     const trackable = tracked.has(w.hex) || tracked.size < MAX_TRACKED_SETS;
     const membersOnly = !w.metaDirty && trackable && sl.bytes - w.persistedBytes < SET_BYTES_PERSIST_SLACK;
     return membersOnly ? { slice, membersOnly } : { slice };
