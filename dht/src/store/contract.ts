@@ -305,6 +305,40 @@ export function defineStoreContract(
       }
     });
 
+    test('a write marked fresh to a key that exists after all replaces it (fresh is a hint)', async () => {
+      const { store } = await fresh();
+      const st = (c: number) => ({ c, w: 'w1' });
+      const key = id();
+      const old: StoredEntry = {
+        key,
+        value: { kind: 'set', members: { a: { add: st(1) }, b: { add: st(2) } } },
+        expiresAt: 10,
+        publisher: false,
+        replicatedAt: 0,
+      };
+      await store.putMany!([{ entry: old, setBytes: 100, fresh: true }]);
+      const next: StoredEntry = {
+        ...old,
+        value: { kind: 'set', members: { c: { add: st(3) } } },
+        expiresAt: 20,
+      };
+      await store.putMany!([{ entry: next, setBytes: 50, fresh: true }]);
+      expectSameEntry(await store.get(key), next);
+      const record = (c: number, bytes: number[]): StoredEntry => ({
+        key: id(),
+        value: { kind: 'record', stamp: st(c), bytes: new Uint8Array(bytes) },
+        expiresAt: 10 + c,
+        publisher: c % 2 === 0,
+        replicatedAt: 0,
+      });
+      const rec = record(1, [1]);
+      await store.putMany!([{ entry: rec, fresh: true }]);
+      const rec2 = { ...record(2, [2, 2]), key: rec.key };
+      await store.putMany!([{ entry: rec2, fresh: true }]);
+      expectSameEntry(await store.get(rec.key), rec2);
+      await store.close();
+    });
+
     test('getSetMembersMany answers, in order, what getSetMembers answers per key', async () => {
       const { store } = await fresh();
       if (!store.getSetMembersMany) {

@@ -160,6 +160,12 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
        RETURNING set_id`,
     )
     .pluck();
+  // A key the shard found absent (`EntryWrite.fresh`): a plain insert with no row to return (~5% of
+  // a posting batch's statement time); were the key there after all, nothing is written and the
+  // upsert above runs instead.
+  const insertFreshStmt = db.prepare<[Id, string, Buffer, number, number, number, number, number | null]>(
+    `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+  );
   const deleteMembersStmt = db.prepare<[number]>('DELETE FROM set_members WHERE set_id = ?');
   const deleteStmt = db
     .prepare<[Id], number | null>('DELETE FROM entries WHERE key = ? RETURNING set_id')
@@ -296,6 +302,23 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     const { entry } = w;
     const v = entry.value;
     const isSet = v.kind === 'set';
+    if (w.fresh) {
+      const id = isSet ? setIds.next() : null;
+      const inserted = insertFreshStmt.run(
+        entry.key,
+        v.kind,
+        isSet ? SET_PLACEHOLDER : encodeValue(v),
+        entry.expiresAt,
+        entry.publisher ? 1 : 0,
+        entry.replicatedAt,
+        isSet ? (w.setBytes ?? 0) : valueBytes(v),
+        id,
+      );
+      if (inserted.changes === 1) {
+        if (v.kind === 'set') for (const m in v.members) putMember(id!, m, v.members[m]);
+        return;
+      }
+    }
     const setId = putStmt.get(
       entry.key,
       v.kind,
@@ -308,7 +331,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     );
     // Keys are namespaced by kind (a set key never holds a record): only a set clears old rows.
     if (v.kind !== 'set' || setId === null || setId === undefined) return;
-    if (!w.fresh) deleteMembersStmt.run(setId);
+    deleteMembersStmt.run(setId); // the row was there (a fresh write found it too): its old members go
     for (const m in v.members) putMember(setId, m, v.members[m]);
   }
 
