@@ -339,23 +339,24 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     // One statement for the metadata and the first member (a delta usually touches one member).
     const row = metaAndMemberStmt.get(member(members[0] ?? ''), key) as MetaAndMemberRow | undefined;
     if (!row) return undefined;
-    const [kind, expiresAt, publisher, replicatedAt, size, setId, ...first] = row;
+    const [kind, expiresAt, publisher, replicatedAt, size, setId, ac, aw, dc, dw] = row;
     if (kind !== 'set') return 'not-a-set';
     const out: SetValue['members'] = {};
-    if (first[0] !== null || first[2] !== null) addRow(out, members[0]!, first);
+    if (ac !== null || dc !== null) addRow(out, members[0]!, [ac, aw, dc, dw]);
     for (let i = 1; i < members.length && setId !== null; i++) {
       const r = memberStmt.get(setId, member(members[i]!)) as StampRow | undefined;
       if (r) addRow(out, members[i]!, r);
     }
-    return {
+    const slice: SetSlice = {
       key: plainBytes(key),
       expiresAt,
       publisher: publisher === 1,
       replicatedAt,
       bytes: size,
       members: out,
-      ...(setId !== null ? { ref: setId } : {}),
     };
+    if (setId !== null) slice.ref = setId;
+    return slice;
   }
   // One transaction per batch: the commit (WAL append + fsync policy) dominates small writes.
   const putAllTx = db.transaction((list: EntryWrite[]) => {
