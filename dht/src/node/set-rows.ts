@@ -8,6 +8,8 @@
  *
  * Does not: validate member names or stamps beyond their shape (values.ts parseValue does, for
  * both forms), or change the other kinds' form. FIND_VALUE replies still carry the map form.
+ * Every node reads both forms, but nodes older than this form refuse it (their STOREs of sets
+ * would fail): upgrade a cluster's nodes together.
  */
 import type { SetValue } from '../types.js';
 
