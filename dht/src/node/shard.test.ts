@@ -12,7 +12,7 @@ import { makeMemoryStore } from '../store/memory.js';
 import { makeSqliteStore } from '../store/sqlite.js';
 import type { SetValue, ShardStore, Stamp } from '../types.js';
 import { MAX_SET_VALUE_BYTES } from './options.js';
-import { makeShard } from './shard.js';
+import { makeShard, MAX_FLUSH_OPS } from './shard.js';
 import { makeReadFence } from './shard-batch.js';
 import { setDigest } from './set-view.js';
 import { maxStampOf, mergeValue, setMembers, valueWireBytes } from './values.js';
@@ -107,6 +107,35 @@ describe('shard over SQLite: set slices', () => {
     const set = keyOf('test', 'set-lost');
     await shard.merge(set, { kind: 'set', members: { a: { del: st(90) } } });
     expect((await shard.merge(set, { kind: 'set', members: { a: { add: st(5) } } })).lost).toBe(90);
+  });
+
+  test('a long queue is flushed in batches of at most MAX_FLUSH_OPS, and other callbacks run between them', async () => {
+    const store = makeSqliteStore({ file: sqliteFile() });
+    const batches: number[] = [];
+    const putMany = store.putMany!.bind(store);
+    store.putMany = async (writes) => {
+      batches.push(writes.length);
+      return putMany(writes);
+    };
+    const shard = open(store);
+    const n = 2 * MAX_FLUSH_OPS + 10;
+    const items = Array.from({ length: n }, (_, i) => ({
+      key: keyOf('test', `cap-${i}`),
+      value: { kind: 'set' as const, members: { [`m${i}`]: { add: st(i + 1) } } },
+    }));
+    let between = 0;
+    const pending = shard.mergeMany(items);
+    // Re-armed after each turn: counts event-loop turns taken while the queue drains.
+    const tick = () => {
+      between++;
+      if (batches.length < 3) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const out = await pending;
+    expect(out.every((r) => !(r instanceof RangeError) && r.changed)).toBe(true);
+    expect(batches).toEqual([MAX_FLUSH_OPS, MAX_FLUSH_OPS, 10]);
+    expect(between).toBeGreaterThanOrEqual(2); // a turn between the batches, not one long stall
+    await store.close();
   });
 
   test('mergeMany answers each item in one batch: results in order, a RangeError only for the item over the cap', async () => {
