@@ -558,16 +558,9 @@ export function makeShard(o: ShardOptions) {
    * Rejects with a RangeError when the merged set would exceed MAX_SET_VALUE_BYTES.
    */
   function merge(key: Id, value: Value, publisher = false): Promise<MergeResult> {
-    clock.observeValue(value);
-    return new Promise((resolve, reject) => {
-      const sink: MergeSink = {
-        out: [],
-        left: 1,
-        done: ([r]) => (r instanceof RangeError ? reject(r) : resolve(r!)),
-        fail: reject,
-        failed: false,
-      };
-      enqueue({ t: 'merge', key, hex: undefined, value, publisher, sink, i: 0 });
+    return mergeMany([{ key, value, publisher }]).then(([r]) => {
+      if (r instanceof RangeError) throw r;
+      return r!;
     });
   }
 

@@ -78,6 +78,9 @@ interface EntryRow {
   set_id: number | null;
 }
 
+/** An `entries` row as statement parameters, in ENTRY_COLUMNS order. */
+type EntryParams = [Id, string, Buffer, number, number, number, number, number | null];
+
 /** A member's stamp fields, raw: [add_c, add_w, del_c, del_w] (writers as ids). */
 type StampRow = [number | null, number | null, number | null, number | null];
 /** A member row, raw: [member, add_c, add_w, del_c, del_w]. */
@@ -152,7 +155,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     .pluck();
   // Positional parameters: binding a named-parameter object costs more than the insert itself.
   const putStmt = db
-    .prepare<[Id, string, Buffer, number, number, number, number, number | null], number | null>(
+    .prepare<EntryParams, number | null>(
       `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, value = excluded.value,
          expires_at = excluded.expires_at, publisher = excluded.publisher,
@@ -163,7 +166,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   // A key the shard found absent (`EntryWrite.fresh`): a plain insert with no row to return (~5% of
   // a posting batch's statement time); were the key there after all, nothing is written and the
   // upsert above runs instead.
-  const insertFreshStmt = db.prepare<[Id, string, Buffer, number, number, number, number, number | null]>(
+  const insertFreshStmt = db.prepare<EntryParams>(
     `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
   );
   const deleteMembersStmt = db.prepare<[number]>('DELETE FROM set_members WHERE set_id = ?');
@@ -302,24 +305,8 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     const { entry } = w;
     const v = entry.value;
     const isSet = v.kind === 'set';
-    if (w.fresh) {
-      const id = isSet ? setIds.next() : null;
-      const inserted = insertFreshStmt.run(
-        entry.key,
-        v.kind,
-        isSet ? SET_PLACEHOLDER : encodeValue(v),
-        entry.expiresAt,
-        entry.publisher ? 1 : 0,
-        entry.replicatedAt,
-        isSet ? (w.setBytes ?? 0) : valueBytes(v),
-        id,
-      );
-      if (inserted.changes === 1) {
-        if (v.kind === 'set') for (const m in v.members) putMember(id!, m, v.members[m]);
-        return;
-      }
-    }
-    const setId = putStmt.get(
+    const id = isSet ? setIds.next() : null;
+    const row: EntryParams = [
       entry.key,
       v.kind,
       isSet ? SET_PLACEHOLDER : encodeValue(v),
@@ -327,11 +314,13 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       entry.publisher ? 1 : 0,
       entry.replicatedAt,
       isSet ? (w.setBytes ?? 0) : valueBytes(v),
-      isSet ? setIds.next() : null,
-    );
+      id,
+    ];
+    const inserted = !!w.fresh && insertFreshStmt.run(...row).changes === 1;
+    const setId = inserted ? id : putStmt.get(...row);
     // Keys are namespaced by kind (a set key never holds a record): only a set clears old rows.
     if (v.kind !== 'set' || setId === null || setId === undefined) return;
-    deleteMembersStmt.run(setId); // the row was there (a fresh write found it too): its old members go
+    if (!inserted) deleteMembersStmt.run(setId); // the row was there (even if the write was marked fresh)
     for (const m in v.members) putMember(setId, m, v.members[m]);
   }
 
