@@ -8,7 +8,7 @@
  * Does not: decide values or stamps (node.ts), or send STOREs itself (writes.ts).
  */
 import { compareDistance, idEquals, randomIdInBucket, toHex } from '../id.js';
-import type { Contact } from '../types.js';
+import type { Contact, Id } from '../types.js';
 import type { NodeContext } from './context.js';
 import { HANDOVER_DEBOUNCE_MS, LOW_PEERS, MAINTENANCE_CONCURRENCY } from './options.js';
 import { pool, type StoreItem, type Writer } from './writes.js';
@@ -71,32 +71,50 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     await refreshBuckets(true, jr === 'all' ? Math.max(-1, farther) : Math.min(farther, jr - 1));
   }
 
+  /**
+   * Re-replicates the entries not replicated for tReplicate (all with `force`), a walk batch at a
+   * time (shard.walk): a shard is never in memory at once, and each batch is marked as it is sent.
+   */
   async function replicate(force = false): Promise<void> {
     const now = Date.now();
-    const due = (await ctx.shard.entries()).filter((e) => force || now - e.replicatedAt >= t.tReplicate);
-    const items: StoreItem[] = due.map((e) => ({
-      key: e.key,
-      value: e.value,
-      policy: ctx.o.policies[e.value.kind],
-      skipLocal: true,
-    }));
-    await writer.storeItems(items);
-    await pool(due, MAINTENANCE_CONCURRENCY, (e) => ctx.shard.markReplicated(e.key, now));
+    await ctx.shard.walk(
+      (m) => force || now - m.replicatedAt >= t.tReplicate,
+      async (due) => {
+        await writer.storeItems(
+          due.map((e) => ({
+            key: e.key,
+            value: e.value,
+            policy: ctx.o.policies[e.value.kind],
+            skipLocal: true,
+          })),
+        );
+        await pool(due, MAINTENANCE_CONCURRENCY, (e) => ctx.shard.markReplicated(e.key, now));
+      },
+    );
   }
 
   async function republish(force = false): Promise<void> {
     const now = Date.now();
-    const due = (await ctx.shard.entries()).filter((e) => {
-      if (!e.publisher) return false;
-      const hex = toHex(e.key);
-      if (!republishedAt.has(hex)) republishedAt.set(hex, now);
-      return force || now - republishedAt.get(hex)! >= t.tRepublish;
-    });
-    // skipLocal false: the local merge refreshes our own expiry too.
-    await writer.storeItems(
-      due.map((e) => ({ key: e.key, value: e.value, policy: ctx.o.policies[e.value.kind], publisher: true })),
+    await ctx.shard.walk(
+      (m) => {
+        if (!m.publisher) return false;
+        const hex = toHex(m.key);
+        if (!republishedAt.has(hex)) republishedAt.set(hex, now);
+        return force || now - republishedAt.get(hex)! >= t.tRepublish;
+      },
+      async (due) => {
+        // skipLocal false: the local merge refreshes our own expiry too.
+        await writer.storeItems(
+          due.map((e) => ({
+            key: e.key,
+            value: e.value,
+            policy: ctx.o.policies[e.value.kind],
+            publisher: true,
+          })),
+        );
+        for (const e of due) republishedAt.set(toHex(e.key), now);
+      },
     );
-    for (const e of due) republishedAt.set(toHex(e.key), now);
   }
 
   async function persistContacts(): Promise<void> {
@@ -139,29 +157,45 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     await persistContacts();
   }
 
-  /** Sends keys we hold to newly seen nodes that are among their r closest (paper, section 2.5). */
+  /**
+   * Sends keys we hold to newly seen nodes that are among their r closest (paper, section 2.5).
+   * Keys are picked on metadata (shard.walk), so only the handed-over values are read, a batch at a time.
+   */
   async function handover(fresh: Contact[]): Promise<void> {
     const known = ctx.routing.all();
-    const perNode = new Map<string, { contact: Contact; items: StoreItem[] }>();
-    for (const e of await ctx.shard.entries()) {
-      const r = ctx.o.policies[e.value.kind].r;
-      const rank = (c: Contact) => {
-        let closer = 0;
-        for (const k of known)
-          if (!idEquals(k.id, c.id) && compareDistance(e.key, k.id, c.id) < 0 && ++closer >= r) break;
-        if (!idEquals(c.id, ctx.self.id) && compareDistance(e.key, ctx.self.id, c.id) < 0) closer++;
-        return closer;
-      };
-      if (rank(ctx.self) >= r) continue; // not our job: someone closer holds it
-      for (const c of fresh) {
-        if (rank(c) >= r) continue;
-        const hex = toHex(c.id);
-        let g = perNode.get(hex);
-        if (!g) perNode.set(hex, (g = { contact: c, items: [] }));
-        g.items.push({ key: e.key, value: e.value, policy: ctx.o.policies[e.value.kind] });
-      }
-    }
-    await Promise.all([...perNode.values()].map((g) => writer.sendStore(g.contact, g.items)));
+    const rank = (key: Id, r: number, c: Contact) => {
+      let closer = 0;
+      for (const k of known)
+        if (!idEquals(k.id, c.id) && compareDistance(key, k.id, c.id) < 0 && ++closer >= r) break;
+      if (!idEquals(c.id, ctx.self.id) && compareDistance(key, ctx.self.id, c.id) < 0) closer++;
+      return closer;
+    };
+    /** The fresh contacts each picked key goes to (set by `select`, read by the batch). */
+    const targets = new Map<string, Contact[]>();
+    await ctx.shard.walk(
+      (m) => {
+        const r = ctx.o.policies[m.kind].r;
+        if (rank(m.key, r, ctx.self) >= r) return false; // not our job: someone closer holds it
+        const to = fresh.filter((c) => rank(m.key, r, c) < r);
+        if (to.length === 0) return false;
+        targets.set(toHex(m.key), to);
+        return true;
+      },
+      async (batch) => {
+        const perNode = new Map<string, { contact: Contact; items: StoreItem[] }>();
+        for (const e of batch) {
+          const hex = toHex(e.key);
+          for (const c of targets.get(hex) ?? []) {
+            const id = toHex(c.id);
+            let g = perNode.get(id);
+            if (!g) perNode.set(id, (g = { contact: c, items: [] }));
+            g.items.push({ key: e.key, value: e.value, policy: ctx.o.policies[e.value.kind] });
+          }
+          targets.delete(hex);
+        }
+        await Promise.all([...perNode.values()].map((g) => writer.sendStore(g.contact, g.items)));
+      },
+    );
   }
 
   function newContact(c: Contact): void {

@@ -13,7 +13,17 @@
  */
 import type { KademliaMetrics } from '../api.js';
 import { toHex } from '../id.js';
-import type { EntryWrite, Id, SetSlice, SetValue, ShardStore, Stamp, StoredEntry, Value } from '../types.js';
+import type {
+  EntryMeta,
+  EntryWrite,
+  Id,
+  SetSlice,
+  SetValue,
+  ShardStore,
+  Stamp,
+  StoredEntry,
+  Value,
+} from '../types.js';
 import { WRITER_ID_HEX_CHARS } from './options.js';
 import {
   applyMerge,
@@ -42,6 +52,8 @@ interface KeyLoad {
   first: SetValue | undefined;
   /** Members of every delta, collected once a second delta touches the key. */
   more: Set<string> | undefined;
+  /** Every op of the key marks it replicated: written with `store.markReplicated`, never loaded. */
+  marksOnly: boolean;
 }
 
 /**
@@ -84,6 +96,13 @@ const SET_BYTES_PERSIST_SLACK = 64 * 1024;
  * measurable (709 and 698 songs/s; 689 uncapped).
  */
 export const MAX_FLUSH_OPS = 4096;
+/**
+ * Entries a maintenance walk loads and hands over at once (`walk`): 500 posting sets average a few
+ * hundred KiB of values, and a STORE batch per replica per walk step.
+ */
+export const MAINTENANCE_BATCH = 500;
+/** Metadata rows between event-loop turns in a walk: ~1 ms of reading each. */
+const META_WALK_TURN = 1_000;
 /** Sets whose wire size is tracked in memory (~120 B each); beyond, slices always write their row. */
 const MAX_TRACKED_SETS = 1_000_000;
 
@@ -275,24 +294,42 @@ export function makeShard(o: ShardOptions) {
         const hex = hexes[i]!;
         const k = keys.get(hex);
         const set = op.t === 'merge' && op.value.kind === 'set' ? op.value : undefined;
-        if (!k) keys.set(hex, { key: op.key, hex, setsOnly: !!set, first: set, more: undefined });
-        else if (!set) k.setsOnly = false;
-        else {
+        const mark = op.t === 'mark';
+        if (!k)
+          keys.set(hex, { key: op.key, hex, setsOnly: !!set, first: set, more: undefined, marksOnly: mark });
+        else if (!set) {
+          k.setsOnly = false;
+          k.marksOnly &&= mark;
+        } else {
+          k.marksOnly = false;
           // A second delta to the key in this batch: only now are its members collected in a Set.
           k.more ??= new Set(k.first ? Object.keys(k.first.members) : []);
           for (const m in set.members) k.more.add(m);
         }
       }
-      await loadWorks([...keys.values()], t, works);
+      const loads: KeyLoad[] = [];
+      for (const k of keys.values()) if (!(k.marksOnly && o.store.markReplicated)) loads.push(k);
+      await loadWorks(loads, t, works);
     } catch (err) {
       for (const op of batch) failOp(op, err);
       return;
     }
     const expiry = t + o.tExpire();
     const slack = o.tExpire() * EXPIRY_REFRESH_SLACK;
+    /** Mark-only keys (not loaded), by replication time: hex → key. */
+    const marks = new Map<number, Map<string, Id>>();
     for (let i = 0; i < batch.length; i++) {
       const op = batch[i]!;
-      const w = works.get(hexes[i]!)!;
+      const w = works.get(hexes[i]!);
+      if (!w) {
+        // A key whose every op is a mark (so op is one): its row alone is updated after the commit.
+        if (op.t !== 'mark') throw new Error('shard: an op without a work item is not a mark');
+        let at = marks.get(op.at);
+        if (!at) marks.set(op.at, (at = new Map()));
+        at.set(hexes[i]!, op.key);
+        results.push(() => op.done());
+        continue;
+      }
       switch (op.t) {
         case 'merge': {
           const r =
@@ -302,6 +339,10 @@ export function makeShard(o: ShardOptions) {
           merges.push(op);
           // A set that would outgrow what one frame can carry is refused (the STORE acks false).
           if (r === 'too-large') break;
+          // A new entry counts as replicated now: the STORE that created it went to every replica
+          // (Kademlia paper, section 2.5: a node that received a STORE skips that key's next
+          // hourly re-replication). Otherwise a bulk import made every key of it due at once.
+          if (!w.slice && !w.cur && !w.replicatedAt) w.replicatedAt = t;
           if (r === 'changed') w.changed = true;
           if (op.publisher && !w.publisher) w.publisher = true;
           const before = w.slice ?? w.cur;
@@ -379,6 +420,10 @@ export function makeShard(o: ShardOptions) {
       }
       if (o.store.putMany) await o.store.putMany(puts);
       else for (const p of puts) if ('entry' in p) await o.store.put(p.entry); // no slices: see rowStore
+      for (const [at, ks] of marks) {
+        await o.store.markReplicated!([...ks.values()], at);
+        for (const hex of ks.keys()) cache.delete(hex); // its decoded copy has the old replicatedAt
+      }
     } catch (err) {
       for (const w of works.values()) cache.delete(w.hex);
       for (const op of batch) failOp(op, err);
@@ -599,11 +644,23 @@ export function makeShard(o: ShardOptions) {
     return new Promise((done, fail) => enqueue({ t: 'mark', key, at, done, fail }));
   }
 
+  /**
+   * Every stored entry's metadata (expired ones too), from `store.scanMeta`; hands the event loop
+   * back every META_WALK_TURN metas (the store's pages are read synchronously).
+   */
+  async function* metas(): AsyncGenerator<EntryMeta> {
+    let n = 0;
+    for await (const m of o.store.scanMeta()) {
+      yield m;
+      if (++n % META_WALK_TURN === 0) await new Promise((r) => setImmediate(r));
+    }
+  }
+
   /** Deletes expired entries; returns how many. */
   async function expire(): Promise<number> {
     const t = now();
     const dead: Id[] = [];
-    for await (const e of o.store.scan()) if (e.expiresAt <= t) dead.push(e.key);
+    for await (const m of metas()) if (m.expiresAt <= t) dead.push(m.key);
     for (const k of dead) {
       const cur = await o.store.get(k);
       if (cur && cur.expiresAt <= t) await remove(k);
@@ -617,11 +674,49 @@ export function makeShard(o: ShardOptions) {
     else for await (const e of o.store.scan()) clock.observeValue(e.value);
   }
 
-  /** Live entries (a snapshot). */
+  /**
+   * Walks the live entries `select` picks (on metadata: no value is read for the others) and
+   * hands them to `each` with their values, `batchSize` at a time: what the hourly maintenance
+   * sends. Memory holds one batch, not the shard (at 100,000 songs a tracker's ~700,000 keys), and
+   * the event loop turns between batches and every META_WALK_TURN metas. An entry that expired or
+   * vanished since its metadata was read is skipped. Resolves with how many entries were handed.
+   */
+  async function walk(
+    select: (m: EntryMeta) => boolean,
+    each: (batch: StoredEntry[]) => Promise<void>,
+    batchSize = MAINTENANCE_BATCH,
+  ): Promise<number> {
+    let picked: EntryMeta[] = [];
+    let handed = 0;
+    const hand = async (): Promise<void> => {
+      const t = now();
+      const batch: StoredEntry[] = [];
+      for (const m of picked) {
+        const e = await load(m.key, toHex(m.key));
+        if (e && e.expiresAt > t) batch.push(e);
+      }
+      picked = [];
+      if (batch.length === 0) return;
+      handed += batch.length;
+      await each(batch);
+      await new Promise((r) => setImmediate(r));
+    };
+    for await (const m of metas()) {
+      if (m.expiresAt <= now() || !select(m)) continue;
+      picked.push(m);
+      if (picked.length >= batchSize) await hand();
+    }
+    await hand();
+    return handed;
+  }
+
+  /** Live entries, all in memory at once (tests and small stores; maintenance walks with `walk`). */
   async function entries(): Promise<StoredEntry[]> {
-    const t = now();
     const out: StoredEntry[] = [];
-    for await (const e of o.store.scan()) if (e.expiresAt > t) out.push(e);
+    await walk(
+      () => true,
+      async (b) => void out.push(...b),
+    );
     return out;
   }
 
@@ -652,6 +747,7 @@ export function makeShard(o: ShardOptions) {
     remove,
     markReplicated,
     expire,
+    walk,
     entries,
     restoreClock,
     warmLargest,

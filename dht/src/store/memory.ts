@@ -61,6 +61,15 @@ export function makeMemoryStore(): ShardStore {
     async delete(key: Id) {
       entries.delete(toHex(key));
     },
+    async *scanMeta() {
+      for (const { value, ...meta } of [...entries.values()]) yield { ...meta, kind: value.kind };
+    },
+    async markReplicated(keys: readonly Id[], at: number) {
+      for (const k of keys) {
+        const e = entries.get(toHex(k));
+        if (e) entries.set(toHex(k), { ...e, replicatedAt: at });
+      }
+    },
     async *scan(opts?: ScanOptions) {
       for (const e of [...entries.values()]) if (!opts?.kinds || opts.kinds.includes(e.value.kind)) yield e;
     },

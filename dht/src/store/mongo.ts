@@ -12,7 +12,16 @@
  * Does not: merge, verify or expire values (the node does); create the database user or replica set.
  */
 import { Binary, MongoClient, type AnyBulkWriteOperation, type Collection } from 'mongodb';
-import type { Contact, EntryWrite, Id, ScanOptions, SetValue, ShardStore, StoredEntry } from '../types.js';
+import type {
+  Contact,
+  EntryWrite,
+  Id,
+  ScanOptions,
+  SetValue,
+  ShardStore,
+  StoredEntry,
+  ValueKind,
+} from '../types.js';
 import { valueBytes } from './memory.js';
 import { copyContact, decodeValue, encodeValue, plainBytes } from './value-codec.js';
 
@@ -229,6 +238,25 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
     async delete(key) {
       await entries.deleteOne({ _id: bin(key) });
       await members.deleteMany({ k: bin(key) });
+    },
+    async *scanMeta() {
+      const cursor = entries.find({}, { batchSize: SCAN_BATCH, projection: { value: 0 } });
+      try {
+        for await (const doc of cursor)
+          yield {
+            key: plainBytes(doc._id.buffer),
+            kind: doc.kind as ValueKind,
+            expiresAt: doc.expiresAt,
+            publisher: doc.publisher,
+            replicatedAt: doc.replicatedAt,
+          };
+      } finally {
+        await cursor.close();
+      }
+    },
+    async markReplicated(keys, at) {
+      if (keys.length === 0) return;
+      await entries.updateMany({ _id: { $in: keys.map((k) => bin(k)) } }, { $set: { replicatedAt: at } });
     },
     async *scan(opts?: ScanOptions) {
       const filter = opts?.kinds ? { kind: { $in: [...opts.kinds] } } : {};

@@ -29,6 +29,7 @@ import type {
   ShardStore,
   Stamp,
   StoredEntry,
+  ValueKind,
 } from '../types.js';
 import { valueBytes } from './memory.js';
 import {
@@ -60,6 +61,11 @@ const SIZE_PAGE_ROWS = 5_000;
  * Cleared after each `putMany` and whenever it reaches this size.
  */
 const MAX_MEMO_MEMBERS = 50_000;
+/**
+ * Rows fetched per page by `scanMeta` (no values: ~1 µs a row). A page's statement runs
+ * synchronously, so this bounds how long one page holds the event loop (~1 ms).
+ */
+const META_PAGE_ROWS = 1_000;
 /** Rows fetched per page by `scan`: big enough to amortise the query, small enough to keep memory flat with 256 KiB chunks. */
 const SCAN_PAGE_ROWS = 64;
 
@@ -216,6 +222,18 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       "SELECT key, size FROM entries WHERE key > ? AND kind = 'set' ORDER BY key LIMIT ?",
     )
     .raw();
+  // A set's and a record's columns after `value` are read without walking overflow pages; a blob
+  // over a page (a peer's chunk) has its chain walked to reach expires_at (no way round it but a
+  // column reorder: a schema version of its own).
+  const metaPageStmt = db
+    .prepare<[Buffer, number]>(
+      'SELECT key, kind, expires_at, publisher, replicated_at FROM entries WHERE key > ? ORDER BY key LIMIT ?',
+    )
+    .raw();
+  const markStmt = db.prepare<[number, Id]>('UPDATE entries SET replicated_at = ? WHERE key = ?');
+  const markAll = db.transaction((keys: readonly Id[], at: number) => {
+    for (const k of keys) markStmt.run(at, k);
+  });
   const recordValuesStmt = db.prepare<[], Buffer>("SELECT value FROM entries WHERE kind = 'record'").pluck();
   // A set's bytes are the lengths of its member names (valueBytes), summed over its rows (its
   // `size` column is its wire size, kept for the size cap).
@@ -423,6 +441,20 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     },
     async delete(key) {
       deleteOne(key);
+    },
+    async *scanMeta() {
+      let after: Buffer = Buffer.alloc(0);
+      for (;;) {
+        if (closed) return;
+        const rows = metaPageStmt.all(after, META_PAGE_ROWS) as [Buffer, ValueKind, number, number, number][];
+        for (const [key, kind, expiresAt, publisher, replicatedAt] of rows)
+          yield { key: plainBytes(key), kind, expiresAt, publisher: publisher === 1, replicatedAt };
+        if (rows.length < META_PAGE_ROWS) return;
+        after = rows[rows.length - 1]![0];
+      }
+    },
+    async markReplicated(keys, at) {
+      if (keys.length > 0) markAll(keys, at);
     },
     async *scan(opts?: ScanOptions) {
       const kinds = opts?.kinds ? JSON.stringify(opts.kinds) : undefined;
