@@ -208,6 +208,105 @@ describe('shard read views', () => {
   });
 });
 
+describe('shard maintenance', () => {
+  const rec = (c: number) => ({ kind: 'record' as const, bytes: new Uint8Array([c]), stamp: st(c) });
+
+  test('a new entry counts as replicated when created; later merges keep that time', async () => {
+    const store = makeSqliteStore({ file: sqliteFile() });
+    let t = 5_000;
+    const shard = makeShard({
+      store,
+      selfHex: 'ab'.repeat(32),
+      tExpire: () => 3_600_000,
+      metrics: {},
+      now: () => t,
+    });
+    const set = keyOf('test', 'created');
+    const record = keyOf('test', 'record');
+    await shard.merge(set, { kind: 'set', members: { a: { add: st(1) } } });
+    await shard.merge(record, rec(1));
+    t = 9_000;
+    await shard.merge(set, { kind: 'set', members: { b: { add: st(2) } } });
+    await shard.merge(record, rec(2));
+    expect((await store.get(set))!.replicatedAt).toBe(5_000);
+    expect((await store.get(record))!.replicatedAt).toBe(5_000);
+    await store.close();
+  });
+
+  test('marking replicated updates the row alone: no load, no rewrite of the set', async () => {
+    const inner = makeSqliteStore({ file: sqliteFile() });
+    const store = counting(inner);
+    const writes: unknown[] = [];
+    store.putMany = async (w) => {
+      writes.push(...w);
+      return inner.putMany!(w);
+    };
+    const shard = open(store);
+    const key = keyOf('test', 'marked');
+    const members: SetValue['members'] = {};
+    for (let i = 0; i < 500; i++) members[`m${i}`] = { add: st(i + 1) };
+    await shard.merge(key, { kind: 'set', members });
+    const [gets, written] = [store.gets, writes.length];
+    await Promise.all([shard.markReplicated(key, 77), shard.markReplicated(keyOf('test', 'absent'), 77)]);
+    expect(store.gets).toBe(gets);
+    expect(writes.length).toBe(written);
+    const e = (await inner.get(key))!;
+    expect(e.replicatedAt).toBe(77);
+    expect(Object.keys((e.value as SetValue).members)).toHaveLength(500);
+    // A mark and a merge of one key in one batch: the whole-entry path keeps both.
+    await Promise.all([
+      shard.markReplicated(key, 88),
+      shard.merge(key, { kind: 'set', members: { extra: { add: st(900) } } }),
+    ]);
+    const both = (await inner.get(key))!;
+    expect(both.replicatedAt).toBe(88);
+    expect(Object.keys((both.value as SetValue).members)).toHaveLength(501);
+    await inner.close();
+  });
+
+  test('walk hands the picked live entries in batches, reads no other value, and lets the event loop turn', async () => {
+    const inner = makeSqliteStore({ file: sqliteFile() });
+    const store = counting(inner);
+    let t = 1_000;
+    const shard = makeShard({
+      store,
+      selfHex: 'ab'.repeat(32),
+      tExpire: () => 10_000,
+      metrics: {},
+      now: () => t,
+    });
+    await shard.mergeMany(
+      Array.from({ length: 2_500 }, (_, i) => ({ key: keyOf('walk', String(i)), value: rec(i + 1) })),
+    );
+    t = 6_000;
+    await shard.mergeMany(
+      Array.from({ length: 10 }, (_, i) => ({ key: keyOf('walk', String(i)), value: rec(5_000 + i) })),
+    );
+    t = 12_000; // the first write (expires at 11,000) is expired but for the 10 keys written again
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const gets = store.gets;
+    const batches: number[] = [];
+    const handed = await shard.walk(
+      (m) => m.kind === 'record',
+      async (b) => void batches.push(b.length),
+      4,
+    );
+    ticking = false;
+    expect(handed).toBe(10);
+    expect(batches).toEqual([4, 4, 2]);
+    expect(store.gets - gets).toBe(10); // values of the picked keys only
+    expect(turns).toBeGreaterThanOrEqual(3); // 2,500 metas: the loop turned while walking
+    expect(await shard.expire()).toBe(2_490);
+    await inner.close();
+  });
+});
+
 describe('makeReadFence', () => {
   test('a read that straddles a write of its key may not cache; other keys and later reads may', () => {
     const f = makeReadFence(3);

@@ -443,6 +443,58 @@ export function defineStoreContract(
       expect((await collect(store)).length).toBe(141);
     });
 
+    test('scanMeta yields every entry once (over 1,000: several pages) with its metadata and no value', async () => {
+      const { store } = await fresh();
+      const blobs = Array.from({ length: 1_100 }, (_, i) => ({
+        ...blobEntry(new Uint8Array([i, i >> 8, 9])),
+        expiresAt: 5_000 + i,
+        publisher: i % 3 === 0,
+        replicatedAt: i,
+      }));
+      const set: StoredEntry = {
+        key: id(),
+        value: { kind: 'set', members: { a: { add: { c: 1, w: 'w1' } } } },
+        expiresAt: 7_000,
+        publisher: true,
+        replicatedAt: 42,
+      };
+      await store.putMany!([...blobs, set].map((entry) => ({ entry })));
+      const seen = new Map<string, unknown>();
+      for await (const m of store.scanMeta()) {
+        const hex = Buffer.from(m.key).toString('hex');
+        expect(seen.has(hex)).toBe(false);
+        expect('value' in m).toBe(false);
+        seen.set(hex, m);
+      }
+      expect(seen.size).toBe(1_101);
+      for (const { value, ...meta } of [...blobs, set])
+        expect(seen.get(Buffer.from(meta.key).toString('hex'))).toEqual({
+          ...meta,
+          key: new Uint8Array(meta.key),
+          kind: value.kind,
+        });
+    });
+
+    test('markReplicated sets replicatedAt of the keys held, values untouched; absent keys are skipped', async () => {
+      const { store } = await fresh();
+      const blob = blobEntry(new Uint8Array([1, 2, 3]));
+      const set: StoredEntry = {
+        key: id(),
+        value: { kind: 'set', members: { a: { add: { c: 1, w: 'w1' } }, b: { del: { c: 2, w: 'w2' } } } },
+        expiresAt: 7_000,
+        publisher: true,
+        replicatedAt: 0,
+      };
+      await store.put(blob);
+      await store.put(set);
+      const missing = id();
+      await store.markReplicated!([blob.key, set.key, missing], 1_234);
+      expectSameEntry((await store.get(blob.key))!, { ...blob, replicatedAt: 1_234 });
+      expectSameEntry((await store.get(set.key))!, { ...set, replicatedAt: 1_234 });
+      expect(await store.get(missing)).toBeUndefined();
+      await store.markReplicated!([], 9);
+    });
+
     test('maxCounter is the highest stamp counter of records and set members', async () => {
       const { store } = await fresh();
       if (!store.maxCounter) return;
