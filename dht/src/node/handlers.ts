@@ -91,11 +91,16 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
         }
         // One batch for the whole STORE (a RangeError result: over the size cap, ack false).
         const results = await ctx.shard.mergeMany(valid);
+        const replicated: Promise<void>[] = [];
+        const now = Date.now();
         results.forEach((r, j) => {
           if (r instanceof RangeError) return;
           acks[at[j]!] = true;
           lost[at[j]!] = r.lost;
+          // A re-replication (writes.ts storeItems): this replica skips the key's next one.
+          if (p.replication === true) replicated.push(ctx.shard.markReplicated(valid[j]!.key, now));
         });
+        await Promise.all(replicated);
         return lost.some((c) => c > 0) ? { acks, lost } : { acks };
       }
       case 'APP': {

@@ -87,6 +87,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
             policy: ctx.o.policies[e.value.kind],
             skipLocal: true,
           })),
+          true,
         );
         await pool(due, MAINTENANCE_CONCURRENCY, (e) => ctx.shard.markReplicated(e.key, now));
       },
@@ -111,6 +112,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
             policy: ctx.o.policies[e.value.kind],
             publisher: true,
           })),
+          true, // the receivers skip their next re-replication of these keys, as for replicate's
         );
         for (const e of due) republishedAt.set(toHex(e.key), now);
       },

@@ -163,6 +163,34 @@ describe('node lifecycle and timers', () => {
     }
   });
 
+  test("a re-replication counts as the receivers' own: they skip the key next time (paper, section 4.1)", async () => {
+    const policy = { r: 3, w: 2 };
+    const c = await makeTestCluster(3, {
+      replication: { blob: policy, record: policy, set: policy },
+      timers: { rpcTimeout: 200 },
+    });
+    try {
+      const key = keyOf('test', 'replicated');
+      await c.nodes[0]!.putRecord(key, enc('x'));
+      await c.nodes[0]!.addToSet(keyOf('test', 'replicated-set'), ['a']);
+      const created = await Promise.all(c.nodes.map(async (n) => (await n.getLocal(key))!.replicatedAt));
+      for (const at of created) expect(at).toBeGreaterThan(0); // a new entry counts as replicated
+      await new Promise((r) => setTimeout(r, 20));
+      const before = Date.now();
+      await c.nodes[1]!.maintain('replicate');
+      for (const n of c.nodes) {
+        expect((await n.getLocal(key))!.replicatedAt).toBeGreaterThanOrEqual(before);
+        expect((await n.getLocal(keyOf('test', 'replicated-set')))!.replicatedAt).toBeGreaterThanOrEqual(
+          before,
+        );
+      }
+      const v = (await c.nodes[2]!.getLocal(key))!.value; // the mark left the value as it was
+      expect(v.kind === 'record' && dec(v.bytes)).toBe('x');
+    } finally {
+      await c.stop();
+    }
+  });
+
   test('a restarted node rejoins from persisted contacts without bootstrap', async () => {
     const net = makeMemoryNetwork();
     const mk = (addr: string, store = makeMemoryStore(), bootstrap: string[] = []) =>

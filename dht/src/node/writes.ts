@@ -121,6 +121,7 @@ export function makeWriter(ctx: NodeContext) {
   async function storeBatches(
     to: Contact,
     items: { key: Id; hex?: string; value: Value }[],
+    replication = false,
   ): Promise<{ acks: boolean[]; lost: number[] }> {
     const parts = await pool(splitBatches(items), STORE_BATCHES_IN_FLIGHT, async (chunk) => {
       const acks: boolean[] = [];
@@ -132,6 +133,8 @@ export function makeWriter(ctx: NodeContext) {
             key: it.hex ?? toHex(it.key),
             value: it.value.kind === 'set' ? toSetRows(it.value) : it.value,
           })),
+          // The receiver marks these keys replicated (handlers.ts); older nodes ignore the field.
+          ...(replication ? { replication: true } : {}),
         });
         const a = res.body.acks;
         const l = res.body.lost;
@@ -166,8 +169,13 @@ export function makeWriter(ctx: NodeContext) {
     return ctx.routing.closest(ctx.self.id, r).filter((c) => !idEquals(c.id, ctx.self.id));
   }
 
-  /** Stores every item on its r closest nodes (self included when among them), batched per node. */
-  async function storeItems(items: StoreItem[]): Promise<StoreOutcome[]> {
+  /**
+   * Stores every item on its r closest nodes (self included when among them), batched per node.
+   * `replication`: the items are an hourly re-replication, which each receiver counts as its own
+   * (Kademlia paper, section 4.1: a node that receives a STORE for a key skips that key's next
+   * re-replication), so one holder per key per hour sends it, not all r. @default false
+   */
+  async function storeItems(items: StoreItem[], replication = false): Promise<StoreOutcome[]> {
     const minR = items.reduce((m, it) => Math.min(m, it.policy.r), Infinity);
     const everyone = items.length > 0 ? everyoneWithin(minR) : undefined;
     const closest = everyone
@@ -218,6 +226,7 @@ export function makeWriter(ctx: NodeContext) {
         const { acks, lost } = await storeBatches(
           g.contact,
           g.idx.map((i) => items[i]!),
+          replication,
         );
         acks.forEach((ok, j) => {
           if (!ok) return;
