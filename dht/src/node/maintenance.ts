@@ -22,6 +22,13 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
   /** Ids learned for bootstrap addresses, to tell a healthy seed from a failing one. */
   const bootIds = new Map<string, Contact['id']>();
   let newcomers: Contact[] = [];
+  /**
+   * Ids of the contacts persisted before this start: members of the network already, which hold
+   * what they should or get it by re-replication and read repair. A restarted node would otherwise
+   * see every one of them as new and hand its whole shard over to them (at 100,000 songs, ~700,000
+   * keys to each of the other trackers on every restart).
+   */
+  const knownBefore = new Set<string>();
   let handoverTimer: NodeJS.Timeout | undefined;
   const log = ctx.o.logger;
   const t = ctx.o.timers;
@@ -56,6 +63,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
 
   async function join(): Promise<void> {
     const persisted = await ctx.store.loadContacts().catch(() => []);
+    for (const c of persisted) knownBefore.add(toHex(c.id));
     const reached = await ping([...persisted, ...ctx.o.bootstrap.map((address) => ({ address }))]);
     if (reached === 0 && (persisted.length > 0 || ctx.o.bootstrap.length > 0))
       log.warn(
@@ -201,6 +209,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
   }
 
   function newContact(c: Contact): void {
+    if (knownBefore.has(toHex(c.id))) return; // a member before our restart: no hand-over (see knownBefore)
     newcomers.push(c);
     if (handoverTimer || ctx.phase() !== 'serving') return;
     handoverTimer = setTimeout(() => {

@@ -216,4 +216,36 @@ describe('node lifecycle and timers', () => {
     expect(d2.contacts().length).toBeGreaterThanOrEqual(3);
     await Promise.all([a, ...others, d2].map((n) => n.stop()));
   });
+
+  test('after a whole-cluster restart, one node at a time, nodes hand nothing over to members they knew', async () => {
+    const net = makeMemoryNetwork();
+    const stores = [makeMemoryStore(), makeMemoryStore(), makeMemoryStore()];
+    for (const s of stores) s.close = async () => {}; // keep entries and contacts across the restart
+    const sent: string[] = [];
+    const mk = (i: number, id?: Uint8Array) =>
+      makeKademliaNode({
+        id,
+        transport: net.makeTransport(`n${i}`),
+        store: stores[i]!,
+        bootstrap: i === 0 ? [] : ['n0'],
+        timers: { rpcTimeout: 200 },
+        metrics: id ? { rpcSent: (type) => void sent.push(type) } : undefined,
+      });
+    const first = [0, 1, 2].map((i) => mk(i));
+    for (const n of first) await n.start();
+    const keys = Array.from({ length: 20 }, (_, i) => keyOf('test', `restart-${i}`));
+    await Promise.all(keys.map((k) => first[0]!.putRecord(k, enc('v'))));
+    for (const n of first) await n.stop();
+    // n0 comes back alone (its pings fail), then n1 and n2 join it: each is new to n0's table.
+    const again = [];
+    for (const [i, n] of first.entries()) {
+      const x = mk(i, n.id);
+      await x.start();
+      again.push(x);
+    }
+    await new Promise((r) => setTimeout(r, 400));
+    expect(sent.filter((t) => t === 'STORE')).toEqual([]);
+    for (const x of again) expect(dec((await x.getRecord(keys[0]!))?.bytes)).toBe('v');
+    await Promise.all(again.map((x) => x.stop()));
+  });
 });
