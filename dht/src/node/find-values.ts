@@ -17,6 +17,28 @@ import { MAX_FIND_VALUES_REPLY_BYTES } from './options.js';
 import { setWireBytes } from './shard-batch.js';
 import type { FindValuesAsk } from './wire.js';
 
+/**
+ * A value's digest as FIND_VALUES compares it: a set's read-view digest (`n:sum`, set-view.ts); a
+ * record's stamp (`r<c>.<w>`, `.d` when deleted: a stamp names one write); `b` for a blob (its key
+ * is its hash, and every copy is verified: any copy held is the same bytes). Only a set's digest
+ * starts with a digit.
+ */
+export function valueDigest(v: Value): string {
+  switch (v.kind) {
+    case 'set':
+      return setDigest(v);
+    case 'record':
+      return `r${v.stamp.c}.${v.stamp.w}${v.deleted ? '.d' : ''}`;
+    case 'blob':
+      return 'b';
+    default: {
+      const never: never = v;
+      return never;
+    }
+  }
+}
+const isSetDigest = (d: string): boolean => d.charCodeAt(0) >= 48 && d.charCodeAt(0) <= 57;
+
 /** One key's answer in a FIND_VALUES reply. */
 export type FindValuesAnswer = { same: true } | { value: SetValue } | { later: true } | { none: true };
 
@@ -48,18 +70,37 @@ export function packFindValues(
   });
 }
 
-/** Reads our copy of every asked key and packs the reply body. */
+/**
+ * Reads our copy of every asked key and packs the reply body. A record's or blob's digest (a
+ * re-replication asking before it sends: writes.ts) is answered `same` or `none`, never with the
+ * value. `replication`: the asker re-replicates these keys: it sends what is not `same` (so no
+ * key is answered with our value), and the ones answered `same` count as replicated here too
+ * (Kademlia paper, section 4.1, as a STORE would: handlers.ts).
+ */
 export async function answerFindValues(
   ctx: NodeContext,
   asks: FindValuesAsk[],
+  replication = false,
 ): Promise<{ answers: FindValuesAnswer[] }> {
   // Our read view's digest decides `same` without decoding the set; only differing copies are read whole.
   const copies = await Promise.all(
     asks.map(async (a): Promise<Value | 'same' | undefined> => {
       const key = fromHex(a.key);
+      if (a.digest !== undefined && !isSetDigest(a.digest)) {
+        const e = await ctx.shard.get(key);
+        return e && valueDigest(e.value) === a.digest ? 'same' : undefined;
+      }
       if (a.digest !== undefined && (await ctx.shard.view(key))?.digest === a.digest) return 'same';
-      return (await ctx.shard.get(key))?.value;
+      // A re-replication sends its own value next: ours would travel for nothing.
+      return replication ? undefined : (await ctx.shard.get(key))?.value;
     }),
   );
-  return { answers: packFindValues(asks, copies) };
+  const answers = packFindValues(asks, copies);
+  if (replication) {
+    const now = Date.now();
+    await Promise.all(
+      answers.map((x, i) => ('same' in x ? ctx.shard.markReplicated(fromHex(asks[i]!.key), now) : undefined)),
+    );
+  }
+  return { answers };
 }

@@ -70,7 +70,7 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
       case 'FIND_VALUES': {
         const asks = parseFindValuesKeys(p.keys);
         if (typeof asks === 'string') throw new BadRequest('BAD_REQUEST', asks);
-        return answerFindValues(ctx, asks);
+        return answerFindValues(ctx, asks, p.replication === true);
       }
       case 'STORE': {
         const items = parseStoreItems(p.items);

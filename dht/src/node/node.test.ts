@@ -191,6 +191,47 @@ describe('node lifecycle and timers', () => {
     }
   });
 
+  test('re-replication asks digests first: only what a replica lacks or holds differently travels', async () => {
+    const net = makeMemoryNetwork();
+    const stores = [makeMemoryStore(), makeMemoryStore(), makeMemoryStore()];
+    const sent: string[] = [];
+    const policy = { r: 3, w: 2 };
+    const nodes = stores.map((store, i) =>
+      makeKademliaNode({
+        transport: net.makeTransport(`rep${i}`),
+        store,
+        bootstrap: i === 0 ? [] : ['rep0'],
+        replication: { blob: policy, record: policy, set: policy },
+        timers: { rpcTimeout: 200 },
+        metrics: i === 0 ? { rpcSent: (type) => void sent.push(type) } : undefined,
+      }),
+    );
+    try {
+      for (const n of nodes) await n.start();
+      const record = keyOf('test', 'rep-record');
+      const set = keyOf('test', 'rep-set');
+      await nodes[0]!.putRecord(record, enc('r'));
+      await nodes[0]!.addToSet(set, ['a', 'b']);
+      const blob = (await nodes[0]!.putBlob(enc('chunk'))).key;
+      // Every replica holds all three as they are: digests only, no value sent.
+      sent.length = 0;
+      await nodes[0]!.maintain('replicate');
+      expect(sent.filter((t) => t === 'STORE')).toEqual([]);
+      expect(sent.filter((t) => t === 'FIND_VALUES').length).toBeGreaterThanOrEqual(2);
+      // One replica loses the record, another the blob: each gets back just that.
+      await stores[1]!.delete(record);
+      await stores[2]!.delete(blob);
+      sent.length = 0;
+      await nodes[0]!.maintain('replicate');
+      expect(sent.filter((t) => t === 'STORE')).toEqual(['STORE', 'STORE']);
+      expect((await stores[1]!.get(record))?.value).toMatchObject({ kind: 'record' });
+      expect((await stores[2]!.get(blob))?.value).toMatchObject({ kind: 'blob' });
+      expect(await nodes[2]!.getSet(set)).toEqual(['a', 'b']);
+    } finally {
+      await Promise.all(nodes.map((n) => n.stop()));
+    }
+  });
+
   test('a restarted node rejoins from persisted contacts without bootstrap', async () => {
     const net = makeMemoryNetwork();
     const mk = (addr: string, store = makeMemoryStore(), bootstrap: string[] = []) =>

@@ -10,7 +10,14 @@ import { compareDistance, idEquals, toHex } from '../id.js';
 import type { Contact, Id, Value } from '../types.js';
 import type { NodeContext } from './context.js';
 import type { MergeItem } from './shard.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS, SMALL_NET_TRUST_MS, STORE_BATCHES_IN_FLIGHT } from './options.js';
+import { valueDigest } from './find-values.js';
+import {
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ITEMS,
+  MAX_FIND_VALUES_KEYS,
+  SMALL_NET_TRUST_MS,
+  STORE_BATCHES_IN_FLIGHT,
+} from './options.js';
 import { toSetRows } from './set-rows.js';
 import { valueWireBytes } from './values.js';
 
@@ -154,6 +161,35 @@ export function makeWriter(ctx: NodeContext) {
     return { acks: parts.flatMap((p) => p.acks), lost: parts.flatMap((p) => p.lost) };
   }
 
+  /**
+   * Which of `items` `to` already holds as they are: one FIND_VALUES per MAX_FIND_VALUES_KEYS items
+   * carrying their digests (find-values.ts valueDigest), flagged as a re-replication so `to`
+   * counts them replicated. False where `to` differs, lacks the key, fails or is an older node.
+   */
+  async function heldAsIs(to: Contact, items: { key: Id; hex?: string; value: Value }[]): Promise<boolean[]> {
+    const out: boolean[] = new Array(items.length).fill(false);
+    const chunks: number[] = [];
+    for (let i = 0; i < items.length; i += MAX_FIND_VALUES_KEYS) chunks.push(i);
+    await pool(chunks, STORE_BATCHES_IN_FLIGHT, async (from) => {
+      const chunk = items.slice(from, from + MAX_FIND_VALUES_KEYS);
+      try {
+        const res = await ctx.rpc.call(to, 'FIND_VALUES', {
+          keys: chunk.map((it) => ({ key: it.hex ?? toHex(it.key), digest: valueDigest(it.value) })),
+          replication: true,
+        });
+        const answers = res.body.answers;
+        if (!Array.isArray(answers)) return;
+        chunk.forEach((_, j) => {
+          const a: unknown = answers[j];
+          out[from + j] = typeof a === 'object' && a !== null && (a as { same?: unknown }).same === true;
+        });
+      } catch {
+        // not known to hold them: the STOREs follow
+      }
+    });
+    return out;
+  }
+
   /** Batched STOREs to `to`; resolves with per-item acks (false where a batch failed). */
   async function sendStore(to: Contact, items: { key: Id; value: Value }[]): Promise<boolean[]> {
     return (await storeBatches(to, items)).acks;
@@ -173,7 +209,9 @@ export function makeWriter(ctx: NodeContext) {
    * Stores every item on its r closest nodes (self included when among them), batched per node.
    * `replication`: the items are an hourly re-replication, which each receiver counts as its own
    * (Kademlia paper, section 4.1: a node that receives a STORE for a key skips that key's next
-   * re-replication), so one holder per key per hour sends it, not all r. @default false
+   * re-replication), so one holder per key per hour sends it, not all r; and each replica is
+   * first asked for the items' digests, so only the items it lacks or holds differently travel
+   * (a replica in sync costs one FIND_VALUES per MAX_FIND_VALUES_KEYS keys instead of every value). @default false
    */
   async function storeItems(items: StoreItem[], replication = false): Promise<StoreOutcome[]> {
     const minR = items.reduce((m, it) => Math.min(m, it.policy.r), Infinity);
@@ -223,14 +261,28 @@ export function makeWriter(ctx: NodeContext) {
         }),
       ),
       ...[...perNode.values()].map(async (g) => {
+        let idx = g.idx;
+        if (replication) {
+          // Digests first: a replica that holds an item as it is acks it without its value.
+          const held = await heldAsIs(
+            g.contact,
+            idx.map((i) => items[i]!),
+          );
+          idx = idx.filter((i, j) => {
+            if (!held[j]) return true;
+            outcomes[i]!.acks++;
+            outcomes[i]!.stored.push(g.contact);
+            return false;
+          });
+        }
         const { acks, lost } = await storeBatches(
           g.contact,
-          g.idx.map((i) => items[i]!),
+          idx.map((i) => items[i]!),
           replication,
         );
         acks.forEach((ok, j) => {
           if (!ok) return;
-          const o = outcomes[g.idx[j]!]!;
+          const o = outcomes[idx[j]!]!;
           o.acks++;
           o.stored.push(g.contact);
           o.lost = Math.max(o.lost, lost[j]!);
