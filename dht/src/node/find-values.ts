@@ -75,7 +75,7 @@ export function packFindValues(
  * re-replication asking before it sends: writes.ts) is answered `same` or `none`, never with the
  * value. `replication`: the asker re-replicates these keys: it sends what is not `same` (so no
  * key is answered with our value), and the ones answered `same` count as replicated here too
- * (Kademlia paper, section 4.1, as a STORE would: handlers.ts).
+ * (Kademlia paper, section 2.5, as a STORE would: handlers.ts).
  */
 export async function answerFindValues(
   ctx: NodeContext,

@@ -163,7 +163,7 @@ describe('node lifecycle and timers', () => {
     }
   });
 
-  test("a re-replication counts as the receivers' own: they skip the key next time (paper, section 4.1)", async () => {
+  test("a re-replication counts as the receivers' own: they skip the key next time (paper, section 2.5)", async () => {
     const policy = { r: 3, w: 2 };
     const c = await makeTestCluster(3, {
       replication: { blob: policy, record: policy, set: policy },

@@ -418,12 +418,13 @@ export function makeShard(o: ShardOptions) {
         }
         cache.set(w.hex, e);
       }
-      if (o.store.putMany) await o.store.putMany(puts);
-      else for (const p of puts) if ('entry' in p) await o.store.put(p.entry); // no slices: see rowStore
+      // Marks first: were they to fail after the commit, its merges would be answered as failed.
       for (const [at, ks] of marks) {
         await o.store.markReplicated!([...ks.values()], at);
         for (const hex of ks.keys()) cache.delete(hex); // its decoded copy has the old replicatedAt
       }
+      if (o.store.putMany) await o.store.putMany(puts);
+      else for (const p of puts) if ('entry' in p) await o.store.put(p.entry); // no slices: see rowStore
     } catch (err) {
       for (const w of works.values()) cache.delete(w.hex);
       for (const op of batch) failOp(op, err);

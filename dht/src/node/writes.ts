@@ -208,7 +208,7 @@ export function makeWriter(ctx: NodeContext) {
   /**
    * Stores every item on its r closest nodes (self included when among them), batched per node.
    * `replication`: the items are an hourly re-replication, which each receiver counts as its own
-   * (Kademlia paper, section 4.1: a node that receives a STORE for a key skips that key's next
+   * (Kademlia paper, section 2.5: a node that receives a STORE for a key skips that key's next
    * re-replication), so one holder per key per hour sends it, not all r; and each replica is
    * first asked for the items' digests, so only the items it lacks or holds differently travel
    * (a replica in sync costs one FIND_VALUES per MAX_FIND_VALUES_KEYS keys instead of every value). @default false
