@@ -255,11 +255,12 @@ export interface ShardStore {
    */
   scanMeta(): AsyncIterable<EntryMeta>;
   /**
-   * Sets `replicatedAt` of the given keys (absent keys are skipped) without rewriting their values:
-   * what re-replication marks, hourly, on every entry it sent. Optional: the shard rewrites each
-   * entry whole without it (for a set, every member row).
+   * Sets `replicatedAt` to `at` and raises `expiresAt` to at least `expiresAt` for the given keys
+   * that are live at `at` (absent or expired keys are skipped), without rewriting their values:
+   * what re-replication marks, hourly, on every entry it sent or found in sync. Optional: the
+   * shard rewrites each entry whole without it (for a set, every member row).
    */
-  markReplicated?(keys: readonly Id[], at: number): Promise<void>;
+  markReplicated?(keys: readonly Id[], at: number, expiresAt: number): Promise<void>;
   /**
    * Every entry, in no particular order; used by status and by tests. With `kinds`,
    * only entries of those kinds: a tracker loading its catalogue reads its records without

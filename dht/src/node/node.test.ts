@@ -213,10 +213,14 @@ describe('node lifecycle and timers', () => {
       await nodes[0]!.putRecord(record, enc('r'));
       await nodes[0]!.addToSet(set, ['a', 'b']);
       const blob = (await nodes[0]!.putBlob(enc('chunk'))).key;
-      // Every replica holds all three as they are: digests only, no value sent.
+      // Every replica holds all three as they are: digests only, no value sent, and each
+      // replica's copy is refreshed as a STORE would (expiry, replicatedAt).
+      const expiresBefore = (await stores[1]!.get(set))!.expiresAt;
+      await new Promise((r) => setTimeout(r, 5));
       sent.length = 0;
       await nodes[0]!.maintain('replicate');
       expect(sent.filter((t) => t === 'STORE')).toEqual([]);
+      expect((await stores[1]!.get(set))!.expiresAt).toBeGreaterThan(expiresBefore);
       expect(sent.filter((t) => t === 'FIND_VALUES').length).toBeGreaterThanOrEqual(2);
       // One replica loses the record, another the blob: each gets back just that.
       await stores[1]!.delete(record);

@@ -264,6 +264,29 @@ describe('shard maintenance', () => {
     await inner.close();
   });
 
+  test('a mark refreshes the expiry as a merge would; an expired entry is not revived', async () => {
+    const store = makeSqliteStore({ file: sqliteFile() });
+    let t = 1_000;
+    const shard = makeShard({
+      store,
+      selfHex: 'ab'.repeat(32),
+      tExpire: () => 10_000,
+      metrics: {},
+      now: () => t,
+    });
+    const live = keyOf('test', 'mark-live');
+    const old = keyOf('test', 'mark-old');
+    await shard.merge(live, { kind: 'set', members: { a: { add: st(1) } } });
+    await shard.merge(old, rec(1));
+    t = 5_000;
+    await shard.markReplicated(live, 5_000);
+    expect(await store.get(live)).toMatchObject({ replicatedAt: 5_000, expiresAt: 15_000 });
+    t = 12_000; // both expired at 11,000 but for the mark
+    await shard.markReplicated(old, 12_000);
+    expect(await store.get(old)).toMatchObject({ replicatedAt: 1_000, expiresAt: 11_000 });
+    await store.close();
+  });
+
   test('walk hands the picked live entries in batches, reads no other value, and lets the event loop turn', async () => {
     const inner = makeSqliteStore({ file: sqliteFile() });
     const store = counting(inner);

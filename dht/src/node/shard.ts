@@ -420,7 +420,8 @@ export function makeShard(o: ShardOptions) {
       }
       // Marks first: were they to fail after the commit, its merges would be answered as failed.
       for (const [at, ks] of marks) {
-        await o.store.markReplicated!([...ks.values()], at);
+        // As a whole-entry mark does (finalEntry of a dirty work): the expiry is refreshed too.
+        await o.store.markReplicated!([...ks.values()], at, expiry);
         for (const hex of ks.keys()) cache.delete(hex); // its decoded copy has the old replicatedAt
       }
       if (o.store.putMany) await o.store.putMany(puts);

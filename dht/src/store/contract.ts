@@ -475,24 +475,25 @@ export function defineStoreContract(
         });
     });
 
-    test('markReplicated sets replicatedAt of the keys held, values untouched; absent keys are skipped', async () => {
+    test('markReplicated sets replicatedAt and raises the expiry of live keys, values untouched; absent and expired keys are skipped', async () => {
       const { store } = await fresh();
-      const blob = blobEntry(new Uint8Array([1, 2, 3]));
+      const blob = blobEntry(new Uint8Array([1, 2, 3]), { expiresAt: 5_000 });
       const set: StoredEntry = {
         key: id(),
         value: { kind: 'set', members: { a: { add: { c: 1, w: 'w1' } }, b: { del: { c: 2, w: 'w2' } } } },
-        expiresAt: 7_000,
+        expiresAt: 9_000,
         publisher: true,
         replicatedAt: 0,
       };
-      await store.put(blob);
-      await store.put(set);
+      const expired = blobEntry(new Uint8Array([4, 5]), { expiresAt: 1_000 });
+      for (const e of [blob, set, expired]) await store.put(e);
       const missing = id();
-      await store.markReplicated!([blob.key, set.key, missing], 1_234);
-      expectSameEntry((await store.get(blob.key))!, { ...blob, replicatedAt: 1_234 });
-      expectSameEntry((await store.get(set.key))!, { ...set, replicatedAt: 1_234 });
+      await store.markReplicated!([blob.key, set.key, expired.key, missing], 1_234, 8_000);
+      expectSameEntry((await store.get(blob.key))!, { ...blob, replicatedAt: 1_234, expiresAt: 8_000 });
+      expectSameEntry((await store.get(set.key))!, { ...set, replicatedAt: 1_234 }); // 9,000 > 8,000: kept
+      expectSameEntry((await store.get(expired.key))!, expired);
       expect(await store.get(missing)).toBeUndefined();
-      await store.markReplicated!([], 9);
+      await store.markReplicated!([], 9, 10);
     });
 
     test('maxCounter is the highest stamp counter of records and set members', async () => {

@@ -64,10 +64,11 @@ export function makeMemoryStore(): ShardStore {
     async *scanMeta() {
       for (const { value, ...meta } of [...entries.values()]) yield { ...meta, kind: value.kind };
     },
-    async markReplicated(keys: readonly Id[], at: number) {
+    async markReplicated(keys: readonly Id[], at: number, expiresAt: number) {
       for (const k of keys) {
         const e = entries.get(toHex(k));
-        if (e) entries.set(toHex(k), { ...e, replicatedAt: at });
+        if (e && e.expiresAt > at)
+          entries.set(toHex(k), { ...e, replicatedAt: at, expiresAt: Math.max(e.expiresAt, expiresAt) });
       }
     },
     async *scan(opts?: ScanOptions) {

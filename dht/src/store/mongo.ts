@@ -254,9 +254,12 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
         await cursor.close();
       }
     },
-    async markReplicated(keys, at) {
+    async markReplicated(keys, at, expiresAt) {
       if (keys.length === 0) return;
-      await entries.updateMany({ _id: { $in: keys.map((k) => bin(k)) } }, { $set: { replicatedAt: at } });
+      await entries.updateMany(
+        { _id: { $in: keys.map((k) => bin(k)) }, expiresAt: { $gt: at } },
+        { $set: { replicatedAt: at }, $max: { expiresAt } },
+      );
     },
     async *scan(opts?: ScanOptions) {
       const filter = opts?.kinds ? { kind: { $in: [...opts.kinds] } } : {};

@@ -230,9 +230,11 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       'SELECT key, kind, expires_at, publisher, replicated_at FROM entries WHERE key > ? ORDER BY key LIMIT ?',
     )
     .raw();
-  const markStmt = db.prepare<[number, Id]>('UPDATE entries SET replicated_at = ? WHERE key = ?');
-  const markAll = db.transaction((keys: readonly Id[], at: number) => {
-    for (const k of keys) markStmt.run(at, k);
+  const markStmt = db.prepare<[number, number, Id, number]>(
+    'UPDATE entries SET replicated_at = ?, expires_at = max(expires_at, ?) WHERE key = ? AND expires_at > ?',
+  );
+  const markAll = db.transaction((keys: readonly Id[], at: number, expiresAt: number) => {
+    for (const k of keys) markStmt.run(at, expiresAt, k, at);
   });
   const recordValuesStmt = db.prepare<[], Buffer>("SELECT value FROM entries WHERE kind = 'record'").pluck();
   // A set's bytes are the lengths of its member names (valueBytes), summed over its rows (its
@@ -453,8 +455,8 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
         after = rows[rows.length - 1]![0];
       }
     },
-    async markReplicated(keys, at) {
-      if (keys.length > 0) markAll(keys, at);
+    async markReplicated(keys, at, expiresAt) {
+      if (keys.length > 0) markAll(keys, at, expiresAt);
     },
     async *scan(opts?: ScanOptions) {
       const kinds = opts?.kinds ? JSON.stringify(opts.kinds) : undefined;
