@@ -8,7 +8,7 @@
  * Does not: decide values or stamps (node.ts), or send STOREs itself (writes.ts).
  */
 import { compareDistance, idEquals, randomIdInBucket, toHex } from '../id.js';
-import type { Contact, Id } from '../types.js';
+import type { Contact, Id, StoredEntry } from '../types.js';
 import type { NodeContext } from './context.js';
 import { HANDOVER_DEBOUNCE_MS, LOW_PEERS, MAINTENANCE_CONCURRENCY } from './options.js';
 import { pool, type StoreItem, type Writer } from './writes.js';
@@ -79,6 +79,13 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     await refreshBuckets(true, jr === 'all' ? Math.max(-1, farther) : Math.min(farther, jr - 1));
   }
 
+  /** A held entry as a STORE item under its kind's replication policy. */
+  const itemOf = (e: StoredEntry): StoreItem => ({
+    key: e.key,
+    value: e.value,
+    policy: ctx.o.policies[e.value.kind],
+  });
+
   /**
    * Re-replicates the entries not replicated for tReplicate (all with `force`), a walk batch at a
    * time (shard.walk): a shard is never in memory at once, and each batch is marked as it is sent.
@@ -89,12 +96,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
       (m) => force || now - m.replicatedAt >= t.tReplicate,
       async (due) => {
         await writer.storeItems(
-          due.map((e) => ({
-            key: e.key,
-            value: e.value,
-            policy: ctx.o.policies[e.value.kind],
-            skipLocal: true,
-          })),
+          due.map((e) => ({ ...itemOf(e), skipLocal: true })),
           true,
         );
         await pool(due, MAINTENANCE_CONCURRENCY, (e) => ctx.shard.markReplicated(e.key, now));
@@ -114,12 +116,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
       async (due) => {
         // skipLocal false: the local merge refreshes our own expiry too.
         await writer.storeItems(
-          due.map((e) => ({
-            key: e.key,
-            value: e.value,
-            policy: ctx.o.policies[e.value.kind],
-            publisher: true,
-          })),
+          due.map((e) => ({ ...itemOf(e), publisher: true })),
           true, // the receivers skip their next re-replication of these keys, as for replicate's
         );
         for (const e of due) republishedAt.set(toHex(e.key), now);
@@ -199,7 +196,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
             const id = toHex(c.id);
             let g = perNode.get(id);
             if (!g) perNode.set(id, (g = { contact: c, items: [] }));
-            g.items.push({ key: e.key, value: e.value, policy: ctx.o.policies[e.value.kind] });
+            g.items.push(itemOf(e));
           }
           targets.delete(hex);
         }

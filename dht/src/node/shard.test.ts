@@ -12,7 +12,7 @@ import { makeMemoryStore } from '../store/memory.js';
 import { makeSqliteStore } from '../store/sqlite.js';
 import type { SetValue, ShardStore, Stamp } from '../types.js';
 import { MAX_SET_VALUE_BYTES } from './options.js';
-import { makeShard, MAX_FLUSH_OPS } from './shard.js';
+import { makeShard, MAX_FLUSH_OPS, type ShardOptions } from './shard.js';
 import { makeReadFence } from './shard-batch.js';
 import { setDigest } from './set-view.js';
 import { maxStampOf, mergeValue, setMembers, valueWireBytes } from './values.js';
@@ -26,8 +26,8 @@ function sqliteFile(): string {
   dirs.push(d);
   return join(d, 'shard.sqlite');
 }
-const open = (store: ShardStore) =>
-  makeShard({ store, selfHex: 'ab'.repeat(32), tExpire: () => 3_600_000, metrics: {} });
+const open = (store: ShardStore, more: Partial<ShardOptions> = {}) =>
+  makeShard({ store, selfHex: 'ab'.repeat(32), tExpire: () => 3_600_000, metrics: {}, ...more });
 const st = (c: number, w = 'w1'): Stamp => ({ c, w });
 
 /** Counts whole-entry reads, so a test can tell slices from whole loads. */
@@ -214,13 +214,7 @@ describe('shard maintenance', () => {
   test('a new entry counts as replicated when created; later merges keep that time', async () => {
     const store = makeSqliteStore({ file: sqliteFile() });
     let t = 5_000;
-    const shard = makeShard({
-      store,
-      selfHex: 'ab'.repeat(32),
-      tExpire: () => 3_600_000,
-      metrics: {},
-      now: () => t,
-    });
+    const shard = open(store, { now: () => t });
     const set = keyOf('test', 'created');
     const record = keyOf('test', 'record');
     await shard.merge(set, { kind: 'set', members: { a: { add: st(1) } } });
@@ -267,13 +261,7 @@ describe('shard maintenance', () => {
   test('a mark refreshes the expiry as a merge would; an expired entry is not revived', async () => {
     const store = makeSqliteStore({ file: sqliteFile() });
     let t = 1_000;
-    const shard = makeShard({
-      store,
-      selfHex: 'ab'.repeat(32),
-      tExpire: () => 10_000,
-      metrics: {},
-      now: () => t,
-    });
+    const shard = open(store, { tExpire: () => 10_000, now: () => t });
     const live = keyOf('test', 'mark-live');
     const old = keyOf('test', 'mark-old');
     await shard.merge(live, { kind: 'set', members: { a: { add: st(1) } } });
@@ -291,13 +279,7 @@ describe('shard maintenance', () => {
     const inner = makeSqliteStore({ file: sqliteFile() });
     const store = counting(inner);
     let t = 1_000;
-    const shard = makeShard({
-      store,
-      selfHex: 'ab'.repeat(32),
-      tExpire: () => 10_000,
-      metrics: {},
-      now: () => t,
-    });
+    const shard = open(store, { tExpire: () => 10_000, now: () => t });
     await shard.mergeMany(
       Array.from({ length: 2_500 }, (_, i) => ({ key: keyOf('walk', String(i)), value: rec(i + 1) })),
     );
@@ -359,13 +341,7 @@ describe('makeReadFence', () => {
 test('a set rewritten as a slice is warmed once writes pause, and onViewWarmed gets the view a read returns', async () => {
   const store = makeSqliteStore({ file: sqliteFile() });
   const warmed: (readonly string[])[] = [];
-  const shard = makeShard({
-    store,
-    selfHex: 'ab'.repeat(32),
-    tExpire: () => 3_600_000,
-    metrics: {},
-    onViewWarmed: (members) => warmed.push(members),
-  });
+  const shard = open(store, { onViewWarmed: (members) => warmed.push(members) });
   const key = keyOf('w', 'love#0');
   await shard.merge(key, { kind: 'set', members: { a: { add: st(1) } } }); // a new set: written whole
   await shard.merge(key, { kind: 'set', members: { b: { add: st(2) } } }); // a slice: reaches the warmer
@@ -391,13 +367,7 @@ test('a restarted shard warms the largest sets its store holds, biggest first', 
   await before.close();
   const store = makeSqliteStore({ file });
   const warmed: number[] = [];
-  const shard = makeShard({
-    store,
-    selfHex: 'ab'.repeat(32),
-    tExpire: () => 3_600_000,
-    metrics: {},
-    onViewWarmed: (members) => warmed.push(members.length),
-  });
+  const shard = open(store, { onViewWarmed: (members) => warmed.push(members.length) });
   expect(await shard.warmLargest()).toBe(3);
   for (let t = 0; warmed.length < 3 && t < 300; t++) await new Promise((r) => setTimeout(r, 10));
   expect(warmed).toEqual([40, 12, 3]);

@@ -716,16 +716,6 @@ export function makeShard(o: ShardOptions) {
     return handed;
   }
 
-  /** Live entries, all in memory at once (tests and small stores; maintenance walks with `walk`). */
-  async function entries(): Promise<StoredEntry[]> {
-    const out: StoredEntry[] = [];
-    await walk(
-      () => true,
-      async (b) => void out.push(...b),
-    );
-    return out;
-  }
-
   /**
    * Hands the store's largest sets to the view warmer (`store.largestSets`), so a restarted node
    * warms what it holds as an import would have left it: its caches start empty, and cold views
@@ -754,7 +744,6 @@ export function makeShard(o: ShardOptions) {
     markReplicated,
     expire,
     walk,
-    entries,
     restoreClock,
     warmLargest,
     /** Stops warming read views (view-warmer.ts) before the store closes. */
