@@ -2,7 +2,10 @@
  * `mapLimit`: run an async function over items with at most `limit` in flight, results in input
  * order. Rejects with the first error (the others still settle; their results are dropped).
  * Shared by the engine's users (peer publish checks and replica probes, tracker reads and writes).
+ * `nextTurn`: one turn of the event loop, so the callbacks waiting behind a long piece of work run.
  */
+export const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,

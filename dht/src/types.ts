@@ -255,6 +255,12 @@ export interface ShardStore {
    */
   scanMeta(): AsyncIterable<EntryMeta>;
   /**
+   * One entry's metadata, no value (`undefined`: no entry; expired entries are returned as
+   * stored): whether a peer's 256 KiB chunk is held, say, without reading it. Optional: the node
+   * reads the whole entry without it.
+   */
+  getMeta?(key: Id): Promise<EntryMeta | undefined>;
+  /**
    * Sets `replicatedAt` to `at` and raises `expiresAt` to at least `expiresAt` for the given keys
    * that are live at `at` (absent or expired keys are skipped), without rewriting their values:
    * what re-replication marks, hourly, on every entry it sent or found in sync. Optional: the

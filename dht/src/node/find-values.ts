@@ -23,6 +23,9 @@ import type { FindValuesAsk } from './wire.js';
  * is its hash, and every copy is verified: any copy held is the same bytes). Only a set's digest
  * starts with a digit.
  */
+/** A blob's digest: its key is its hash, so every copy held is the same bytes. */
+export const BLOB_DIGEST = 'b';
+
 export function valueDigest(v: Value): string {
   switch (v.kind) {
     case 'set':
@@ -30,7 +33,7 @@ export function valueDigest(v: Value): string {
     case 'record':
       return `r${v.stamp.c}.${v.stamp.w}${v.deleted ? '.d' : ''}`;
     case 'blob':
-      return 'b';
+      return BLOB_DIGEST;
     default: {
       const never: never = v;
       return never;
@@ -86,6 +89,7 @@ export async function answerFindValues(
   const copies = await Promise.all(
     asks.map(async (a): Promise<Value | 'same' | undefined> => {
       const key = fromHex(a.key);
+      if (a.digest === BLOB_DIGEST) return (await ctx.shard.meta(key))?.kind === 'blob' ? 'same' : undefined; // not read
       if (a.digest !== undefined && !isSetDigest(a.digest)) {
         const e = await ctx.shard.get(key);
         return e && valueDigest(e.value) === a.digest ? 'same' : undefined;

@@ -5,13 +5,20 @@
  * of keys to newly seen closer nodes, and contact persistence. Every loop is an unref'd timer,
  * cleared by stop(); each task can also be run on demand (`run`) for tests and the simulator.
  *
- * Does not: decide values or stamps (node.ts), or send STOREs itself (writes.ts).
+ * Does not: decide values or stamps (node.ts), or send STOREs itself (writes.ts; re-replication's
+ * digests-first exchange: replica-sync.ts).
  */
 import { compareDistance, idEquals, randomIdInBucket, toHex } from '../id.js';
-import type { Contact, Id, StoredEntry } from '../types.js';
+import { nextTurn } from '../concurrency.js';
+import type { Contact, EntryMeta, Id, StoredEntry } from '../types.js';
 import type { NodeContext } from './context.js';
+import { BLOB_DIGEST, valueDigest } from './find-values.js';
 import { HANDOVER_DEBOUNCE_MS, LOW_PEERS, MAINTENANCE_CONCURRENCY } from './options.js';
+import { makeReplicaSync, type ReplicaItem } from './replica-sync.js';
 import { pool, type StoreItem, type Writer } from './writes.js';
+
+/** Digests taken between event-loop turns: a cold set's digest is built from its rows (ms for a big one). */
+const DIGESTS_PER_TURN = 50;
 
 export type MaintenanceTask = 'replicate' | 'republish' | 'refresh' | 'watchdog' | 'redial' | 'expire';
 
@@ -32,6 +39,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
   let handoverTimer: NodeJS.Timeout | undefined;
   const log = ctx.o.logger;
   const t = ctx.o.timers;
+  const replicas = makeReplicaSync(ctx, writer);
 
   /** PINGs addresses (ids unknown) and contacts; the replies land in the routing table. */
   async function ping(targets: { id?: Contact['id']; address: string }[]): Promise<number> {
@@ -79,7 +87,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     await refreshBuckets(true, jr === 'all' ? Math.max(-1, farther) : Math.min(farther, jr - 1));
   }
 
-  /** A held entry as a STORE item under its kind's replication policy. */
+  /** A held entry as a STORE item under its kind's replication policy (hand-over). */
   const itemOf = (e: StoredEntry): StoreItem => ({
     key: e.key,
     value: e.value,
@@ -87,26 +95,65 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
   });
 
   /**
+   * A walk batch's entries as replica items, digests taken without reading whole values: a blob's
+   * from its kind, a record's from its stamp (the record is read: ~300 B), a set's from its read view
+   * or its rows. Entries gone since their metadata was read are left out.
+   */
+  async function replicaItems(due: EntryMeta[]): Promise<ReplicaItem[]> {
+    const out: ReplicaItem[] = [];
+    for (let i = 0; i < due.length; i++) {
+      const m = due[i]!;
+      const item = await replicaItemOf(m);
+      if (item) out.push(item);
+      if (i % DIGESTS_PER_TURN === DIGESTS_PER_TURN - 1) await nextTurn();
+    }
+    return out;
+  }
+
+  async function replicaItemOf(m: EntryMeta): Promise<ReplicaItem | undefined> {
+    const base = { key: m.key, hex: toHex(m.key), policy: ctx.o.policies[m.kind] };
+    const load = async () => (await ctx.shard.get(m.key))?.value;
+    switch (m.kind) {
+      case 'blob':
+        return { ...base, digest: BLOB_DIGEST, load };
+      case 'record': {
+        const value = (await ctx.shard.get(m.key))?.value;
+        return value && { ...base, digest: valueDigest(value), load: () => Promise.resolve(value) };
+      }
+      case 'set': {
+        const digest = await ctx.shard.setDigestOf(m.key);
+        return digest === undefined ? undefined : { ...base, digest, load };
+      }
+      default: {
+        const never: never = m.kind;
+        return never;
+      }
+    }
+  }
+
+  /**
    * Re-replicates the entries not replicated for tReplicate (all with `force`), a walk batch at a
-   * time (shard.walk): a shard is never in memory at once, and each batch is marked as it is sent.
+   * time on metadata (shard.walkMeta): digests first, then only the values a replica lacks or
+   * holds differently are read and sent (replica-sync.ts). Each batch is marked as it is done.
    */
   async function replicate(force = false): Promise<void> {
     const now = Date.now();
-    await ctx.shard.walk(
+    await ctx.shard.walkMeta(
       (m) => force || now - m.replicatedAt >= t.tReplicate,
       async (due) => {
-        await writer.storeItems(
-          due.map((e) => ({ ...itemOf(e), skipLocal: true })),
-          true,
-        );
-        await pool(due, MAINTENANCE_CONCURRENCY, (e) => ctx.shard.markReplicated(e.key, now));
+        await replicas.send(await replicaItems(due));
+        await pool(due, MAINTENANCE_CONCURRENCY, (m) => ctx.shard.markReplicated(m.key, now));
       },
     );
   }
 
+  /**
+   * Republishes the entries this node published, every tRepublish (all with `force`), as
+   * `replicate` sends them; our own copies are marked too, which refreshes their expiry.
+   */
   async function republish(force = false): Promise<void> {
     const now = Date.now();
-    await ctx.shard.walk(
+    await ctx.shard.walkMeta(
       (m) => {
         if (!m.publisher) return false;
         const hex = toHex(m.key);
@@ -114,12 +161,9 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
         return force || now - republishedAt.get(hex)! >= t.tRepublish;
       },
       async (due) => {
-        // skipLocal false: the local merge refreshes our own expiry too.
-        await writer.storeItems(
-          due.map((e) => ({ ...itemOf(e), publisher: true })),
-          true, // the receivers skip their next re-replication of these keys, as for replicate's
-        );
-        for (const e of due) republishedAt.set(toHex(e.key), now);
+        await replicas.send(await replicaItems(due));
+        await pool(due, MAINTENANCE_CONCURRENCY, (m) => ctx.shard.markReplicated(m.key, now));
+        for (const m of due) republishedAt.set(toHex(m.key), now);
       },
     );
   }

@@ -1,6 +1,7 @@
 import { compareDistance, keyOf, randomId, sha256, toHex } from '../id.js';
 import { makeTestCluster, type TestCluster } from '../sim/cluster.js';
 import { makeMemoryStore } from '../store/memory.js';
+import { makeSqliteStore } from '../store/sqlite.js';
 import { makeMemoryNetwork } from '../transport/memory.js';
 import { QuorumError, makeKademliaNode } from './index.js';
 
@@ -191,9 +192,20 @@ describe('node lifecycle and timers', () => {
     }
   });
 
-  test('re-replication asks digests first: only what a replica lacks or holds differently travels', async () => {
+  test('re-replication asks digests first: only what a replica lacks or holds differently is read and travels', async () => {
     const net = makeMemoryNetwork();
-    const stores = [makeMemoryStore(), makeMemoryStore(), makeMemoryStore()];
+    // SQLite: the store that reads a set's rows and an entry's metadata without its value.
+    const stores = [0, 1, 2].map(() => makeSqliteStore({ file: ':memory:' }));
+    /** Hex keys whose whole value a store read, per store. */
+    const reads: string[][] = stores.map((store) => {
+      const seen: string[] = [];
+      const get = store.get.bind(store);
+      store.get = (key) => {
+        seen.push(toHex(key));
+        return get(key);
+      };
+      return seen;
+    });
     const sent: string[] = [];
     const policy = { r: 3, w: 2 };
     const nodes = stores.map((store, i) =>
@@ -218,16 +230,22 @@ describe('node lifecycle and timers', () => {
       const expiresBefore = (await stores[1]!.get(set))!.expiresAt;
       await new Promise((r) => setTimeout(r, 5));
       sent.length = 0;
+      for (const r of reads) r.length = 0;
       await nodes[0]!.maintain('replicate');
       expect(sent.filter((t) => t === 'STORE')).toEqual([]);
+      // Neither the sender nor a replica read the blob or the set to compare them.
+      for (const r of reads) expect(r.filter((k) => k === toHex(blob) || k === toHex(set))).toEqual([]);
       expect((await stores[1]!.get(set))!.expiresAt).toBeGreaterThan(expiresBefore);
       expect(sent.filter((t) => t === 'FIND_VALUES').length).toBeGreaterThanOrEqual(2);
       // One replica loses the record, another the blob: each gets back just that.
       await stores[1]!.delete(record);
       await stores[2]!.delete(blob);
       sent.length = 0;
+      for (const r of reads) r.length = 0;
       await nodes[0]!.maintain('replicate');
       expect(sent.filter((t) => t === 'STORE')).toEqual(['STORE', 'STORE']);
+      expect(reads[0]!.filter((k) => k === toHex(blob))).toEqual([toHex(blob)]); // read once, to send it
+      expect(reads[0]!.filter((k) => k === toHex(set))).toEqual([]);
       expect((await stores[1]!.get(record))?.value).toMatchObject({ kind: 'record' });
       expect((await stores[2]!.get(blob))?.value).toMatchObject({ kind: 'blob' });
       expect(await nodes[2]!.getSet(set)).toEqual(['a', 'b']);

@@ -244,6 +244,29 @@ describe('shard maintenance', () => {
     await store.close();
   });
 
+  test("a set's digest and an entry's metadata are read without loading the value", async () => {
+    const inner = makeSqliteStore({ file: sqliteFile() });
+    const store = counting(inner);
+    const shard = open(store);
+    const set = keyOf('test', 'digest-set');
+    const members: SetValue['members'] = {};
+    for (let i = 0; i < 100; i++) members[`m${i}`] = { add: st(i + 1) };
+    await shard.merge(set, { kind: 'set', members });
+    const record = keyOf('test', 'digest-record');
+    await shard.merge(record, { kind: 'record', stamp: st(5), bytes: new Uint8Array([1]) });
+    await shard.drain();
+    const cold = open(store); // nothing cached: the digest comes from the set's rows
+    const gets = store.gets;
+    const digest = await cold.setDigestOf(set);
+    expect(digest).toBe(setDigest((await inner.get(set))!.value as SetValue));
+    expect(await cold.setDigestOf(record)).toBeUndefined();
+    expect(await cold.setDigestOf(keyOf('test', 'absent'))).toBeUndefined();
+    expect(await cold.meta(record)).toMatchObject({ kind: 'record', publisher: false });
+    expect(await cold.meta(keyOf('test', 'absent'))).toBeUndefined();
+    expect(store.gets).toBe(gets);
+    await inner.close();
+  });
+
   test('marking replicated updates the row alone: no load, no rewrite of the set', async () => {
     const inner = makeSqliteStore({ file: sqliteFile() });
     const store = counting(inner);

@@ -13,6 +13,7 @@
  * local puts hash their own bytes).
  */
 import type { KademliaMetrics } from '../api.js';
+import { nextTurn } from '../concurrency.js';
 import { toHex } from '../id.js';
 import type {
   EntryMeta,
@@ -38,7 +39,7 @@ import {
   sliceOf,
   type Work,
 } from './shard-batch.js';
-import { makeViewBuilder, viewOfValue, type SetView } from './set-view.js';
+import { makeViewBuilder, setDigest, viewOfValue, type SetView } from './set-view.js';
 import { makeViewWarmer, VIEW_WARM_MAX_SETS } from './view-warmer.js';
 import { lostTo, maxStampOf } from './values.js';
 
@@ -115,9 +116,6 @@ export const MAINTENANCE_BATCH = 500;
 const META_WALK_TURN = 1_000;
 /** Values a walk loads between event-loop turns: 500 sets with a few big ones held the loop ~150 ms. */
 const WALK_LOADS_PER_TURN = 50;
-/** One turn of the event loop: the callbacks waiting behind a long piece of work run. */
-const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
-
 /** Sets whose wire size is tracked in memory (~120 B each); beyond, slices always write their row. */
 const MAX_TRACKED_SETS = 1_000_000;
 
@@ -225,6 +223,34 @@ export function makeShard(o: ShardOptions) {
     }
   }
 
+  /** A live entry's metadata, its value unread when the store can (`getMeta`): a held blob, say. */
+  async function meta(key: Id): Promise<EntryMeta | undefined> {
+    const hex = toHex(key);
+    let e: StoredEntry | EntryMeta | undefined = cache.get(hex);
+    if (!e) e = o.store.getMeta ? await o.store.getMeta(key) : await load(key, hex);
+    if (!e || e.expiresAt <= now()) return undefined;
+    if (!('value' in e)) return e;
+    const { value, ...m } = e;
+    return { ...m, kind: value.kind };
+  }
+
+  /**
+   * The digest of a live set (set-view.ts) from its cached view or decoded copy, else from its rows.
+   * Not cached: a maintenance walk over every set would evict the views that queries use.
+   * undefined when the key holds no live set.
+   */
+  async function setDigestOf(key: Id): Promise<string | undefined> {
+    const hex = toHex(key);
+    const t = now();
+    const v = views.get(hex, t);
+    if (v) return v.digest;
+    const dec = cache.get(hex) ?? (o.store.scanSet ? undefined : await o.store.get(key));
+    if (dec) return dec.value.kind === 'set' && dec.expiresAt > t ? setDigest(dec.value) : undefined;
+    const b = makeViewBuilder();
+    const r = await o.store.scanSet!(key, b.row);
+    return r && r !== 'not-a-set' && r.expiresAt > t ? b.view().digest : undefined;
+  }
+
   /**
    * The read view of a live set (digest + present members: set-view.ts), cached; undefined when the
    * key holds no live set. Built from the store's rows when it can (`scanSet`), so a cold set is
@@ -282,7 +308,7 @@ export function makeShard(o: ShardOptions) {
         await flush(batch);
         // Requests (reads, more STOREs) run between batches, and between a big batch's slices of
         // reads and writes (FLUSH_TURN_ROWS).
-        if (queue.length > 0) await turn();
+        if (queue.length > 0) await nextTurn();
       }
     } finally {
       flushing = false;
@@ -326,7 +352,7 @@ export function makeShard(o: ShardOptions) {
       const loads: KeyLoad[] = [];
       for (const k of keys.values()) if (!(k.marksOnly && o.store.markReplicated)) loads.push(k);
       await loadWorks(loads, t, works);
-      if (batch.length > FLUSH_TURN_ROWS) await turn(); // before the merges and the writes
+      if (batch.length > FLUSH_TURN_ROWS) await nextTurn(); // before the merges and the writes
     } catch (err) {
       for (const op of batch) failOp(op, err);
       return;
@@ -446,7 +472,7 @@ export function makeShard(o: ShardOptions) {
         // are answered once all are committed; a failure leaves the earlier transactions in place,
         // which is harmless: merges are idempotent, and the unanswered STOREs are retried.
         for (let i = 0; i < puts.length; i += FLUSH_TURN_ROWS) {
-          if (i > 0) await turn();
+          if (i > 0) await nextTurn();
           await o.store.putMany(puts.length <= FLUSH_TURN_ROWS ? puts : puts.slice(i, i + FLUSH_TURN_ROWS));
         }
       } else for (const p of puts) if ('entry' in p) await o.store.put(p.entry); // no slices: see rowStore
@@ -459,7 +485,7 @@ export function makeShard(o: ShardOptions) {
       return;
     }
     // The answers, notifications and warming below are one more slice of work.
-    if (puts.length > FLUSH_TURN_ROWS) await turn();
+    if (puts.length > FLUSH_TURN_ROWS) await nextTurn();
     const written: string[] = [];
     for (const w of works.values()) {
       if (!w.dirty && !w.removed) continue;
@@ -518,7 +544,7 @@ export function makeShard(o: ShardOptions) {
     }
     const store = o.store;
     for (let from = 0; from < asks.length; from += FLUSH_TURN_ROWS) {
-      if (from > 0) await turn();
+      if (from > 0) await nextTurn();
       const to = Math.min(asks.length, from + FLUSH_TURN_ROWS);
       const part = asks.slice(from, to);
       const got = store.getSetMembersMany
@@ -685,7 +711,7 @@ export function makeShard(o: ShardOptions) {
     let n = 0;
     for await (const m of o.store.scanMeta()) {
       yield m;
-      if (++n % META_WALK_TURN === 0) await turn();
+      if (++n % META_WALK_TURN === 0) await nextTurn();
     }
   }
 
@@ -719,22 +745,46 @@ export function makeShard(o: ShardOptions) {
     each: (batch: StoredEntry[]) => Promise<void>,
     batchSize = MAINTENANCE_BATCH,
   ): Promise<number> {
+    let handed = 0;
+    await walkMeta(
+      select,
+      async (picked) => {
+        const t = now();
+        const batch: StoredEntry[] = [];
+        for (let i = 0; i < picked.length; i++) {
+          const e = await load(picked[i]!.key, toHex(picked[i]!.key));
+          if (e && e.expiresAt > t) batch.push(e);
+          // Big sets decode in ms: the loop turns between groups of loads, not once per batch.
+          if (i % WALK_LOADS_PER_TURN === WALK_LOADS_PER_TURN - 1) await nextTurn();
+        }
+        if (batch.length === 0) return;
+        handed += batch.length;
+        await each(batch);
+      },
+      batchSize,
+    );
+    return handed;
+  }
+
+  /**
+   * `walk` without the values: hands the picked live entries' metadata, `batchSize` at a time, for
+   * a caller that reads only some of the values (re-replication reads what a replica lacks).
+   * Resolves with how many were handed.
+   */
+  async function walkMeta(
+    select: (m: EntryMeta) => boolean,
+    each: (batch: EntryMeta[]) => Promise<void>,
+    batchSize = MAINTENANCE_BATCH,
+  ): Promise<number> {
     let picked: EntryMeta[] = [];
     let handed = 0;
     const hand = async (): Promise<void> => {
-      const t = now();
-      const batch: StoredEntry[] = [];
-      for (let i = 0; i < picked.length; i++) {
-        const e = await load(picked[i]!.key, toHex(picked[i]!.key));
-        if (e && e.expiresAt > t) batch.push(e);
-        // Big sets decode in ms: the loop turns between groups of loads, not once per batch.
-        if (i % WALK_LOADS_PER_TURN === WALK_LOADS_PER_TURN - 1) await turn();
-      }
+      const batch = picked;
       picked = [];
       if (batch.length === 0) return;
       handed += batch.length;
       await each(batch);
-      await turn();
+      await nextTurn();
     };
     for await (const m of metas()) {
       if (m.expiresAt <= now() || !select(m)) continue;
@@ -759,7 +809,7 @@ export function makeShard(o: ShardOptions) {
 
   /** Resolves once every queued mutation is applied (stop() calls it before closing the store). */
   async function drain(): Promise<void> {
-    while (queue.length > 0 || flushing) await turn();
+    while (queue.length > 0 || flushing) await nextTurn();
   }
 
   return {
@@ -773,6 +823,9 @@ export function makeShard(o: ShardOptions) {
     markReplicated,
     expire,
     walk,
+    walkMeta,
+    meta,
+    setDigestOf,
     restoreClock,
     warmLargest,
     /** Stops warming read views (view-warmer.ts) before the store closes. */

@@ -10,14 +10,7 @@ import { compareDistance, idEquals, toHex } from '../id.js';
 import type { Contact, Id, Value } from '../types.js';
 import type { NodeContext } from './context.js';
 import type { MergeItem } from './shard.js';
-import { valueDigest } from './find-values.js';
-import {
-  MAX_BATCH_BYTES,
-  MAX_BATCH_ITEMS,
-  MAX_FIND_VALUES_KEYS,
-  SMALL_NET_TRUST_MS,
-  STORE_BATCHES_IN_FLIGHT,
-} from './options.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS, SMALL_NET_TRUST_MS, STORE_BATCHES_IN_FLIGHT } from './options.js';
 import { toSetRows } from './set-rows.js';
 import { valueWireBytes } from './values.js';
 
@@ -124,6 +117,7 @@ export function makeWriter(ctx: NodeContext) {
   /**
    * Batched STOREs to `to` (split by count and bytes, STORE_BATCHES_IN_FLIGHT at once); resolves with
    * per-item acks (false where a batch failed) and the replica's `lost` counters (0 when none).
+   * `replication`: flagged as a re-replication, which the receiver counts as its own (handlers.ts).
    */
   async function storeBatches(
     to: Contact,
@@ -161,35 +155,6 @@ export function makeWriter(ctx: NodeContext) {
     return { acks: parts.flatMap((p) => p.acks), lost: parts.flatMap((p) => p.lost) };
   }
 
-  /**
-   * Which of `items` `to` already holds as they are: one FIND_VALUES per MAX_FIND_VALUES_KEYS items
-   * carrying their digests (find-values.ts valueDigest), flagged as a re-replication so `to`
-   * counts them replicated. False where `to` differs, lacks the key, fails or is an older node.
-   */
-  async function heldAsIs(to: Contact, items: { key: Id; hex?: string; value: Value }[]): Promise<boolean[]> {
-    const out: boolean[] = new Array(items.length).fill(false);
-    const chunks: number[] = [];
-    for (let i = 0; i < items.length; i += MAX_FIND_VALUES_KEYS) chunks.push(i);
-    await pool(chunks, STORE_BATCHES_IN_FLIGHT, async (from) => {
-      const chunk = items.slice(from, from + MAX_FIND_VALUES_KEYS);
-      try {
-        const res = await ctx.rpc.call(to, 'FIND_VALUES', {
-          keys: chunk.map((it) => ({ key: it.hex ?? toHex(it.key), digest: valueDigest(it.value) })),
-          replication: true,
-        });
-        const answers = res.body.answers;
-        if (!Array.isArray(answers)) return;
-        chunk.forEach((_, j) => {
-          const a: unknown = answers[j];
-          out[from + j] = typeof a === 'object' && a !== null && (a as { same?: unknown }).same === true;
-        });
-      } catch {
-        // not known to hold them: the STOREs follow
-      }
-    });
-    return out;
-  }
-
   /** Batched STOREs to `to`; resolves with per-item acks (false where a batch failed). */
   async function sendStore(to: Contact, items: { key: Id; value: Value }[]): Promise<boolean[]> {
     return (await storeBatches(to, items)).acks;
@@ -206,21 +171,27 @@ export function makeWriter(ctx: NodeContext) {
   }
 
   /**
-   * Stores every item on its r closest nodes (self included when among them), batched per node.
-   * `replication`: the items are an hourly re-replication, which each receiver counts as its own
-   * (Kademlia paper, section 2.5: a node that receives a STORE for a key skips that key's next
-   * re-replication), so one holder per key per hour sends it, not all r; and each replica is
-   * first asked for the items' digests, so only the items it lacks or holds differently travel
-   * (a replica in sync costs one FIND_VALUES per MAX_FIND_VALUES_KEYS keys instead of every value). @default false
+   * Each item's targets: its r closest remote nodes (by lookup, or computed in a trusted small
+   * network), and whether self is among the r closest.
    */
-  async function storeItems(items: StoreItem[], replication = false): Promise<StoreOutcome[]> {
+  async function targetsOf(
+    items: { key: Id; policy: ReplicationPolicy; closest?: Contact[] }[],
+  ): Promise<{ targets: Contact[]; self: boolean }[]> {
     const minR = items.reduce((m, it) => Math.min(m, it.policy.r), Infinity);
     const everyone = items.length > 0 ? everyoneWithin(minR) : undefined;
-    const closest = everyone
-      ? undefined
-      : await pool(items, LOOKUP_CONCURRENCY, (it) =>
-          it.closest ? Promise.resolve(it.closest) : closestRemote(it.key),
-        );
+    if (everyone) return items.map(() => ({ targets: everyone, self: true }));
+    const closest = await pool(items, LOOKUP_CONCURRENCY, (it) =>
+      it.closest ? Promise.resolve(it.closest) : closestRemote(it.key),
+    );
+    return items.map((it, i) => pickTargets(it.key, closest[i]!, it.policy.r));
+  }
+
+  /**
+   * Stores every item on its r closest nodes (self included when among them), batched per node.
+   * Re-replication and republishing go through replica-sync.ts instead (digests first).
+   */
+  async function storeItems(items: StoreItem[]): Promise<StoreOutcome[]> {
+    const targetsByItem = await targetsOf(items);
     const outcomes: StoreOutcome[] = items.map((it) => ({ key: it.key, acks: 0, stored: [], lost: 0 }));
     const perNode = new Map<string, { contact: Contact; idx: number[] }>();
     /** Hex ids of the target contacts (most items share their targets). */
@@ -234,9 +205,7 @@ export function makeWriter(ctx: NodeContext) {
     };
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      const { targets, self } = everyone
-        ? { targets: everyone, self: true }
-        : pickTargets(it.key, closest![i]!, it.policy.r);
+      const { targets, self } = targetsByItem[i]!;
       if (!it.skipLocal && (self || it.publisher)) {
         local.push({ key: it.key, hex: it.hex, value: it.value, publisher: it.publisher ?? false });
         localAt.push({ i, self });
@@ -261,24 +230,10 @@ export function makeWriter(ctx: NodeContext) {
         }),
       ),
       ...[...perNode.values()].map(async (g) => {
-        let idx = g.idx;
-        if (replication) {
-          // Digests first: a replica that holds an item as it is acks it without its value.
-          const held = await heldAsIs(
-            g.contact,
-            idx.map((i) => items[i]!),
-          );
-          idx = idx.filter((i, j) => {
-            if (!held[j]) return true;
-            outcomes[i]!.acks++;
-            outcomes[i]!.stored.push(g.contact);
-            return false;
-          });
-        }
+        const idx = g.idx;
         const { acks, lost } = await storeBatches(
           g.contact,
           idx.map((i) => items[i]!),
-          replication,
         );
         acks.forEach((ok, j) => {
           if (!ok) return;
@@ -294,6 +249,8 @@ export function makeWriter(ctx: NodeContext) {
 
   return {
     storeItems,
+    storeBatches,
+    targetsOf,
     sendStore,
     closestRemote,
     pickTargets,

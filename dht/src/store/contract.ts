@@ -475,6 +475,27 @@ export function defineStoreContract(
         });
     });
 
+    test("getMeta reads one entry's metadata without its value; undefined for an absent key", async () => {
+      const { store } = await fresh();
+      if (!store.getMeta) return; // optional
+      const blob = { ...blobEntry(new Uint8Array(256 * 1024).fill(7)), publisher: true, replicatedAt: 11 };
+      const set: StoredEntry = {
+        key: id(),
+        value: { kind: 'set', members: { a: { add: { c: 1, w: 'w1' } } } },
+        expiresAt: 7_000,
+        publisher: false,
+        replicatedAt: 42,
+      };
+      const expired = blobEntry(new Uint8Array([4, 5]), { expiresAt: 1 });
+      for (const e of [blob, set, expired]) await store.put(e);
+      for (const { value, ...meta } of [blob, set, expired]) {
+        const m = await store.getMeta(meta.key);
+        expect(m).toEqual({ ...meta, key: new Uint8Array(meta.key), kind: value.kind });
+        expect('value' in m!).toBe(false);
+      }
+      expect(await store.getMeta(id())).toBeUndefined();
+    });
+
     test('markReplicated sets replicatedAt and raises the expiry of live keys, values untouched; absent and expired keys are skipped', async () => {
       const { store } = await fresh();
       const blob = blobEntry(new Uint8Array([1, 2, 3]), { expiresAt: 5_000 });

@@ -64,6 +64,12 @@ export function makeMemoryStore(): ShardStore {
     async *scanMeta() {
       for (const { value, ...meta } of [...entries.values()]) yield { ...meta, kind: value.kind };
     },
+    async getMeta(key: Id) {
+      const e = entries.get(toHex(key));
+      if (!e) return undefined;
+      const { value, ...meta } = e;
+      return { ...meta, key: new Uint8Array(meta.key), kind: value.kind };
+    },
     async markReplicated(keys: readonly Id[], at: number, expiresAt: number) {
       for (const k of keys) {
         const e = entries.get(toHex(k));

@@ -14,6 +14,7 @@
 import { Binary, MongoClient, type AnyBulkWriteOperation, type Collection } from 'mongodb';
 import type {
   Contact,
+  EntryMeta,
   EntryWrite,
   Id,
   ScanOptions,
@@ -104,6 +105,17 @@ function docsToSet(docs: MemberDoc[]): SetValue {
     };
   }
   return { kind: 'set', members };
+}
+
+/** An entries document read without its value (`projection: { value: 0 }`) as metadata. */
+function docToMeta(doc: Omit<EntryDoc, 'value'>): EntryMeta {
+  return {
+    key: plainBytes(doc._id.buffer),
+    kind: doc.kind as ValueKind,
+    expiresAt: doc.expiresAt,
+    publisher: doc.publisher,
+    replicatedAt: doc.replicatedAt,
+  };
 }
 
 export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStore> {
@@ -242,17 +254,14 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
     async *scanMeta() {
       const cursor = entries.find({}, { batchSize: SCAN_BATCH, projection: { value: 0 } });
       try {
-        for await (const doc of cursor)
-          yield {
-            key: plainBytes(doc._id.buffer),
-            kind: doc.kind as ValueKind,
-            expiresAt: doc.expiresAt,
-            publisher: doc.publisher,
-            replicatedAt: doc.replicatedAt,
-          };
+        for await (const doc of cursor) yield docToMeta(doc);
       } finally {
         await cursor.close();
       }
+    },
+    async getMeta(key) {
+      const doc = await entries.findOne({ _id: bin(key) }, { projection: { value: 0 } });
+      return doc ? docToMeta(doc) : undefined;
     },
     async markReplicated(keys, at, expiresAt) {
       if (keys.length === 0) return;

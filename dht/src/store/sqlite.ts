@@ -225,6 +225,9 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   // A set's and a record's columns after `value` are read without walking overflow pages; a blob
   // over a page (a peer's chunk) has its chain walked to reach expires_at (no way round it but a
   // column reorder: a schema version of its own).
+  const metaStmt = db
+    .prepare<[Id]>('SELECT kind, expires_at, publisher, replicated_at FROM entries WHERE key = ?')
+    .raw();
   const metaPageStmt = db
     .prepare<[Buffer, number]>(
       'SELECT key, kind, expires_at, publisher, replicated_at FROM entries WHERE key > ? ORDER BY key LIMIT ?',
@@ -454,6 +457,12 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
         if (rows.length < META_PAGE_ROWS) return;
         after = rows[rows.length - 1]![0];
       }
+    },
+    async getMeta(key) {
+      const row = metaStmt.get(key) as [ValueKind, number, number, number] | undefined;
+      if (!row) return undefined;
+      const [kind, expiresAt, publisher, replicatedAt] = row;
+      return { key: plainBytes(key), kind, expiresAt, publisher: publisher === 1, replicatedAt };
     },
     async markReplicated(keys, at, expiresAt) {
       if (keys.length > 0) markAll(keys, at, expiresAt);

@@ -1,0 +1,124 @@
+/**
+ * Re-replication's sending side (Kademlia paper, section 2.5), for the hourly replicate and
+ * republish walks: each replica of the items is first asked for their digests (one FIND_VALUES per
+ * MAX_FIND_VALUES_KEYS keys, flagged `replication`, so it counts the keys it holds as they are as
+ * replicated), and only the items it lacks or holds differently are read and sent (a STORE flagged
+ * the same way). A value is read at most once, and only when some replica needs it: a shard in sync
+ * with its replicas reads no blob and decodes no set.
+ *
+ * Does not: pick the due entries or take their digests (maintenance.ts, on metadata), merge
+ * locally (the caller marks its own entries), or hand keys over to new nodes (maintenance.ts).
+ */
+import type { ReplicationPolicy } from '../api.js';
+import { nextTurn } from '../concurrency.js';
+import { toHex } from '../id.js';
+import type { Contact, Id, Value } from '../types.js';
+import type { NodeContext } from './context.js';
+import { MAX_FIND_VALUES_KEYS, STORE_BATCHES_IN_FLIGHT } from './options.js';
+import { pool, type Writer } from './writes.js';
+
+/** A held entry to re-replicate: its digest now, its value only if a replica needs it. */
+export interface ReplicaItem {
+  key: Id;
+  hex: string;
+  /** The digest of our copy (find-values.ts `valueDigest`). */
+  digest: string;
+  policy: ReplicationPolicy;
+  /** Reads our copy; undefined when it is gone since its digest was taken (then nothing is sent). */
+  load(): Promise<Value | undefined>;
+}
+
+/** What one `send` did, for logs and tests. */
+export interface ReplicaSyncReport {
+  /** (item, replica) pairs found in sync by digest. */
+  inSync: number;
+  /** Values sent (one per item and replica that lacked it or differed). */
+  sent: number;
+  /** Values read to send them. */
+  loaded: number;
+}
+
+/** Values read between event-loop turns: 50 big sets or 256 KiB chunks are a few ms each. */
+const LOADS_PER_TURN = 50;
+
+export function makeReplicaSync(ctx: NodeContext, writer: Writer) {
+  /**
+   * Which of `items` `to` holds as they are: false where it differs, lacks the key, fails or is an
+   * older node (which then gets the values).
+   */
+  async function heldAsIs(to: Contact, items: { hex: string; digest: string }[]): Promise<boolean[]> {
+    const out: boolean[] = new Array(items.length).fill(false);
+    const starts: number[] = [];
+    for (let i = 0; i < items.length; i += MAX_FIND_VALUES_KEYS) starts.push(i);
+    await pool(starts, STORE_BATCHES_IN_FLIGHT, async (from) => {
+      const chunk = items.slice(from, from + MAX_FIND_VALUES_KEYS);
+      try {
+        const res = await ctx.rpc.call(to, 'FIND_VALUES', {
+          keys: chunk.map((it) => ({ key: it.hex, digest: it.digest })),
+          replication: true,
+        });
+        const answers = res.body.answers;
+        if (!Array.isArray(answers)) return;
+        chunk.forEach((_, j) => {
+          const a: unknown = answers[j];
+          out[from + j] = typeof a === 'object' && a !== null && (a as { same?: unknown }).same === true;
+        });
+      } catch {
+        // not known to hold them: the STOREs follow
+      }
+    });
+    return out;
+  }
+
+  /** Brings every item's remote replicas (its r closest nodes but self) in line with our copy. */
+  async function send(items: ReplicaItem[]): Promise<ReplicaSyncReport> {
+    const report: ReplicaSyncReport = { inSync: 0, sent: 0, loaded: 0 };
+    const targets = await writer.targetsOf(items);
+    const perNode = new Map<string, { contact: Contact; idx: number[] }>();
+    items.forEach((_, i) => {
+      for (const c of targets[i]!.targets) {
+        const hex = toHex(c.id);
+        let g = perNode.get(hex);
+        if (!g) perNode.set(hex, (g = { contact: c, idx: [] }));
+        g.idx.push(i);
+      }
+    });
+    const groups = [...perNode.values()];
+    const held = await Promise.all(
+      groups.map((g) =>
+        heldAsIs(
+          g.contact,
+          g.idx.map((i) => items[i]!),
+        ),
+      ),
+    );
+    // The items some replica needs, each read once (in item order, turning the loop as they load).
+    const needed = new Set<number>();
+    groups.forEach((g, n) => g.idx.forEach((i, j) => (held[n]![j] ? report.inSync++ : needed.add(i))));
+    const values = new Map<number, Value>();
+    let reads = 0;
+    for (const i of [...needed].sort((a, b) => a - b)) {
+      const v = await items[i]!.load();
+      if (v) values.set(i, v);
+      if (++reads % LOADS_PER_TURN === 0) await nextTurn();
+    }
+    report.loaded = values.size;
+    await Promise.all(
+      groups.map(async (g, n) => {
+        const batch: { key: Id; hex: string; value: Value }[] = [];
+        g.idx.forEach((i, j) => {
+          const value = values.get(i);
+          if (!held[n]![j] && value) batch.push({ key: items[i]!.key, hex: items[i]!.hex, value });
+        });
+        if (batch.length === 0) return;
+        report.sent += batch.length;
+        await writer.storeBatches(g.contact, batch, true);
+      }),
+    );
+    return report;
+  }
+
+  return { send };
+}
+
+export type ReplicaSync = ReturnType<typeof makeReplicaSync>;
