@@ -10,12 +10,12 @@
  */
 import { compareDistance, idEquals, randomIdInBucket, toHex } from '../id.js';
 import { nextTurn } from '../concurrency.js';
-import type { Contact, EntryMeta, Id, StoredEntry } from '../types.js';
+import type { Contact, EntryMeta, Id } from '../types.js';
 import type { NodeContext } from './context.js';
 import { BLOB_DIGEST, valueDigest } from './find-values.js';
 import { HANDOVER_DEBOUNCE_MS, LOW_PEERS, MAINTENANCE_CONCURRENCY } from './options.js';
 import { makeReplicaSync, type ReplicaItem } from './replica-sync.js';
-import { pool, type StoreItem, type Writer } from './writes.js';
+import { pool, type Writer } from './writes.js';
 
 /** Digests taken between event-loop turns: a cold set's digest is built from its rows (ms for a big one). */
 const DIGESTS_PER_TURN = 50;
@@ -86,13 +86,6 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     if (jr === 'none') return;
     await refreshBuckets(true, jr === 'all' ? Math.max(-1, farther) : Math.min(farther, jr - 1));
   }
-
-  /** A held entry as a STORE item under its kind's replication policy (hand-over). */
-  const itemOf = (e: StoredEntry): StoreItem => ({
-    key: e.key,
-    value: e.value,
-    policy: ctx.o.policies[e.value.kind],
-  });
 
   /**
    * A walk batch's entries as replica items, digests taken without reading whole values: a blob's
@@ -210,7 +203,8 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
 
   /**
    * Sends keys we hold to newly seen nodes that are among their r closest (paper, section 2.5).
-   * Keys are picked on metadata (shard.walk), so only the handed-over values are read, a batch at a time.
+   * Keys are picked on metadata (shard.walkMeta) and go through replica-sync.ts, digests first: a
+   * node that comes back under a new id with its old data gets only what it lacks.
    */
   async function handover(fresh: Contact[]): Promise<void> {
     const known = ctx.routing.all();
@@ -223,7 +217,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     };
     /** The fresh contacts each picked key goes to (set by `select`, read by the batch). */
     const targets = new Map<string, Contact[]>();
-    await ctx.shard.walk(
+    await ctx.shard.walkMeta(
       (m) => {
         const r = ctx.o.policies[m.kind].r;
         if (rank(m.key, r, ctx.self) >= r) return false; // not our job: someone closer holds it
@@ -233,18 +227,9 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
         return true;
       },
       async (batch) => {
-        const perNode = new Map<string, { contact: Contact; items: StoreItem[] }>();
-        for (const e of batch) {
-          const hex = toHex(e.key);
-          for (const c of targets.get(hex) ?? []) {
-            const id = toHex(c.id);
-            let g = perNode.get(id);
-            if (!g) perNode.set(id, (g = { contact: c, items: [] }));
-            g.items.push(itemOf(e));
-          }
-          targets.delete(hex);
-        }
-        await Promise.all([...perNode.values()].map((g) => writer.sendStore(g.contact, g.items)));
+        const items = (await replicaItems(batch)).map((it) => ({ ...it, to: targets.get(it.hex) ?? [] }));
+        for (const m of batch) targets.delete(toHex(m.key));
+        await replicas.send(items);
       },
     );
   }

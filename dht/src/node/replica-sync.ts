@@ -1,13 +1,13 @@
 /**
  * Re-replication's sending side (Kademlia paper, section 2.5), for the hourly replicate and
- * republish walks: each replica of the items is first asked for their digests (one FIND_VALUES per
+ * republish walks and the hand-over to new nodes: each replica of the items is first asked for their digests (one FIND_VALUES per
  * MAX_FIND_VALUES_KEYS keys, flagged `replication`, so it counts the keys it holds as they are as
  * replicated), and only the items it lacks or holds differently are read and sent (a STORE flagged
  * the same way). A value is read at most once, and only when some replica needs it: a shard in sync
  * with its replicas reads no blob and decodes no set.
  *
- * Does not: pick the due entries or take their digests (maintenance.ts, on metadata), merge
- * locally (the caller marks its own entries), or hand keys over to new nodes (maintenance.ts).
+ * Does not: pick the due entries or take their digests (maintenance.ts, on metadata), or merge
+ * locally (the caller marks its own entries).
  */
 import type { ReplicationPolicy } from '../api.js';
 import { nextTurn } from '../concurrency.js';
@@ -24,6 +24,8 @@ export interface ReplicaItem {
   /** The digest of our copy (find-values.ts `valueDigest`). */
   digest: string;
   policy: ReplicationPolicy;
+  /** The nodes to bring in line (a hand-over's new nodes). @default the r closest nodes but self */
+  to?: Contact[];
   /** Reads our copy; undefined when it is gone since its digest was taken (then nothing is sent). */
   load(): Promise<Value | undefined>;
 }
@@ -73,10 +75,13 @@ export function makeReplicaSync(ctx: NodeContext, writer: Writer) {
   /** Brings every item's remote replicas (its r closest nodes but self) in line with our copy. */
   async function send(items: ReplicaItem[]): Promise<ReplicaSyncReport> {
     const report: ReplicaSyncReport = { inSync: 0, sent: 0, loaded: 0 };
-    const targets = await writer.targetsOf(items);
+    const open = items.filter((it) => !it.to);
+    const found = open.length > 0 ? await writer.targetsOf(open) : [];
+    let next = 0;
+    const targets = items.map((it) => it.to ?? found[next++]!.targets);
     const perNode = new Map<string, { contact: Contact; idx: number[] }>();
     items.forEach((_, i) => {
-      for (const c of targets[i]!.targets) {
+      for (const c of targets[i]!) {
         const hex = toHex(c.id);
         let g = perNode.get(hex);
         if (!g) perNode.set(hex, (g = { contact: c, idx: [] }));

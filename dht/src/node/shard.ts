@@ -108,14 +108,13 @@ export const MAX_FLUSH_OPS = 4096;
  */
 export const FLUSH_TURN_ROWS = 2048;
 /**
- * Entries a maintenance walk loads and hands over at once (`walk`): 500 posting sets average a few
- * hundred KiB of values, and a STORE batch per replica per walk step.
+ * Entries a maintenance walk hands over at once (`walkMeta`): one FIND_VALUES and at most one
+ * STORE batch per replica per step, and at most 500 values in memory (posting sets average a few
+ * hundred KiB of values; 500 peer chunks, 125 MiB, only when a replica lacks them all).
  */
 export const MAINTENANCE_BATCH = 500;
 /** Metadata rows between event-loop turns in a walk: ~1 ms of reading each. */
 const META_WALK_TURN = 1_000;
-/** Values a walk loads between event-loop turns: 500 sets with a few big ones held the loop ~150 ms. */
-const WALK_LOADS_PER_TURN = 50;
 /** Sets whose wire size is tracked in memory (~120 B each); beyond, slices always write their row. */
 const MAX_TRACKED_SETS = 1_000_000;
 
@@ -734,42 +733,11 @@ export function makeShard(o: ShardOptions) {
   }
 
   /**
-   * Walks the live entries `select` picks (on metadata: no value is read for the others) and
-   * hands them to `each` with their values, `batchSize` at a time: what the hourly maintenance
-   * sends. Memory holds one batch, not the shard (at 100,000 songs a tracker's ~700,000 keys), and
-   * the event loop turns between batches and every META_WALK_TURN metas. An entry that expired or
-   * vanished since its metadata was read is skipped. Resolves with how many entries were handed.
-   */
-  async function walk(
-    select: (m: EntryMeta) => boolean,
-    each: (batch: StoredEntry[]) => Promise<void>,
-    batchSize = MAINTENANCE_BATCH,
-  ): Promise<number> {
-    let handed = 0;
-    await walkMeta(
-      select,
-      async (picked) => {
-        const t = now();
-        const batch: StoredEntry[] = [];
-        for (let i = 0; i < picked.length; i++) {
-          const e = await load(picked[i]!.key, toHex(picked[i]!.key));
-          if (e && e.expiresAt > t) batch.push(e);
-          // Big sets decode in ms: the loop turns between groups of loads, not once per batch.
-          if (i % WALK_LOADS_PER_TURN === WALK_LOADS_PER_TURN - 1) await nextTurn();
-        }
-        if (batch.length === 0) return;
-        handed += batch.length;
-        await each(batch);
-      },
-      batchSize,
-    );
-    return handed;
-  }
-
-  /**
-   * `walk` without the values: hands the picked live entries' metadata, `batchSize` at a time, for
-   * a caller that reads only some of the values (re-replication reads what a replica lacks).
-   * Resolves with how many were handed.
+   * Walks the live entries `select` picks, on metadata (no value is read), and hands them to `each`
+   * `batchSize` at a time: what the hourly maintenance and the hand-over decide on (replica-sync.ts
+   * then reads only the values a replica needs). Memory holds one batch, not the shard (at 100,000
+   * songs a tracker's ~700,000 keys), and the event loop turns between batches and every
+   * META_WALK_TURN metas. Resolves with how many entries were handed.
    */
   async function walkMeta(
     select: (m: EntryMeta) => boolean,
@@ -822,7 +790,6 @@ export function makeShard(o: ShardOptions) {
     remove,
     markReplicated,
     expire,
-    walk,
     walkMeta,
     meta,
     setDigestOf,
