@@ -5,7 +5,7 @@
  * values as msgpack Binary (the same encoding as the SQLite store), so a 256 KiB chunk is one
  * document well under the 16 MiB limit. A set's members are one document each in `set_members`
  * (indexed by key), so a posting delta upserts its own documents instead of rewriting the set
- * (`EntryWrite` slices, `getSetMembers`). Without a replica set there are no multi-collection transactions:
+ * (`EntryWrite` slices, `getSetMembers`; a flush's batch in two queries, `getSetMembersMany`). Without a replica set there are no multi-collection transactions:
  * member documents are written before the entry document, so a crash in between leaves at worst
  * members without an entry (invisible; the next whole write of the key clears them).
  *
@@ -229,6 +229,41 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
         bytes: doc.size,
         members: docsToSet(docs).members,
       };
+    },
+    async getSetMembersMany(asks) {
+      if (asks.length === 0) return [];
+      // Two queries for the whole batch: the entries, then every asked member of the sets among them.
+      const docs = await entries
+        .find({ _id: { $in: asks.map((a) => bin(a.key)) } }, { projection: { value: 0 } })
+        .toArray();
+      const byHex = new Map(docs.map((d) => [hexOf(d._id.buffer), d]));
+      const ids: string[] = [];
+      for (const a of asks) {
+        const hex = hexOf(a.key);
+        if (byHex.get(hex)?.kind === 'set') for (const m of a.members) ids.push(`${hex}/${m}`);
+      }
+      const found = new Map<string, MemberDoc[]>();
+      if (ids.length > 0)
+        for (const d of await members.find({ _id: { $in: ids } }).toArray()) {
+          const hex = d._id.slice(0, d._id.indexOf('/'));
+          const list = found.get(hex);
+          if (list) list.push(d);
+          else found.set(hex, [d]);
+        }
+      return asks.map((a) => {
+        const hex = hexOf(a.key);
+        const doc = byHex.get(hex);
+        if (!doc) return undefined;
+        if (doc.kind !== 'set') return 'not-a-set';
+        return {
+          key: plainBytes(doc._id.buffer),
+          expiresAt: doc.expiresAt,
+          publisher: doc.publisher,
+          replicatedAt: doc.replicatedAt,
+          bytes: doc.size,
+          members: docsToSet(found.get(hex) ?? []).members,
+        };
+      });
     },
     async scanSet(key, row) {
       const doc = await entries.findOne({ _id: bin(key) });
