@@ -1,10 +1,9 @@
 /**
  * The local shard: the node's view of its ShardStore. Mutations (merge, remove, markReplicated)
  * are queued and applied in batches by one flusher — a group commit: every key touched by a batch
- * is merged in memory (all its deltas), then written once, in store transactions (`putMany`) of
- * FLUSH_TURN_ROWS writes with a turn of the event loop between them. The batch's ops are answered
- * once all its writes are committed. One flusher at a time means no lost updates between
- * concurrent STOREs without per-key locks. Expiry is refreshed on every merge (the write is skipped for an unchanged value
+ * is merged in memory (all its deltas), then written once, all in ONE store transaction
+ * (`putMany`). One flusher at a time means no lost updates between concurrent STOREs without
+ * per-key locks. Expiry is refreshed on every merge (the write is skipped for an unchanged value
  * refreshed recently); a set is written as its changed members only (`EntryWrite.changedMembers`).
  * Big sets stay decoded in an LRU (shard-batch.ts). Keeps the Lamport clock
  * past every stamp it sees, and notifies onLocalChange listeners once per key and batch.
@@ -95,18 +94,13 @@ const SET_BYTES_PERSIST_SLACK = 64 * 1024;
  * import queues ops faster than a flush takes them: at 20,000 songs uncapped batches averaged
  * ~6,100 ops and ~340 ms each (measured), longer at 100,000. Smaller batches amortise less: a cap
  * of 2,048 cost ~10% of the import's throughput at 20,000 songs, 4,096 and 8,192 nothing
- * measurable (709 and 698 songs/s; 689 uncapped).
+ * measurable (709 and 698 songs/s; 689 uncapped). A flush that turned the event loop between
+ * slices of 2,048 reads and writes cut its tracker's worst event-loop delay in the 20,000-song bench
+ * from ~1.0–1.3 s to ~0.55–0.85 s, but cost 25% of the import's throughput (30,000 songs,
+ * alternating runs: 357 and 346 songs/s against 483 and 439), slicing the reads alone ~12% (430
+ * and 381): not kept (session 8).
  */
 export const MAX_FLUSH_OPS = 4096;
-/**
- * Rows a flush reads (keys per `getSetMembersMany` call) or writes (entries per store transaction)
- * between event-loop turns. A 4,096-op flush used to hold the loop from its first read to its
- * commit: 430–690 ms in the 3-tracker bench at 20,000 songs (reads up to ~290 ms, the one
- * transaction up to ~500 ms), and a query or a replica's STORE waited behind it. Smaller
- * transactions cost commits: replaying the bench's 30,000 songs on one shard, the writes took ~5%
- * longer in transactions of 2,048 and ~8% in 1,024 than in one of 4,096 (measured).
- */
-export const FLUSH_TURN_ROWS = 2048;
 /**
  * Entries a maintenance walk hands over at once (`walkMeta`): one FIND_VALUES and at most one
  * STORE batch per replica per step, and at most 500 values in memory (posting sets average a few
@@ -305,8 +299,8 @@ export function makeShard(o: ShardOptions) {
         const batch = queue.length > MAX_FLUSH_OPS ? queue.splice(0, MAX_FLUSH_OPS) : queue;
         if (batch === queue) queue = [];
         await flush(batch);
-        // Requests (reads, more STOREs) run between batches, and between a big batch's slices of
-        // reads and writes (FLUSH_TURN_ROWS).
+        // Requests (reads, more STOREs) run between batches: a flush itself never yields (turns
+        // inside a flush cost 12-25% of the import's throughput: see MAX_FLUSH_OPS).
         if (queue.length > 0) await nextTurn();
       }
     } finally {
@@ -351,7 +345,6 @@ export function makeShard(o: ShardOptions) {
       const loads: KeyLoad[] = [];
       for (const k of keys.values()) if (!(k.marksOnly && o.store.markReplicated)) loads.push(k);
       await loadWorks(loads, t, works);
-      if (batch.length > FLUSH_TURN_ROWS) await nextTurn(); // before the merges and the writes
     } catch (err) {
       for (const op of batch) failOp(op, err);
       return;
@@ -466,25 +459,13 @@ export function makeShard(o: ShardOptions) {
         await o.store.markReplicated!([...ks.values()], at, expiry);
         for (const hex of ks.keys()) cache.delete(hex); // its decoded copy has the old replicatedAt
       }
-      if (o.store.putMany) {
-        // One transaction per FLUSH_TURN_ROWS writes, a turn of the event loop between them. The ops
-        // are answered once all are committed; a failure leaves the earlier transactions in place,
-        // which is harmless: merges are idempotent, and the unanswered STOREs are retried.
-        for (let i = 0; i < puts.length; i += FLUSH_TURN_ROWS) {
-          if (i > 0) await nextTurn();
-          await o.store.putMany(puts.length <= FLUSH_TURN_ROWS ? puts : puts.slice(i, i + FLUSH_TURN_ROWS));
-        }
-      } else for (const p of puts) if ('entry' in p) await o.store.put(p.entry); // no slices: see rowStore
+      if (o.store.putMany) await o.store.putMany(puts);
+      else for (const p of puts) if ('entry' in p) await o.store.put(p.entry); // no slices: see rowStore
     } catch (err) {
-      for (const w of works.values()) {
-        cache.delete(w.hex);
-        views.delete(w.hex); // the transactions before the failure are committed
-      }
+      for (const w of works.values()) cache.delete(w.hex);
       for (const op of batch) failOp(op, err);
       return;
     }
-    // The answers, notifications and warming below are one more slice of work.
-    if (puts.length > FLUSH_TURN_ROWS) await nextTurn();
     const written: string[] = [];
     for (const w of works.values()) {
       if (!w.dirty && !w.removed) continue;
@@ -542,19 +523,17 @@ export function makeShard(o: ShardOptions) {
       } else whole.push(k);
     }
     const store = o.store;
-    for (let from = 0; from < asks.length; from += FLUSH_TURN_ROWS) {
-      if (from > 0) await nextTurn();
-      const to = Math.min(asks.length, from + FLUSH_TURN_ROWS);
-      const part = asks.slice(from, to);
-      const got = store.getSetMembersMany
-        ? await store.getSetMembersMany(part.map((k, i) => ({ key: k.key, members: names[from + i]! })))
-        : await Promise.all(part.map((k, i) => store.getSetMembers!(k.key, names[from + i]!)));
-      for (let i = 0; i < part.length; i++) {
-        const k = part[i]!;
-        const w = sliceWork(k, got[i], t);
-        if (w) works.set(k.hex, w);
-        else whole.push(k);
-      }
+    const got =
+      asks.length === 0
+        ? []
+        : store.getSetMembersMany
+          ? await store.getSetMembersMany(asks.map((k, i) => ({ key: k.key, members: names[i]! })))
+          : await Promise.all(asks.map((k, i) => store.getSetMembers!(k.key, names[i]!)));
+    for (let i = 0; i < asks.length; i++) {
+      const k = asks[i]!;
+      const w = sliceWork(k, got[i], t);
+      if (w) works.set(k.hex, w);
+      else whole.push(k);
     }
     await Promise.all(whole.map((k) => loadWhole(k, t, works)));
   }
