@@ -93,12 +93,12 @@ const SET_BYTES_PERSIST_SLACK = 64 * 1024;
  * Ops per flush at most. A flush holds the event loop from its first read to its commit, and an
  * import queues ops faster than a flush takes them: at 20,000 songs uncapped batches averaged
  * ~6,100 ops and ~340 ms each (measured), longer at 100,000. Smaller batches amortise less: a cap
- * of 2,048 cost ~10% of the import's throughput at 20,000 songs, 4,096 and 8,192 nothing
- * measurable (709 and 698 songs/s; 689 uncapped). A flush that turned the event loop between
- * slices of 2,048 reads and writes cut its tracker's worst event-loop delay in the 20,000-song bench
- * from ~1.0–1.3 s to ~0.55–0.85 s, but cost 25% of the import's throughput (30,000 songs,
- * alternating runs: 357 and 346 songs/s against 483 and 439), slicing the reads alone ~12% (430
- * and 381): not kept (session 8).
+ * of 2,048 cost ~10% of the import's throughput at 20,000 songs, 4,096 and 8,192 nothing measurable
+ * (709 and 698 songs/s; 689 uncapped). A flush that turned the event loop between slices of 2,048
+ * reads and writes cut its tracker's worst event-loop delay in the 20,000-song bench from ~1.0–1.3 s
+ * to 0.59–0.87 s in three of four runs, but cost 25% of the import's throughput (30,000 songs,
+ * alternating runs: 357 and 346 songs/s against 483 and 439), slicing only the reads (and a turn
+ * before the answers) ~12% (430 and 381): not kept (session 8).
  */
 export const MAX_FLUSH_OPS = 4096;
 /**
