@@ -17,15 +17,15 @@ import { MAX_FIND_VALUES_REPLY_BYTES } from './options.js';
 import { setWireBytes } from './shard-batch.js';
 import type { FindValuesAsk } from './wire.js';
 
+/** A blob's digest: its key is its hash, so every copy held is the same bytes. */
+export const BLOB_DIGEST = 'b';
+
 /**
  * A value's digest as FIND_VALUES compares it: a set's read-view digest (`n:sum`, set-view.ts); a
  * record's stamp (`r<c>.<w>`, `.d` when deleted: a stamp names one write); `b` for a blob (its key
  * is its hash, and every copy is verified: any copy held is the same bytes). Only a set's digest
  * starts with a digit.
  */
-/** A blob's digest: its key is its hash, so every copy held is the same bytes. */
-export const BLOB_DIGEST = 'b';
-
 export function valueDigest(v: Value): string {
   switch (v.kind) {
     case 'set':

@@ -9,16 +9,11 @@
  * digests-first exchange: replica-sync.ts).
  */
 import { compareDistance, idEquals, randomIdInBucket, toHex } from '../id.js';
-import { nextTurn } from '../concurrency.js';
-import type { Contact, EntryMeta, Id } from '../types.js';
+import type { Contact, Id } from '../types.js';
 import type { NodeContext } from './context.js';
-import { BLOB_DIGEST, valueDigest } from './find-values.js';
 import { HANDOVER_DEBOUNCE_MS, LOW_PEERS, MAINTENANCE_CONCURRENCY } from './options.js';
-import { makeReplicaSync, type ReplicaItem } from './replica-sync.js';
+import { makeReplicaSync, makeReplicaTotals } from './replica-sync.js';
 import { pool, type Writer } from './writes.js';
-
-/** Digests taken between event-loop turns: a cold set's digest is built from its rows (ms for a big one). */
-const DIGESTS_PER_TURN = 50;
 
 export type MaintenanceTask = 'replicate' | 'republish' | 'refresh' | 'watchdog' | 'redial' | 'expire';
 
@@ -88,56 +83,21 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
   }
 
   /**
-   * A walk batch's entries as replica items, digests taken without reading whole values: a blob's
-   * from its kind, a record's from its stamp (the record is read: ~300 B), a set's from its read view
-   * or its rows. Entries gone since their metadata was read are left out.
-   */
-  async function replicaItems(due: EntryMeta[]): Promise<ReplicaItem[]> {
-    const out: ReplicaItem[] = [];
-    for (let i = 0; i < due.length; i++) {
-      const m = due[i]!;
-      const item = await replicaItemOf(m);
-      if (item) out.push(item);
-      if (i % DIGESTS_PER_TURN === DIGESTS_PER_TURN - 1) await nextTurn();
-    }
-    return out;
-  }
-
-  async function replicaItemOf(m: EntryMeta): Promise<ReplicaItem | undefined> {
-    const base = { key: m.key, hex: toHex(m.key), policy: ctx.o.policies[m.kind] };
-    const load = async () => (await ctx.shard.get(m.key))?.value;
-    switch (m.kind) {
-      case 'blob':
-        return { ...base, digest: BLOB_DIGEST, load };
-      case 'record': {
-        const value = (await ctx.shard.get(m.key))?.value;
-        return value && { ...base, digest: valueDigest(value), load: () => Promise.resolve(value) };
-      }
-      case 'set': {
-        const digest = await ctx.shard.setDigestOf(m.key);
-        return digest === undefined ? undefined : { ...base, digest, load };
-      }
-      default: {
-        const never: never = m.kind;
-        return never;
-      }
-    }
-  }
-
-  /**
    * Re-replicates the entries not replicated for tReplicate (all with `force`), a walk batch at a
    * time on metadata (shard.walkMeta): digests first, then only the values a replica lacks or
    * holds differently are read and sent (replica-sync.ts). Each batch is marked as it is done.
    */
   async function replicate(force = false): Promise<void> {
     const now = Date.now();
+    const total = makeReplicaTotals(log);
     await ctx.shard.walkMeta(
       (m) => force || now - m.replicatedAt >= t.tReplicate,
       async (due) => {
-        await replicas.send(await replicaItems(due));
+        total.add(await replicas.send(await replicas.itemsOf(due)));
         await pool(due, MAINTENANCE_CONCURRENCY, (m) => ctx.shard.markReplicated(m.key, now));
       },
     );
+    total.log('replicate');
   }
 
   /**
@@ -146,6 +106,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
    */
   async function republish(force = false): Promise<void> {
     const now = Date.now();
+    const total = makeReplicaTotals(log);
     await ctx.shard.walkMeta(
       (m) => {
         if (!m.publisher) return false;
@@ -154,11 +115,12 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
         return force || now - republishedAt.get(hex)! >= t.tRepublish;
       },
       async (due) => {
-        await replicas.send(await replicaItems(due));
+        total.add(await replicas.send(await replicas.itemsOf(due)));
         await pool(due, MAINTENANCE_CONCURRENCY, (m) => ctx.shard.markReplicated(m.key, now));
         for (const m of due) republishedAt.set(toHex(m.key), now);
       },
     );
+    total.log('republish');
   }
 
   async function persistContacts(): Promise<void> {
@@ -217,6 +179,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     };
     /** The fresh contacts each picked key goes to (set by `select`, read by the batch). */
     const targets = new Map<string, Contact[]>();
+    const total = makeReplicaTotals(log);
     await ctx.shard.walkMeta(
       (m) => {
         const r = ctx.o.policies[m.kind].r;
@@ -227,11 +190,12 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
         return true;
       },
       async (batch) => {
-        const items = (await replicaItems(batch)).map((it) => ({ ...it, to: targets.get(it.hex) ?? [] }));
+        const items = (await replicas.itemsOf(batch)).map((it) => ({ ...it, to: targets.get(it.hex) ?? [] }));
         for (const m of batch) targets.delete(toHex(m.key));
-        await replicas.send(items);
+        total.add(await replicas.send(items));
       },
     );
+    total.log('handover');
   }
 
   function newContact(c: Contact): void {

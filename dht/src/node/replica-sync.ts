@@ -1,19 +1,23 @@
 /**
  * Re-replication's sending side (Kademlia paper, section 2.5), for the hourly replicate and
- * republish walks and the hand-over to new nodes: each replica of the items is first asked for their digests (one FIND_VALUES per
- * MAX_FIND_VALUES_KEYS keys, flagged `replication`, so it counts the keys it holds as they are as
- * replicated), and only the items it lacks or holds differently are read and sent (a STORE flagged
- * the same way). A value is read at most once, and only when some replica needs it: a shard in sync
- * with its replicas reads no blob and decodes no set.
+ * republish walks and the hand-over to new nodes: each replica of the items is first asked for
+ * their digests (one FIND_VALUES per MAX_FIND_VALUES_KEYS keys, flagged `replication`, so it counts
+ * the keys it holds as they are as replicated), and only the items it lacks or holds differently
+ * are read and sent (a STORE flagged the same way). A value is read at most once, and only when
+ * some replica needs it: a shard in sync with its replicas reads no blob and decodes no set.
  *
- * Does not: pick the due entries or take their digests (maintenance.ts, on metadata), or merge
- * locally (the caller marks its own entries).
+ * `itemsOf` takes the digests without reading whole values where it can (a blob's from its
+ * metadata, a set's from its rows; a record is read, ~300 B).
+ *
+ * Does not: pick the due entries (maintenance.ts walks the metadata), or merge locally (the caller
+ * marks its own entries).
  */
 import type { ReplicationPolicy } from '../api.js';
 import { nextTurn } from '../concurrency.js';
 import { toHex } from '../id.js';
-import type { Contact, Id, Value } from '../types.js';
+import type { Contact, EntryMeta, Id, Value } from '../types.js';
 import type { NodeContext } from './context.js';
+import { BLOB_DIGEST, valueDigest } from './find-values.js';
 import { MAX_FIND_VALUES_KEYS, STORE_BATCHES_IN_FLIGHT } from './options.js';
 import { pool, type Writer } from './writes.js';
 
@@ -30,7 +34,7 @@ export interface ReplicaItem {
   load(): Promise<Value | undefined>;
 }
 
-/** What one `send` did, for logs and tests. */
+/** What `send` did: maintenance logs the totals of each walk. */
 export interface ReplicaSyncReport {
   /** (item, replica) pairs found in sync by digest. */
   inSync: number;
@@ -42,6 +46,23 @@ export interface ReplicaSyncReport {
 
 /** Values read between event-loop turns: 50 big sets or 256 KiB chunks are a few ms each. */
 const LOADS_PER_TURN = 50;
+/** Digests taken between event-loop turns: a cold set's digest is built from its rows (ms for a big one). */
+const DIGESTS_PER_TURN = 50;
+
+/** Sums a walk's reports and logs them once, when the walk compared or sent anything. */
+export function makeReplicaTotals(log: NodeContext['o']['logger']) {
+  const sum: ReplicaSyncReport = { inSync: 0, sent: 0, loaded: 0 };
+  return {
+    add(r: ReplicaSyncReport): void {
+      sum.inSync += r.inSync;
+      sum.sent += r.sent;
+      sum.loaded += r.loaded;
+    },
+    log(task: 'replicate' | 'republish' | 'handover'): void {
+      if (sum.inSync + sum.sent > 0) log.info({ task, ...sum }, 'dht: replicas brought in line');
+    },
+  };
+}
 
 export function makeReplicaSync(ctx: NodeContext, writer: Writer) {
   /**
@@ -70,6 +91,43 @@ export function makeReplicaSync(ctx: NodeContext, writer: Writer) {
       }
     });
     return out;
+  }
+
+  /**
+   * A walk batch's entries as replica items, digests taken without reading whole values: a blob's
+   * from its kind, a record's from its stamp (the record is read: ~300 B), a set's from its read view
+   * or its rows. Entries gone since their metadata was read are left out.
+   */
+  async function itemsOf(due: EntryMeta[]): Promise<ReplicaItem[]> {
+    const out: ReplicaItem[] = [];
+    for (let i = 0; i < due.length; i++) {
+      const m = due[i]!;
+      const item = await replicaItemOf(m);
+      if (item) out.push(item);
+      if (i % DIGESTS_PER_TURN === DIGESTS_PER_TURN - 1) await nextTurn();
+    }
+    return out;
+  }
+
+  async function replicaItemOf(m: EntryMeta): Promise<ReplicaItem | undefined> {
+    const base = { key: m.key, hex: toHex(m.key), policy: ctx.o.policies[m.kind] };
+    const load = async () => (await ctx.shard.get(m.key))?.value;
+    switch (m.kind) {
+      case 'blob':
+        return { ...base, digest: BLOB_DIGEST, load };
+      case 'record': {
+        const value = (await ctx.shard.get(m.key))?.value;
+        return value && { ...base, digest: valueDigest(value), load: () => Promise.resolve(value) };
+      }
+      case 'set': {
+        const digest = await ctx.shard.setDigestOf(m.key);
+        return digest === undefined ? undefined : { ...base, digest, load };
+      }
+      default: {
+        const never: never = m.kind;
+        return never;
+      }
+    }
   }
 
   /** Brings every item's remote replicas (its r closest nodes but self) in line with our copy. */
@@ -123,7 +181,7 @@ export function makeReplicaSync(ctx: NodeContext, writer: Writer) {
     return report;
   }
 
-  return { send };
+  return { itemsOf, send };
 }
 
 export type ReplicaSync = ReturnType<typeof makeReplicaSync>;
