@@ -4,6 +4,7 @@ import { makeMemoryStore } from '../store/memory.js';
 import { makeSqliteStore } from '../store/sqlite.js';
 import { makeMemoryNetwork } from '../transport/memory.js';
 import { QuorumError, makeKademliaNode } from './index.js';
+import { HANDOVER_DEBOUNCE_MS } from './options.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | undefined) => (b ? new TextDecoder().decode(b) : undefined);
@@ -214,7 +215,7 @@ describe('node lifecycle and timers', () => {
         store,
         bootstrap: i === 0 ? [] : ['rep0'],
         replication: { blob: policy, record: policy, set: policy },
-        timers: { rpcTimeout: 200 },
+        timers: { rpcTimeout: 2_000 }, // a loaded CI machine: a timed-out digest ask would send the value
         metrics: i === 0 ? { rpcSent: (type) => void sent.push(type) } : undefined,
       }),
     );
@@ -225,6 +226,9 @@ describe('node lifecycle and timers', () => {
       await nodes[0]!.putRecord(record, enc('r'));
       await nodes[0]!.addToSet(set, ['a', 'b']);
       const blob = (await nodes[0]!.putBlob(enc('chunk'))).key;
+      // The start-up hand-overs (HANDOVER_DEBOUNCE_MS after a node meets the others) run first: one
+      // racing the passes below sent what a replica had just lost.
+      await new Promise((r) => setTimeout(r, 5 * HANDOVER_DEBOUNCE_MS));
       // Every replica holds all three as they are: digests only, no value sent, and each
       // replica's copy is refreshed as a STORE would (expiry, replicatedAt).
       const expiresBefore = (await stores[1]!.get(set))!.expiresAt;
@@ -256,7 +260,9 @@ describe('node lifecycle and timers', () => {
 
   test('hand-over asks digests first: a node back under a new id with its old data gets only what it lacks', async () => {
     const net = makeMemoryNetwork();
-    const policy = { r: 3, w: 2 };
+    // r = 4: the new node is among the r closest of every key, whatever the random ids (the dead
+    // node still counts in the others' tables).
+    const policy = { r: 4, w: 2 };
     const sent: string[] = [];
     /** Keys (hex) of the STORE items the node at ho3 received. */
     const received: string[] = [];
@@ -278,7 +284,7 @@ describe('node lifecycle and timers', () => {
         store,
         bootstrap: addr === 'ho0' ? [] : ['ho0'],
         replication: { blob: policy, record: policy, set: policy },
-        timers: { rpcTimeout: 200 },
+        timers: { rpcTimeout: 2_000 }, // a loaded CI machine: a timed-out digest ask would send the value
         metrics: counted ? { rpcSent: (type) => void sent.push(type) } : undefined,
       });
     const kept = makeMemoryStore();
