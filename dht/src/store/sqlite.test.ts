@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BlobValue, RecordValue, SetValue, StoredEntry } from '../types.js';
 import { defineStoreContract, withoutRef } from './contract.js';
-import { makeSqliteStore } from './sqlite.js';
+import { BLOB_META_PAGE_SQL, BLOB_META_SQL, makeSqliteStore, SIZE_SQL } from './sqlite.js';
+import { SCHEMA_VERSION } from './sqlite-schema.js';
 import { makeStoreFromEnv, storeKindFromEnv } from './from-env.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gotify-sqlite-'));
@@ -68,7 +69,7 @@ test('a version-1 file (sets stored whole) is migrated to member rows on open, l
   }
 });
 
-test('a version-2 file (member rows keyed by set key) is migrated to version 3 on open, losing nothing', async () => {
+test('a version-2 file (member rows keyed by set key) is migrated to the current version on open, losing nothing', async () => {
   const { default: Database } = await import('better-sqlite3');
   const { encodeValue } = await import('./value-codec.js');
   const file = join(root, 'v2', 'shard.sqlite');
@@ -177,7 +178,7 @@ test('a version-2 file (member rows keyed by set key) is migrated to version 3 o
   }
   const check = new Database(file, { readonly: true });
   try {
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const kinds = check
       .prepare('SELECT typeof(member) AS t, COUNT(*) AS n FROM set_members GROUP BY 1 ORDER BY 1')
       .all();
@@ -194,6 +195,45 @@ test('a version-2 file (member rows keyed by set key) is migrated to version 3 o
       2,
       3,
     ]);
+  } finally {
+    check.close();
+  }
+});
+
+test("a blob's metadata is read from entries_blob_meta alone (a chunk spills over ~64 pages); a version-3 file gains the index on open", async () => {
+  const { default: Database } = await import('better-sqlite3');
+  const file = join(root, 'v3', 'shard.sqlite');
+  const store = makeSqliteStore({ file });
+  const bytes = new Uint8Array(256 * 1024).fill(3);
+  const key = new Uint8Array(createHash('sha256').update(bytes).digest());
+  await store.put({ key, value: { kind: 'blob', bytes }, expiresAt: 9, publisher: true, replicatedAt: 4 });
+  await store.close();
+  // As a version-3 file was: no index, user_version 3.
+  const old = new Database(file);
+  old.exec('DROP INDEX entries_blob_meta');
+  old.pragma('user_version = 3');
+  old.close();
+  const again = makeSqliteStore({ file });
+  expect(await again.getMeta!(key)).toMatchObject({
+    kind: 'blob',
+    expiresAt: 9,
+    publisher: true,
+    replicatedAt: 4,
+  });
+  expect(await again.size()).toEqual({ keys: 1, bytes: bytes.length });
+  await again.close();
+  const check = new Database(file, { readonly: true });
+  try {
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    for (const sql of [BLOB_META_SQL, BLOB_META_PAGE_SQL, SIZE_SQL]) {
+      const params = (sql.match(/\?/g) ?? []).map(() => Buffer.alloc(0));
+      const plan = check
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...params)
+        .map((r) => (r as { detail: string }).detail)
+        .join(' | ');
+      expect(plan).toContain('COVERING INDEX entries_blob_meta');
+    }
   } finally {
     check.close();
   }

@@ -102,6 +102,28 @@ type MetaAndMemberRow = [string, number, number, number, number, number | null, 
 /** The encoded `value` column of a set's entries row: its members live in `set_members`. */
 const SET_PLACEHOLDER = Buffer.alloc(0);
 
+/** One entry's metadata, kind first: records and sets (a blob's is BLOB_META_SQL's). */
+const NON_BLOB_META_SQL =
+  "SELECT kind, expires_at, publisher, replicated_at FROM entries WHERE key = ? AND kind <> 'blob'";
+/** A blob's metadata, from `entries_blob_meta` alone (its chunk is not read). */
+export const BLOB_META_SQL = `SELECT kind, expires_at, publisher, replicated_at FROM entries
+  INDEXED BY entries_blob_meta WHERE key = ? AND kind = 'blob'`;
+/** A page of records' and sets' metadata after a key (`kind` is read before the value: a blob row is skipped unread). */
+const NON_BLOB_META_PAGE_SQL = `SELECT key, kind, expires_at, publisher, replicated_at FROM entries
+  WHERE key > ? AND kind <> 'blob' ORDER BY key LIMIT ?`;
+/** A page of blobs' metadata after a key, from `entries_blob_meta` alone. */
+export const BLOB_META_PAGE_SQL = `SELECT key, kind, expires_at, publisher, replicated_at FROM entries
+  INDEXED BY entries_blob_meta WHERE kind = 'blob' AND key > ? ORDER BY key LIMIT ?`;
+/**
+ * Number of entries and their value bytes: a blob's and a record's `size`, a set's member names
+ * (valueBytes), summed over its rows (its `size` column is its wire size, kept for the size cap).
+ * Blobs' sizes come from `entries_blob_meta`.
+ */
+export const SIZE_SQL = `SELECT (SELECT COUNT(*) FROM entries) AS keys,
+  (SELECT COALESCE(SUM(size), 0) FROM entries WHERE kind NOT IN ('blob', 'set'))
+  + (SELECT COALESCE(SUM(size), 0) FROM entries INDEXED BY entries_blob_meta WHERE kind = 'blob')
+  + (SELECT COALESCE(SUM(${MEMBER_NAME_LENGTH_SQL}), 0) FROM set_members) AS bytes`;
+
 export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
   const db = new Database(opts.file);
@@ -222,17 +244,12 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       "SELECT key, size FROM entries WHERE key > ? AND kind = 'set' ORDER BY key LIMIT ?",
     )
     .raw();
-  // A set's and a record's columns after `value` are read without walking overflow pages; a blob
-  // over a page (a peer's chunk) has its chain walked to reach expires_at (no way round it but a
-  // column reorder: a schema version of its own).
-  const metaStmt = db
-    .prepare<[Id]>('SELECT kind, expires_at, publisher, replicated_at FROM entries WHERE key = ?')
-    .raw();
-  const metaPageStmt = db
-    .prepare<[Buffer, number]>(
-      'SELECT key, kind, expires_at, publisher, replicated_at FROM entries WHERE key > ? ORDER BY key LIMIT ?',
-    )
-    .raw();
+  // A set's and a record's columns after `value` are read without walking overflow pages; a
+  // blob's (a peer's chunk spills over ~64 of them) come from `entries_blob_meta` (sqlite-schema.ts).
+  const metaStmt = db.prepare<[Id]>(NON_BLOB_META_SQL).raw();
+  const blobMetaStmt = db.prepare<[Id]>(BLOB_META_SQL).raw();
+  const metaPageStmt = db.prepare<[Buffer, number]>(NON_BLOB_META_PAGE_SQL).raw();
+  const blobMetaPageStmt = db.prepare<[Buffer, number]>(BLOB_META_PAGE_SQL).raw();
   const markStmt = db.prepare<[number, number, Id, number]>(
     'UPDATE entries SET replicated_at = ?, expires_at = max(expires_at, ?) WHERE key = ? AND expires_at > ?',
   );
@@ -240,12 +257,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     for (const k of keys) markStmt.run(at, expiresAt, k, at);
   });
   const recordValuesStmt = db.prepare<[], Buffer>("SELECT value FROM entries WHERE kind = 'record'").pluck();
-  // A set's bytes are the lengths of its member names (valueBytes), summed over its rows (its
-  // `size` column is its wire size, kept for the size cap).
-  const sizeStmt = db.prepare<[], { keys: number; bytes: number }>(
-    `SELECT COUNT(*) AS keys, COALESCE(SUM(CASE WHEN kind = 'set' THEN 0 ELSE size END), 0)
-       + (SELECT COALESCE(SUM(${MEMBER_NAME_LENGTH_SQL}), 0) FROM set_members) AS bytes FROM entries`,
-  );
+  const sizeStmt = db.prepare<[], { keys: number; bytes: number }>(SIZE_SQL);
   const clearContacts = db.prepare('DELETE FROM contacts');
   const insertContact = db.prepare(
     'INSERT OR REPLACE INTO contacts (id, address, position) VALUES (?, ?, ?)',
@@ -448,18 +460,22 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       deleteOne(key);
     },
     async *scanMeta() {
-      let after: Buffer = Buffer.alloc(0);
-      for (;;) {
-        if (closed) return;
-        const rows = metaPageStmt.all(after, META_PAGE_ROWS) as [Buffer, ValueKind, number, number, number][];
-        for (const [key, kind, expiresAt, publisher, replicatedAt] of rows)
-          yield { key: plainBytes(key), kind, expiresAt, publisher: publisher === 1, replicatedAt };
-        if (rows.length < META_PAGE_ROWS) return;
-        after = rows[rows.length - 1]![0];
+      // Records and sets from the table, then blobs from their index: two passes in key order.
+      for (const stmt of [metaPageStmt, blobMetaPageStmt]) {
+        let after: Buffer = Buffer.alloc(0);
+        for (;;) {
+          if (closed) return;
+          const rows = stmt.all(after, META_PAGE_ROWS) as [Buffer, ValueKind, number, number, number][];
+          for (const [key, kind, expiresAt, publisher, replicatedAt] of rows)
+            yield { key: plainBytes(key), kind, expiresAt, publisher: publisher === 1, replicatedAt };
+          if (rows.length < META_PAGE_ROWS) break;
+          after = rows[rows.length - 1]![0];
+        }
       }
     },
     async getMeta(key) {
-      const row = metaStmt.get(key) as [ValueKind, number, number, number] | undefined;
+      const row = (blobMetaStmt.get(key) ?? metaStmt.get(key)) as
+        [ValueKind, number, number, number] | undefined;
       if (!row) return undefined;
       const [kind, expiresAt, publisher, replicatedAt] = row;
       return { key: plainBytes(key), kind, expiresAt, publisher: publisher === 1, replicatedAt };
