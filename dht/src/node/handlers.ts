@@ -97,7 +97,7 @@ export function makeRequestHandler(ctx: NodeContext): RequestHandler {
           if (r instanceof RangeError) return;
           acks[at[j]!] = true;
           lost[at[j]!] = r.lost;
-          // A re-replication (writes.ts storeItems): this replica skips the key's next one.
+          // A re-replication (replica-sync.ts): this replica skips the key's next one.
           if (p.replication === true) replicated.push(ctx.shard.markReplicated(valid[j]!.key, now));
         });
         await Promise.all(replicated);

@@ -9,10 +9,10 @@
  * digests-first exchange: replica-sync.ts).
  */
 import { compareDistance, idEquals, randomIdInBucket, toHex } from '../id.js';
-import type { Contact, Id } from '../types.js';
+import type { Contact, EntryMeta, Id } from '../types.js';
 import type { NodeContext } from './context.js';
 import { HANDOVER_DEBOUNCE_MS, LOW_PEERS, MAINTENANCE_CONCURRENCY } from './options.js';
-import { makeReplicaSync, makeReplicaTotals } from './replica-sync.js';
+import { makeReplicaSync, makeReplicaTotals, type ReplicaSyncReport } from './replica-sync.js';
 import { pool, type Writer } from './writes.js';
 
 export type MaintenanceTask = 'replicate' | 'republish' | 'refresh' | 'watchdog' | 'redial' | 'expire';
@@ -82,6 +82,13 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     await refreshBuckets(true, jr === 'all' ? Math.max(-1, farther) : Math.min(farther, jr - 1));
   }
 
+  /** Brings a walk batch's replicas in line (replica-sync.ts), then marks the entries replicated here. */
+  async function syncBatch(due: EntryMeta[], now: number): Promise<ReplicaSyncReport> {
+    const report = await replicas.send(await replicas.itemsOf(due));
+    await pool(due, MAINTENANCE_CONCURRENCY, (m) => ctx.shard.markReplicated(m.key, now));
+    return report;
+  }
+
   /**
    * Re-replicates the entries not replicated for tReplicate (all with `force`), a walk batch at a
    * time on metadata (shard.walkMeta): digests first, then only the values a replica lacks or
@@ -92,10 +99,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
     const total = makeReplicaTotals(log);
     await ctx.shard.walkMeta(
       (m) => force || now - m.replicatedAt >= t.tReplicate,
-      async (due) => {
-        total.add(await replicas.send(await replicas.itemsOf(due)));
-        await pool(due, MAINTENANCE_CONCURRENCY, (m) => ctx.shard.markReplicated(m.key, now));
-      },
+      async (due) => total.add(await syncBatch(due, now)),
     );
     total.log('replicate');
   }
@@ -115,8 +119,7 @@ export function makeMaintenance(ctx: NodeContext, writer: Writer, lastBucketLook
         return force || now - republishedAt.get(hex)! >= t.tRepublish;
       },
       async (due) => {
-        total.add(await replicas.send(await replicas.itemsOf(due)));
-        await pool(due, MAINTENANCE_CONCURRENCY, (m) => ctx.shard.markReplicated(m.key, now));
+        total.add(await syncBatch(due, now));
         for (const m of due) republishedAt.set(toHex(m.key), now);
       },
     );

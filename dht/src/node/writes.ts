@@ -24,8 +24,6 @@ export interface StoreItem {
   closest?: Contact[];
   /** Store locally with the publisher flag even when we are not among the r closest. */
   publisher?: boolean;
-  /** Skip the local merge (re-replication of what we already hold). */
-  skipLocal?: boolean;
 }
 
 export interface StoreOutcome {
@@ -206,11 +204,9 @@ export function makeWriter(ctx: NodeContext) {
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
       const { targets, self } = targetsByItem[i]!;
-      if (!it.skipLocal && (self || it.publisher)) {
+      if (self || it.publisher) {
         local.push({ key: it.key, hex: it.hex, value: it.value, publisher: it.publisher ?? false });
         localAt.push({ i, self });
-      } else if (self) {
-        ackSelf(i);
       }
       for (const t of targets) {
         let hex = contactHex.get(t);

@@ -20,6 +20,18 @@ export interface StoreLocation {
 const sha = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
 const id = (): Uint8Array => new Uint8Array(randomBytes(32));
 
+/** A set holding one member, `a`, added at stamp 1 of writer `w1`. */
+function oneMemberSet(extra: Partial<StoredEntry> = {}): StoredEntry {
+  return {
+    key: id(),
+    value: { kind: 'set', members: { a: { add: { c: 1, w: 'w1' } } } },
+    expiresAt: 1_000,
+    publisher: false,
+    replicatedAt: 0,
+    ...extra,
+  };
+}
+
 function blobEntry(bytes: Uint8Array, extra: Partial<StoredEntry> = {}): StoredEntry {
   return {
     key: sha(bytes),
@@ -423,13 +435,7 @@ export function defineStoreContract(
         publisher: false,
         replicatedAt: 0,
       }));
-      const set: StoredEntry = {
-        key: id(),
-        value: { kind: 'set', members: { a: { add: { c: 1, w: 'w1' } } } },
-        expiresAt: 1_000,
-        publisher: false,
-        replicatedAt: 0,
-      };
+      const set = oneMemberSet();
       for (const e of [...blobs, ...records, set]) await store.put(e);
       const kindsOf = async (kinds: ('blob' | 'record' | 'set')[]) => {
         const out: string[] = [];
@@ -451,13 +457,7 @@ export function defineStoreContract(
         publisher: i % 3 === 0,
         replicatedAt: i,
       }));
-      const set: StoredEntry = {
-        key: id(),
-        value: { kind: 'set', members: { a: { add: { c: 1, w: 'w1' } } } },
-        expiresAt: 7_000,
-        publisher: true,
-        replicatedAt: 42,
-      };
+      const set = oneMemberSet({ expiresAt: 7_000, publisher: true, replicatedAt: 42 });
       await store.putMany!([...blobs, set].map((entry) => ({ entry })));
       const seen = new Map<string, unknown>();
       for await (const m of store.scanMeta()) {
@@ -479,13 +479,7 @@ export function defineStoreContract(
       const { store } = await fresh();
       if (!store.getMeta) return; // optional
       const blob = { ...blobEntry(new Uint8Array(256 * 1024).fill(7)), publisher: true, replicatedAt: 11 };
-      const set: StoredEntry = {
-        key: id(),
-        value: { kind: 'set', members: { a: { add: { c: 1, w: 'w1' } } } },
-        expiresAt: 7_000,
-        publisher: false,
-        replicatedAt: 42,
-      };
+      const set = oneMemberSet({ expiresAt: 7_000, replicatedAt: 42 });
       const expired = blobEntry(new Uint8Array([4, 5]), { expiresAt: 1 });
       for (const e of [blob, set, expired]) await store.put(e);
       for (const { value, ...meta } of [blob, set, expired]) {

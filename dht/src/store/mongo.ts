@@ -18,6 +18,7 @@ import type {
   EntryWrite,
   Id,
   ScanOptions,
+  SetSlice,
   SetValue,
   ShardStore,
   StoredEntry,
@@ -144,6 +145,18 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
     };
   }
 
+  /** A set's entries document and some of its member documents as a `SetSlice`. */
+  function sliceOfDocs(doc: Omit<EntryDoc, 'value'>, docs: MemberDoc[]): SetSlice {
+    return {
+      key: plainBytes(doc._id.buffer),
+      expiresAt: doc.expiresAt,
+      publisher: doc.publisher,
+      replicatedAt: doc.replicatedAt,
+      bytes: doc.size,
+      members: docsToSet(docs).members,
+    };
+  }
+
   /** Member operations of a batch, in order: a whole set first clears the key's old members. */
   function memberOps(list: EntryWrite[]): AnyBulkWriteOperation<MemberDoc>[] {
     const ops: AnyBulkWriteOperation<MemberDoc>[] = [];
@@ -221,14 +234,7 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
       if (doc.kind !== 'set') return 'not-a-set';
       const hex = hexOf(key);
       const docs = await members.find({ _id: { $in: names.map((m) => `${hex}/${m}`) } }).toArray();
-      return {
-        key: plainBytes(doc._id.buffer),
-        expiresAt: doc.expiresAt,
-        publisher: doc.publisher,
-        replicatedAt: doc.replicatedAt,
-        bytes: doc.size,
-        members: docsToSet(docs).members,
-      };
+      return sliceOfDocs(doc, docs);
     },
     async getSetMembersMany(asks) {
       if (asks.length === 0) return [];
@@ -255,14 +261,7 @@ export async function makeMongoStore(opts: MongoStoreOptions): Promise<ShardStor
         const doc = byHex.get(hex);
         if (!doc) return undefined;
         if (doc.kind !== 'set') return 'not-a-set';
-        return {
-          key: plainBytes(doc._id.buffer),
-          expiresAt: doc.expiresAt,
-          publisher: doc.publisher,
-          replicatedAt: doc.replicatedAt,
-          bytes: doc.size,
-          members: docsToSet(found.get(hex) ?? []).members,
-        };
+        return sliceOfDocs(doc, found.get(hex) ?? []);
       });
     },
     async scanSet(key, row) {
