@@ -53,7 +53,8 @@ export function withoutRef<T>(s: T): T {
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
-function expectSameEntry(got: StoredEntry | undefined, want: StoredEntry): void {
+/** Expects `got` to be `want`: key, metadata and value (bytes compared as bytes). */
+export function expectSameEntry(got: StoredEntry | undefined, want: StoredEntry): void {
   expect(got).toBeDefined();
   const g = got!;
   expect(g.key).toBeInstanceOf(Uint8Array);

@@ -1,9 +1,9 @@
 /**
- * Schema of the SQLite shard store (sqlite.ts), version 4: the tables, how set members and writer
- * ids are encoded in them, and the migration of version 1, 2 and 3 files on open (one transaction).
+ * Schema of the SQLite shard store (sqlite.ts), version 5: the tables, how set members and writer
+ * ids are encoded in them, and the migration of version 1 to 4 files on open (one transaction).
  *
  * Does not: prepare the store's statements or serve reads and writes (sqlite.ts does), or VACUUM:
- * a migrated file keeps the pages of its dropped version 2 rows as free pages for later writes.
+ * a migrated file keeps the pages of its dropped rows as free pages for later writes.
  */
 import type Database from 'better-sqlite3';
 import { decodeValue } from './value-codec.js';
@@ -12,19 +12,21 @@ import { decodeValue } from './value-codec.js';
  * Schema version in `PRAGMA user_version`, so a later migration knows what it opens.
  * 1: sets stored whole as msgpack in `entries.value`; 2: set members as rows keyed by the set's key;
  * 3: member rows keyed by the set's integer id, hex members as blobs, writers as integers; 4: an
- * index over blobs' metadata (`entries_blob_meta`).
+ * index over blobs' metadata (`entries_blob_meta`); 5: blobs' bytes in `blob_values`, the index
+ * dropped.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** Writer ids cached per store, both ways: writers are nodes, a cluster has far fewer. */
 const MAX_CACHED_WRITERS = 100_000;
 
 /**
- * `entries_blob_meta`: a blob's columns after `value` (a peer's 256 KiB chunk spills over ~64
- * overflow pages, which SQLite walks to reach them) in a covering index, so the metadata reads
- * (`getMeta`, `scanMeta`, `size`) never read a chunk: reading the metadata of 2,000 chunks took
- * 424–515 ms without it (measured), all of a peer's data every 15-minute due-check and every
- * `/healthz`. An UPDATE of a blob row (`markReplicated`) still reads the row whole.
+ * `blob_values`: a blob's bytes, out of its `entries` row (whose `value` is empty). A peer's 256 KiB
+ * chunk spills over ~64 overflow pages, and SQLite reads and rewrites a row whole: in `entries`,
+ * marking a chunk replicated (an UPDATE of one column, hourly) rewrote the chunk, and its metadata
+ * could only be read by walking the chunk (version 4 added a covering index for the reads; the
+ * UPDATE still rewrote it). Here every `entries` row is small, so the metadata reads and writes
+ * (`getMeta`, `scanMeta`, `size`, `markReplicated`) never touch a chunk.
  *
  * `entries.set_id`: a set's id, given once (max + 1, so a new set's member rows append at the end
  * of `set_members`) and kept by every later upsert of its row; NULL for blobs and records.
@@ -42,8 +44,10 @@ CREATE TABLE IF NOT EXISTS entries (
   set_id INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS entries_set_id ON entries (set_id) WHERE set_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS entries_blob_meta ON entries (key, expires_at, publisher, replicated_at, size)
-  WHERE kind = 'blob';
+CREATE TABLE IF NOT EXISTS blob_values (
+  key BLOB PRIMARY KEY,
+  value BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS set_members (
   set_id INTEGER NOT NULL,
   member BLOB NOT NULL,
@@ -180,13 +184,18 @@ export function openSchema(db: Database.Database): void {
   })();
 }
 
-/** Versions 1 (or 0: no version written), 2 and 3 to 4 (3 only gains entries_blob_meta). Member rows of keys without a set entry were unreachable: dropped. */
+/**
+ * Versions 1 (or 0: no version written) to 4 to 5 (3 and 4 only move their blobs' bytes). Member
+ * rows of keys without a set entry were unreachable: dropped.
+ */
 function migrate(db: Database.Database, from: number): void {
   if (!tableColumns(db, 'entries').includes('set_id'))
     db.exec('ALTER TABLE entries ADD COLUMN set_id INTEGER');
   const v2Members = tableColumns(db, 'set_members').includes('key');
   if (v2Members) db.exec('ALTER TABLE set_members RENAME TO set_members_v2');
   db.exec(SCHEMA);
+  moveBlobValues(db);
+  if (from >= 3) return;
   // Number the sets in key order (the order of version 2's member rows), above any id given.
   const base = db.prepare<[], number>(`SELECT ${NEXT_SET_ID} - 1`).pluck().get()!;
   db.prepare<[number]>(
@@ -229,5 +238,28 @@ function migrate(db: Database.Database, from: number): void {
       putMember.run(r.set_id, encodeMember(m), s.add?.c ?? null, aw, s.del?.c ?? null, dw);
     }
     clearValue.run(r.set_id);
+  }
+}
+
+/**
+ * Moves every blob's bytes from its `entries` row (msgpack, as versions 1 to 4 kept them) to
+ * `blob_values` (raw), one blob at a time: the pages a cleared row frees hold the next blob's copy, so the
+ * file grows by about one chunk, not by the whole store. Drops version 4's `entries_blob_meta`.
+ */
+function moveBlobValues(db: Database.Database): void {
+  db.exec('DROP INDEX IF EXISTS entries_blob_meta');
+  const keys = db
+    .prepare<[], Buffer>("SELECT key FROM entries WHERE kind = 'blob' AND length(value) > 0")
+    .pluck();
+  const read = db.prepare<[Buffer], Buffer>('SELECT value FROM entries WHERE key = ?').pluck();
+  const copy = db.prepare<[Buffer, Uint8Array]>(
+    'INSERT OR REPLACE INTO blob_values (key, value) VALUES (?, ?)',
+  );
+  const clear = db.prepare<[Buffer]>("UPDATE entries SET value = x'' WHERE key = ?");
+  for (const key of keys.all()) {
+    const v = decodeValue(read.get(key)!);
+    if (v.kind !== 'blob') continue;
+    copy.run(key, v.bytes);
+    clear.run(key);
   }
 }

@@ -1,11 +1,12 @@
 import { afterAll, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BlobValue, RecordValue, SetValue, StoredEntry } from '../types.js';
-import { defineStoreContract, withoutRef } from './contract.js';
-import { BLOB_META_PAGE_SQL, BLOB_META_SQL, makeSqliteStore, SIZE_SQL } from './sqlite.js';
+import { defineStoreContract, expectSameEntry, withoutRef } from './contract.js';
+import { valueBytes } from './memory.js';
+import { makeSqliteStore } from './sqlite.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
 import { makeStoreFromEnv, storeKindFromEnv } from './from-env.js';
 
@@ -200,43 +201,113 @@ test('a version-2 file (member rows keyed by set key) is migrated to the current
   }
 });
 
-test("a blob's metadata is read from entries_blob_meta alone (a chunk spills over ~64 pages); a version-3 file gains the index on open", async () => {
-  const { default: Database } = await import('better-sqlite3');
-  const file = join(root, 'v3', 'shard.sqlite');
-  const store = makeSqliteStore({ file });
-  const bytes = new Uint8Array(256 * 1024).fill(3);
+/** A 256 KiB blob entry (a peer's chunk: it spills over ~64 SQLite overflow pages). */
+function chunkEntry(fill: number, extra: Partial<StoredEntry> = {}): StoredEntry {
+  const bytes = new Uint8Array(256 * 1024).fill(fill);
   const key = new Uint8Array(createHash('sha256').update(bytes).digest());
-  await store.put({ key, value: { kind: 'blob', bytes }, expiresAt: 9, publisher: true, replicatedAt: 4 });
+  return {
+    key,
+    value: { kind: 'blob', bytes },
+    expiresAt: 9_000,
+    publisher: false,
+    replicatedAt: 4,
+    ...extra,
+  };
+}
+
+test('marking a chunk replicated or refreshing its expiry writes its metadata, not its 256 KiB', async () => {
+  const file = join(root, 'wal-growth', 'shard.sqlite');
+  const store = makeSqliteStore({ file });
+  try {
+    const chunk = chunkEntry(5);
+    await store.put(chunk);
+    const wal = () => statSync(`${file}-wal`).size;
+    const before = wal();
+    expect(before).toBeGreaterThan(chunk.value.kind === 'blob' ? chunk.value.bytes.length : 0);
+    // Version 4 rewrote the whole row here: the WAL grew by the chunk, ~260 KiB, each time.
+    await store.markReplicated!([chunk.key], 5_000, 10_000);
+    const refreshed = { ...chunk, expiresAt: 20_000, publisher: true, replicatedAt: 5_000 };
+    await store.put(refreshed); // the shard's expiry refresh: the same bytes
+    expect(wal() - before).toBeLessThan(32 * 1024);
+    expectSameEntry(await store.get(chunk.key), {
+      ...chunk,
+      expiresAt: 20_000,
+      publisher: true,
+      replicatedAt: 5_000,
+    });
+    expect(await store.getMeta!(chunk.key)).toMatchObject({
+      kind: 'blob',
+      expiresAt: 20_000,
+      replicatedAt: 5_000,
+    });
+  } finally {
+    await store.close();
+  }
+});
+
+test('a version-4 file (blob bytes in their entries row) moves them to blob_values on open, losing nothing', async () => {
+  const { default: Database } = await import('better-sqlite3');
+  const { encodeValue } = await import('./value-codec.js');
+  const file = join(root, 'v4', 'shard.sqlite');
+  const chunks = [chunkEntry(1, { publisher: true }), chunkEntry(2), chunkEntry(3, { expiresAt: 1 })];
+  const record: StoredEntry = {
+    key: new Uint8Array(32).fill(8),
+    value: { kind: 'record', stamp: { c: 3, w: 'x' }, bytes: new Uint8Array([1, 2]) },
+    expiresAt: 9_000,
+    publisher: false,
+    replicatedAt: 0,
+  };
+  const store = makeSqliteStore({ file });
+  for (const e of [...chunks, record]) await store.put(e);
   await store.close();
-  // As a version-3 file was: no index, user_version 3.
+  // As version 4 stored them: the bytes in `entries.value`, no blob_values, the metadata index.
   const old = new Database(file);
-  old.exec('DROP INDEX entries_blob_meta');
-  old.pragma('user_version = 3');
+  const asV4 = old.prepare('UPDATE entries SET value = ? WHERE key = ?');
+  for (const c of chunks) asV4.run(encodeValue(c.value), c.key);
+  old.exec(`DROP TABLE blob_values;
+    CREATE INDEX entries_blob_meta ON entries (key, expires_at, publisher, replicated_at, size) WHERE kind = 'blob';`);
+  old.pragma('user_version = 4');
+  expect(
+    old.prepare("SELECT sum(length(value)) FROM entries WHERE kind = 'blob'").pluck().get(),
+  ).toBeGreaterThan(3 * 256 * 1024);
   old.close();
   const again = makeSqliteStore({ file });
-  expect(await again.getMeta!(key)).toMatchObject({
-    kind: 'blob',
-    expiresAt: 9,
-    publisher: true,
-    replicatedAt: 4,
-  });
-  expect(await again.size()).toEqual({ keys: 1, bytes: bytes.length });
-  await again.close();
+  try {
+    for (const e of [...chunks, record]) expectSameEntry(await again.get(e.key), e);
+    expect(await again.size()).toEqual({ keys: 4, bytes: 3 * 256 * 1024 + valueBytes(record.value) });
+    const metas = [];
+    for await (const m of again.scanMeta()) metas.push(m);
+    expect(metas.filter((m) => m.kind === 'blob')).toHaveLength(3);
+    await again.delete(chunks[1]!.key);
+    expect(await again.get(chunks[1]!.key)).toBeUndefined();
+  } finally {
+    await again.close();
+  }
   const check = new Database(file, { readonly: true });
   try {
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    for (const sql of [BLOB_META_SQL, BLOB_META_PAGE_SQL, SIZE_SQL]) {
-      const params = (sql.match(/\?/g) ?? []).map(() => Buffer.alloc(0));
-      const plan = check
-        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .all(...params)
-        .map((r) => (r as { detail: string }).detail)
-        .join(' | ');
-      expect(plan).toContain('COVERING INDEX entries_blob_meta');
-    }
+    expect(check.prepare("SELECT sum(length(value)) FROM entries WHERE kind = 'blob'").pluck().get()).toBe(0);
+    expect(check.prepare('SELECT count(*) FROM blob_values').pluck().get()).toBe(2); // one deleted
+    expect(
+      check.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'entries_blob_meta'").pluck().get(),
+    ).toBe(0);
   } finally {
     check.close();
   }
+});
+
+test('a second store on a file another store holds fails with a clear error', async () => {
+  const file = join(root, 'locked', 'shard.sqlite');
+  const first = makeSqliteStore({ file });
+  try {
+    await first.put(chunkEntry(6));
+    expect(() => makeSqliteStore({ file, busyTimeoutMs: 50 })).toThrow(/in use by another process/);
+    expect(await first.getMeta!(chunkEntry(6).key)).toMatchObject({ kind: 'blob' });
+  } finally {
+    await first.close();
+  }
+  const reopened = makeSqliteStore({ file, busyTimeoutMs: 50 }); // the lock goes with the store
+  await reopened.close();
 });
 
 test('a failed putMany rolls back its new writer ids with it', async () => {

@@ -1,8 +1,10 @@
 /**
  * SQLite shard store (better-sqlite3): one database file per node, WAL mode, prepared statements.
- * Schema version 3 (sqlite-schema.ts, which also migrates version 1 and 2 files on open):
- * `entries(key, kind, value, expires_at, publisher, replicated_at, size, set_id)` with blob and
- * record values as msgpack; a set's row keeps only its metadata and a stable integer `set_id`.
+ * Schema version 5 (sqlite-schema.ts, which also migrates older files on open):
+ * `entries(key, kind, value, expires_at, publisher, replicated_at, size, set_id)` with record
+ * values as msgpack; a set's row keeps only its metadata and a stable integer `set_id`, and a
+ * blob's only its metadata: its bytes are in `blob_values(key, value)`, so no metadata read or
+ * write (`markReplicated`, hourly) reads or rewrites a peer's 256 KiB chunk.
  * `set_members(set_id, member, add_c, add_w, del_c, del_w)` holds one row per member, so a posting
  * delta writes its own rows instead of re-encoding the whole set (`EntryWrite` slices,
  * `getSetMembers`): rows are keyed by the small id, not the 32-byte key; a 64-hex member (a song
@@ -47,12 +49,22 @@ import { copyContact, decodeValue, encodeValue, plainBytes } from './value-codec
 export interface SqliteStoreOptions {
   /** Database file; created with its directory when missing. `':memory:'` for a throwaway store. */
   file: string;
+  /**
+   * How long opening waits for a file another store holds (a node still shutting down) before it
+   * fails with "in use by another process". @default OPEN_BUSY_TIMEOUT_MS (5000)
+   */
+  busyTimeoutMs?: number;
 }
 
-/** Page cache per store, KiB (SQLite's default is 2 MB): see the pragma in makeSqliteStore. */
+/** Page cache per store, KiB (SQLite's default is 2 MB): see the pragma in openFile. */
 const SQLITE_CACHE_KIB = 256 * 1024;
 /** WAL pages before an automatic checkpoint (default 1000 ≈ 4 MB): ~40 MB of WAL between checkpoints. */
 const SQLITE_WAL_CHECKPOINT_PAGES = 10_000;
+/**
+ * How long opening waits for a file another connection holds: better-sqlite3's default, long
+ * enough for a node restarted in place while its old process still shuts down.
+ */
+const OPEN_BUSY_TIMEOUT_MS = 5_000;
 /** Rows per page of `largestSets`' pass over the keys: ~10 ms each. */
 const SIZE_PAGE_ROWS = 5_000;
 /**
@@ -71,6 +83,11 @@ const SCAN_PAGE_ROWS = 64;
 
 /** Every column of `entries`, in table order (the row shape of EntryRow). */
 const ENTRY_COLUMNS = 'key, kind, value, expires_at, publisher, replicated_at, size, set_id';
+/** ENTRY_COLUMNS of `entries e` as read, then a blob's bytes from `blob_values b` (joined on the key). */
+const READ_COLUMNS = `e.key, e.kind, e.value, e.expires_at, e.publisher, e.replicated_at, e.size, e.set_id,
+  b.value AS blob`;
+/** The rows READ_COLUMNS reads from: a blob's `blob_values` row is looked up only for blobs. */
+const READ_FROM = "entries e LEFT JOIN blob_values b ON e.kind = 'blob' AND b.key = e.key";
 
 interface EntryRow {
   key: Buffer;
@@ -82,6 +99,8 @@ interface EntryRow {
   size: number;
   /** NULL for blobs and records. */
   set_id: number | null;
+  /** A blob's bytes (from `blob_values`, raw); NULL for sets and records. */
+  blob: Buffer | null;
 }
 
 /** An `entries` row as statement parameters, in ENTRY_COLUMNS order. */
@@ -99,34 +118,29 @@ type MemberRow = [StoredMember, ...StampRow];
  */
 type MetaAndMemberRow = [string, number, number, number, number, number | null, ...StampRow];
 
-/** The encoded `value` column of a set's entries row: its members live in `set_members`. */
-const SET_PLACEHOLDER = Buffer.alloc(0);
+/** The `value` column of a set's and a blob's entries row: members live in `set_members`, bytes in `blob_values`. */
+const EMPTY_VALUE = Buffer.alloc(0);
 
-/** One entry's metadata, kind first: records and sets (a blob's is BLOB_META_SQL's). */
-const NON_BLOB_META_SQL =
-  "SELECT kind, expires_at, publisher, replicated_at FROM entries WHERE key = ? AND kind <> 'blob'";
-/** A blob's metadata, from `entries_blob_meta` alone (its chunk is not read). */
-export const BLOB_META_SQL = `SELECT kind, expires_at, publisher, replicated_at FROM entries
-  INDEXED BY entries_blob_meta WHERE key = ? AND kind = 'blob'`;
-/** A page of records' and sets' metadata after a key (`kind` is read before the value: a blob row is skipped unread). */
-const NON_BLOB_META_PAGE_SQL = `SELECT key, kind, expires_at, publisher, replicated_at FROM entries
-  WHERE key > ? AND kind <> 'blob' ORDER BY key LIMIT ?`;
-/** A page of blobs' metadata after a key, from `entries_blob_meta` alone. */
-export const BLOB_META_PAGE_SQL = `SELECT key, kind, expires_at, publisher, replicated_at FROM entries
-  INDEXED BY entries_blob_meta WHERE kind = 'blob' AND key > ? ORDER BY key LIMIT ?`;
+/** One entry's metadata (every `entries` row is small: a blob's bytes are in `blob_values`). */
+export const META_SQL = 'SELECT kind, expires_at, publisher, replicated_at FROM entries WHERE key = ?';
+/** A page of entries' metadata after a key. */
+export const META_PAGE_SQL = `SELECT key, kind, expires_at, publisher, replicated_at FROM entries
+  WHERE key > ? ORDER BY key LIMIT ?`;
 /**
  * Number of entries and their value bytes: a blob's and a record's `size`, a set's member names
  * (valueBytes), summed over its rows (its `size` column is its wire size, kept for the size cap).
- * Blobs' sizes come from `entries_blob_meta`.
  */
 export const SIZE_SQL = `SELECT (SELECT COUNT(*) FROM entries) AS keys,
-  (SELECT COALESCE(SUM(size), 0) FROM entries WHERE kind NOT IN ('blob', 'set'))
-  + (SELECT COALESCE(SUM(size), 0) FROM entries INDEXED BY entries_blob_meta WHERE kind = 'blob')
+  (SELECT COALESCE(SUM(size), 0) FROM entries WHERE kind <> 'set')
   + (SELECT COALESCE(SUM(${MEMBER_NAME_LENGTH_SQL}), 0) FROM set_members) AS bytes`;
 
-export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
-  if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-  const db = new Database(opts.file);
+/** Sets the connection's pragmas and opens (creates or migrates) the schema. */
+function openFile(db: Database.Database): void {
+  // One connection per file, ever (a node owns its shard): SQLite takes the file's lock at the
+  // first access and keeps it, so a second node started on the same data directory fails at once
+  // instead of interleaving writes, and each transaction skips the lock calls and the WAL index's
+  // shared memory (replaying 30,000 songs' writes into one shard: +3-8%, measured).
+  db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: durable against process crashes; a power loss may drop the last commits,
   // which replication repairs.
@@ -136,16 +150,27 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   // Fewer, larger checkpoints: a random-key workload rewrites the same hot pages many times.
   db.pragma(`wal_autocheckpoint = ${SQLITE_WAL_CHECKPOINT_PAGES}`);
+  openSchema(db);
+}
+
+export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
+  if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
+  const db = new Database(opts.file, { timeout: opts.busyTimeoutMs ?? OPEN_BUSY_TIMEOUT_MS });
   try {
-    openSchema(db);
+    openFile(db);
   } catch (err) {
     db.close();
+    if ((err as { code?: string }).code === 'SQLITE_BUSY')
+      throw new Error(
+        `shard file ${opts.file} is in use by another process (another node on the same data directory?)`,
+        { cause: err },
+      );
     throw err;
   }
   const writers = makeWriterIds(db);
   const setIds = makeSetIds(db);
 
-  const getStmt = db.prepare<[Id], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE key = ?`);
+  const getStmt = db.prepare<[Id], EntryRow>(`SELECT ${READ_COLUMNS} FROM ${READ_FROM} WHERE e.key = ?`);
   const setIdStmt = db.prepare<[Id], number | null>('SELECT set_id FROM entries WHERE key = ?').pluck();
   // What scanSet needs of a key, raw: [kind, expires_at, set_id] (no key or value blob to copy out).
   const scanMetaStmt = db.prepare<[Id]>('SELECT kind, expires_at, set_id FROM entries WHERE key = ?').raw();
@@ -198,16 +223,23 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     `INSERT INTO entries (${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
   );
   const deleteMembersStmt = db.prepare<[number]>('DELETE FROM set_members WHERE set_id = ?');
-  const deleteStmt = db
-    .prepare<[Id], number | null>('DELETE FROM entries WHERE key = ? RETURNING set_id')
-    .pluck();
+  const deleteStmt = db.prepare<[Id], { kind: string; set_id: number | null }>(
+    'DELETE FROM entries WHERE key = ? RETURNING kind, set_id',
+  );
+  const deleteBlobStmt = db.prepare<[Id]>('DELETE FROM blob_values WHERE key = ?');
+  // A blob's bytes, written only when they differ (a blob is content-addressed: a metadata change,
+  // an expiry refresh say, re-puts the same bytes, and rewriting 256 KiB for it would be waste).
+  const putBlobStmt = db.prepare<[Id, Uint8Array]>(
+    `INSERT INTO blob_values (key, value) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value <> excluded.value`,
+  );
   const pageStmt = db.prepare<[Buffer, number], EntryRow>(
-    `SELECT ${ENTRY_COLUMNS} FROM entries WHERE key > ? ORDER BY key LIMIT ?`,
+    `SELECT ${READ_COLUMNS} FROM ${READ_FROM} WHERE e.key > ? ORDER BY e.key LIMIT ?`,
   );
   // A kind-filtered scan walks the key index too (pages stay bounded); the `kind` test is on the row.
   const pageOfKindsStmt = db.prepare<[Buffer, string, number], EntryRow>(
-    `SELECT ${ENTRY_COLUMNS} FROM entries
-      WHERE key > ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY key LIMIT ?`,
+    `SELECT ${READ_COLUMNS} FROM ${READ_FROM}
+      WHERE e.key > ? AND e.kind IN (SELECT value FROM json_each(?)) ORDER BY e.key LIMIT ?`,
   );
   // scanSet hands rows to its callback from inside the query (an SQL function per row): ~0.8 µs a
   // row instead of ~2 µs for a row array with a Buffer per blob (a cold posting set of 8,700
@@ -236,20 +268,14 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     .pluck();
   // largestSets pages through the sets by key: one sort of all of them blocked the event loop
   // ~0.45 s at 30,000 songs (216,000 rows), so over a second at 100,000, right after a node started
-  // serving. `kind` is tested before `size` is
-  // read: a blob's `size` follows its value in the row, so reading it would walk the blob's
-  // overflow pages (a peer's audio chunks).
+  // serving.
   const setSizesPageStmt = db
     .prepare<[Buffer, number]>(
       "SELECT key, size FROM entries WHERE key > ? AND kind = 'set' ORDER BY key LIMIT ?",
     )
     .raw();
-  // A set's and a record's columns after `value` are read without walking overflow pages; a
-  // blob's (a peer's chunk spills over ~64 of them) come from `entries_blob_meta` (sqlite-schema.ts).
-  const metaStmt = db.prepare<[Id]>(NON_BLOB_META_SQL).raw();
-  const blobMetaStmt = db.prepare<[Id]>(BLOB_META_SQL).raw();
-  const metaPageStmt = db.prepare<[Buffer, number]>(NON_BLOB_META_PAGE_SQL).raw();
-  const blobMetaPageStmt = db.prepare<[Buffer, number]>(BLOB_META_PAGE_SQL).raw();
+  const metaStmt = db.prepare<[Id]>(META_SQL).raw();
+  const metaPageStmt = db.prepare<[Buffer, number]>(META_PAGE_SQL).raw();
   const markStmt = db.prepare<[number, number, Id, number]>(
     'UPDATE entries SET replicated_at = ?, expires_at = max(expires_at, ?) WHERE key = ? AND expires_at > ?',
   );
@@ -301,7 +327,12 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   function rowToEntry(row: EntryRow): StoredEntry {
     return {
       key: plainBytes(row.key),
-      value: row.kind === 'set' ? setOf(row.set_id) : decodeValue(row.value),
+      value:
+        row.kind === 'set'
+          ? setOf(row.set_id)
+          : row.kind === 'blob' && row.blob
+            ? { kind: 'blob', bytes: plainBytes(row.blob) }
+            : decodeValue(row.value),
       expiresAt: row.expires_at,
       publisher: row.publisher === 1,
       replicatedAt: row.replicated_at,
@@ -341,10 +372,11 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     const v = entry.value;
     const isSet = v.kind === 'set';
     const id = isSet ? setIds.next() : null;
+    if (v.kind === 'blob') putBlobStmt.run(entry.key, v.bytes);
     const row: EntryParams = [
       entry.key,
       v.kind,
-      isSet ? SET_PLACEHOLDER : encodeValue(v),
+      isSet || v.kind === 'blob' ? EMPTY_VALUE : encodeValue(v),
       entry.expiresAt,
       entry.publisher ? 1 : 0,
       entry.replicatedAt,
@@ -397,8 +429,9 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     }
   }
   const deleteOne = db.transaction((key: Id) => {
-    const setId = deleteStmt.get(key);
-    if (setId !== undefined && setId !== null) deleteMembersStmt.run(setId);
+    const row = deleteStmt.get(key);
+    if (row?.kind === 'blob') deleteBlobStmt.run(key);
+    if (row?.set_id !== undefined && row.set_id !== null) deleteMembersStmt.run(row.set_id);
   });
 
   return {
@@ -460,22 +493,18 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
       deleteOne(key);
     },
     async *scanMeta() {
-      // Records and sets from the table, then blobs from their index: two passes in key order.
-      for (const stmt of [metaPageStmt, blobMetaPageStmt]) {
-        let after: Buffer = Buffer.alloc(0);
-        for (;;) {
-          if (closed) return;
-          const rows = stmt.all(after, META_PAGE_ROWS) as [Buffer, ValueKind, number, number, number][];
-          for (const [key, kind, expiresAt, publisher, replicatedAt] of rows)
-            yield { key: plainBytes(key), kind, expiresAt, publisher: publisher === 1, replicatedAt };
-          if (rows.length < META_PAGE_ROWS) break;
-          after = rows[rows.length - 1]![0];
-        }
+      let after: Buffer = Buffer.alloc(0);
+      for (;;) {
+        if (closed) return;
+        const rows = metaPageStmt.all(after, META_PAGE_ROWS) as [Buffer, ValueKind, number, number, number][];
+        for (const [key, kind, expiresAt, publisher, replicatedAt] of rows)
+          yield { key: plainBytes(key), kind, expiresAt, publisher: publisher === 1, replicatedAt };
+        if (rows.length < META_PAGE_ROWS) return;
+        after = rows[rows.length - 1]![0];
       }
     },
     async getMeta(key) {
-      const row = (blobMetaStmt.get(key) ?? metaStmt.get(key)) as
-        [ValueKind, number, number, number] | undefined;
+      const row = metaStmt.get(key) as [ValueKind, number, number, number] | undefined;
       if (!row) return undefined;
       const [kind, expiresAt, publisher, replicatedAt] = row;
       return { key: plainBytes(key), kind, expiresAt, publisher: publisher === 1, replicatedAt };
