@@ -130,5 +130,5 @@ export async function rankedCandidates(
     m.size === 0 ? 0 : 1000 + 10 * Math.max(...m.values()) + MAX_FIELD_WEIGHT;
   const finalAt =
     buckets === WORD_BUCKETS ? 0 : reads.misplaced ? Infinity : matches.reduce((n, m) => n + top(m), 0);
-  return { ranked: makeRankedNumbers(cands, bounds, reads.numbers.id), finalAt };
+  return { ranked: makeRankedNumbers(cands, bounds, reads.numbers.id, reads.numbers.head), finalAt };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import type { Candidate } from './candidates.js';
-import { makeRankedList } from './ranked-list.js';
+import { headKey, makeRankedList } from './ranked-list.js';
 
 const id = (i: number) => createHash('sha256').update(`song-${i}`).digest('hex');
 const fullSort = (cs: Candidate[]) =>
@@ -29,14 +29,43 @@ describe('makeRankedList', () => {
     expect(got).toEqual(want);
   });
 
-  test('ids of any first character keep (bound desc, id asc) order (past ASCII share one part)', () => {
-    const heads = ['0', '9', 'a', 'f', 'A', 'Z', '~', '\u007f', 'é', 'ß', '中', '😀'];
-    const cs: Candidate[] = Array.from({ length: 600 }, (_, i) => ({
-      id: heads[i % heads.length]! + id(i),
-      bound: [7, 3][i % 2]!,
+  test('ids of any first two characters keep (bound desc, id asc) order (past Latin-1 share parts)', () => {
+    const heads = ['0', '9', 'a', 'f', 'A', 'Z', '~', '\u007f', 'é', 'ÿ', 'ß', '中', '😀', '\u00fe'];
+    const seconds = ['', '0', 'f', '\u0000', 'ÿ', 'Ā', '中', '9', 'a']; // 9 and 14: every pair occurs
+    // Groups of 1,800 candidates (bounds 7 and 3) are cut into parts; the 900 of bound 5 are sorted whole.
+    const cs: Candidate[] = Array.from({ length: 4_500 }, (_, i) => ({
+      id: heads[i % heads.length]! + seconds[i % seconds.length]! + (i % 11 === 0 ? '' : id(i)),
+      bound: [7, 3, 7, 3, 5][i % 5]!,
     }));
+    cs.push({ id: '', bound: 3 }, { id: 'a', bound: 3 }, { id: 'zz', bound: 5 }, { id: '', bound: 5 });
     const l = makeRankedList(cs);
-    expect(l.slice(0, 600)).toEqual(fullSort(cs));
+    expect(l.slice(0, cs.length)).toEqual(fullSort(cs));
+  });
+
+  test('headKey never decreases in id order', () => {
+    const ids = [
+      '',
+      '\u0000',
+      '0',
+      '00',
+      '0f',
+      '0\u00ff',
+      '0\u0100',
+      '1',
+      'a',
+      'ab',
+      'b',
+      '\u00fe\u00ff',
+      '\u00ff',
+      '中',
+      '😀',
+    ];
+    const sorted = [...ids].sort();
+    for (let i = 1; i < sorted.length; i++)
+      expect(headKey(sorted[i]!)).toBeGreaterThanOrEqual(headKey(sorted[i - 1]!));
+    // Hex ids: one part per two-digit prefix.
+    const prefixes = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+    expect(new Set(prefixes.map((p) => headKey(p + id(0)))).size).toBe(256);
   });
 
   test('a bound outside [0, 2^20] is refused (the counting sort keeps one counter per value)', () => {

@@ -1,9 +1,9 @@
 /**
  * Search candidates in (bound desc, id asc) order, sorted lazily: a common word's query has tens
  * of thousands of candidates, most sharing one bound, while the first page is usually decided by
- * the first few hundred (relevance.ts stops early). Candidates are grouped by bound, each group cut
- * into parts by the first character of the id (song ids are uniform hex, so a part is ~1/16 of the
- * group), and a part is sorted only when a reader reaches it.
+ * the first few hundred (relevance.ts stops early). Candidates are grouped by bound, each big group
+ * cut into parts by the first two characters of the id (`headKey`: song ids are uniform hex, so a
+ * part is ~1/256 of the group), and a part is sorted only when a reader reaches it.
  *
  * Does not: compute bounds (candidates.ts) or verify anything (relevance.ts).
  */
@@ -58,8 +58,27 @@ export function makeRankedList(candidates: Iterable<Candidate>): RankedList {
   );
 }
 
-/** Parts per bound in makeRankedNumbers: ids start with a hex digit; any other first character sorts in the last part. */
-const HEADS = 128;
+/** Parts per bound group in makeRankedNumbers: one per value of headKey. */
+const HEADS = 1 << 16;
+/**
+ * Groups smaller than this are one part, sorted whole: cutting them costs more (a pass over
+ * HEADS counters) than sorting them.
+ */
+const MIN_CUT_GROUP = 1_024;
+
+/**
+ * The part of an id within its bound group, in [0, HEADS): its first two UTF-16 code units, each
+ * capped at 255, so parts in key order hold ids in id order (ids sharing a part are sorted whole).
+ * A 64-hex song id falls in one of 256 parts by its first two digits; an id starting past Latin-1
+ * in the last one. Song numbers keep it per number (song-numbers.ts): reading it from each id
+ * string cost ~100 ns a candidate (a pointer into the heap each), ~7-40 ms for a common word.
+ */
+export function headKey(id: string): number {
+  const c0 = id.charCodeAt(0);
+  if (!(c0 < 255)) return id.length === 0 ? 0 : HEADS - 1;
+  const c1 = id.charCodeAt(1);
+  return c0 * 256 + (c1 < 255 ? c1 : id.length < 2 ? 0 : 255);
+}
 
 /**
  * Bounds makeRankedNumbers counts on, at most (one counter per value): a search bound is ~1,050 per
@@ -80,6 +99,8 @@ export function makeRankedNumbers(
   songs: readonly number[],
   bounds: Int32Array,
   idOf: (n: number) => string,
+  /** headKey of song `n`'s id. @default headKey(idOf(n)) */
+  headOf: (n: number) => number = (n) => headKey(idOf(n)),
 ): RankedList {
   const n = songs.length;
   let max = -1;
@@ -104,16 +125,18 @@ export function makeRankedNumbers(
   for (let i = 0; i < n; i++) byGroup[fill[groupOf[bounds[i]!]!]!++] = i;
   let group = -1; // the group handed out last
   const pending: Int32Array[] = []; // its parts not handed out yet, last first
+  let at: Int32Array | undefined; // part starts of the group being cut (one counter per head)
   function nextPart(): Int32Array | undefined {
     while (pending.length === 0) {
       if (++group >= starts.length - 1) return undefined;
-      // The group's indices by first id character (a counting sort), parts in character order.
       const members = byGroup.subarray(starts[group]!, starts[group + 1]!);
-      const heads = new Uint8Array(members.length);
-      const at = new Int32Array(HEADS + 1);
+      if (members.length < MIN_CUT_GROUP) return members;
+      // The group's indices by headKey (a counting sort), parts in key order.
+      const heads = new Uint16Array(members.length);
+      if (at) at.fill(0);
+      else at = new Int32Array(HEADS + 1);
       for (let g = 0; g < members.length; g++) {
-        const c = idOf(songs[members[g]!]!).charCodeAt(0);
-        const h = c < HEADS - 1 ? c : HEADS - 1;
+        const h = headOf(songs[members[g]!]!);
         heads[g] = h;
         at[h + 1]!++;
       }

@@ -1,4 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { headKey } from './ranked-list.js';
 import { makeSongNumbers } from './song-numbers.js';
 
 describe('makeSongNumbers', () => {
@@ -33,5 +35,15 @@ describe('makeSongNumbers', () => {
     const again = numbers.ofList(first);
     expect(again).not.toBe(old);
     expect([...again].map(numbers.id)).toEqual(first);
+  });
+
+  test("each number keeps its id's headKey, past the first array and after starting over", () => {
+    const numbers = makeSongNumbers(3_000);
+    const ids = Array.from({ length: 2_500 }, (_, i) => createHash('sha256').update(`h${i}`).digest('hex'));
+    numbers.ofList(ids);
+    for (let n = 0; n < numbers.size; n++) expect(numbers.head(n)).toBe(headKey(numbers.id(n)));
+    numbers.ofList(['zz', ...ids.slice(0, 1_000)]); // 2,500 + 1,001 > 3,000: start over
+    expect(numbers.generation).toBe(1);
+    for (let n = 0; n < numbers.size; n++) expect(numbers.head(n)).toBe(headKey(numbers.id(n)));
   });
 });

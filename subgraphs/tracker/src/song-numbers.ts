@@ -9,6 +9,8 @@
  * Does not: read the DHT (search-reads.ts) or know what a number means beyond its id.
  */
 
+import { headKey } from './ranked-list.js';
+
 /**
  * Ids numbered at most: ~150 B each (map entry + slot; the id strings are shared with the read
  * views), so ~300 MB. Past it, numbering starts over (every list is converted again): a tracker
@@ -21,6 +23,8 @@ export interface SongNumbers {
   readonly size: number;
   /** The id of number `n`. */
   id(n: number): string;
+  /** headKey (ranked-list.ts) of the id of number `n`, kept per number: no read of the id string. */
+  head(n: number): number;
   /**
    * Numbers `id` ahead of any search (the catalogue does, for every song it learns: a search after
    * a bulk import then only looks numbers up). Ignored once MAX_SONG_NUMBERS are given.
@@ -38,6 +42,7 @@ export interface SongNumbers {
 export function makeSongNumbers(max = MAX_SONG_NUMBERS): SongNumbers {
   let numbers = new Map<string, number>();
   let ids: string[] = [];
+  let heads = new Uint16Array(1024);
   let generation = 0;
   let lists = new WeakMap<readonly string[], Int32Array>();
   const of = (id: string): number => {
@@ -46,6 +51,12 @@ export function makeSongNumbers(max = MAX_SONG_NUMBERS): SongNumbers {
       n = ids.length;
       numbers.set(id, n);
       ids.push(id);
+      if (n >= heads.length) {
+        const grown = new Uint16Array(2 * heads.length);
+        grown.set(heads);
+        heads = grown;
+      }
+      heads[n] = headKey(id);
     }
     return n;
   };
@@ -57,6 +68,7 @@ export function makeSongNumbers(max = MAX_SONG_NUMBERS): SongNumbers {
       return generation;
     },
     id: (n) => ids[n]!,
+    head: (n) => heads[n]!,
     prime(id) {
       if (ids.length < max) of(id);
     },
