@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import type { Candidate } from './candidates.js';
-import { headKey, makeRankedList } from './ranked-list.js';
+import { headKey, makeRankedList, makeRankedNumbers } from './ranked-list.js';
 
 const id = (i: number) => createHash('sha256').update(`song-${i}`).digest('hex');
 const fullSort = (cs: Candidate[]) =>
@@ -27,6 +27,31 @@ describe('makeRankedList', () => {
       expect(b.at(i + 200)).toEqual(want[i + 200]);
     }
     expect(got).toEqual(want);
+    const c = makeRankedList(cs);
+    for (let i = 0; i < 5000; i += 7) expect(c.boundAt(i)).toBe(want[i]!.bound);
+    expect(c.boundAt(4999)).toBe(want[4999]!.bound);
+    expect(c.boundAt(5000)).toBeUndefined();
+    expect(c.boundAt(-1)).toBeUndefined();
+  });
+
+  test('boundAt reads no id: the next group is not sorted to learn its bound', () => {
+    // 3 songs bound 9, then 40,000 bound 5 (a common word's group).
+    const songs = Array.from({ length: 40_003 }, (_, i) => i);
+    const bounds = Int32Array.from(songs, (i) => (i < 3 ? 9 : 5));
+    let reads = 0;
+    const l = makeRankedNumbers(
+      songs,
+      bounds,
+      (n) => (reads++, id(n)),
+      (n) => (reads++, headKey(id(n))),
+    );
+    expect(l.slice(0, 3).map((c) => c.bound)).toEqual([9, 9, 9]);
+    const before = reads;
+    expect(l.boundAt(3)).toBe(5);
+    expect(l.boundAt(40_002)).toBe(5);
+    expect(reads).toBe(before);
+    expect(l.at(3)!.bound).toBe(5); // reaching it does cut the group
+    expect(reads).toBeGreaterThan(before + 40_000);
   });
 
   test('ids of any first two characters keep (bound desc, id asc) order (past Latin-1 share parts)', () => {
@@ -78,5 +103,6 @@ describe('makeRankedList', () => {
     expect(l.length).toBe(0);
     expect(l.slice(0, 10)).toEqual([]);
     expect(l.at(0)).toBeUndefined();
+    expect(l.boundAt(0)).toBeUndefined();
   });
 });

@@ -16,6 +16,11 @@ export interface RankedList {
   slice(start: number, end: number): Candidate[];
   /** The candidate at `i`, or undefined past the end. */
   at(i: number): Candidate | undefined;
+  /**
+   * The bound of the candidate at `i` (undefined past the end) without reaching it: a reader that
+   * stops once the page beats the next bound does not sort the next group to learn it.
+   */
+  boundAt(i: number): number | undefined;
 }
 
 const byId = (a: Candidate, b: Candidate): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -25,6 +30,7 @@ function lazyList<P>(
   nextPart: () => P | undefined,
   length: number,
   sorted: (part: P) => Candidate[],
+  boundAt: (i: number) => number | undefined,
 ): RankedList {
   const ordered: Candidate[] = [];
   let done = false;
@@ -46,6 +52,7 @@ function lazyList<P>(
       fill(i + 1);
       return ordered[i];
     },
+    boundAt,
   };
 }
 
@@ -115,9 +122,11 @@ export function makeRankedNumbers(
   for (let i = 0; i < n; i++) counts[bounds[i]!]!++;
   const groupOf = new Int32Array(max + 1);
   const starts: number[] = [0];
+  const groupBounds: number[] = [];
   for (let b = max; b >= 0; b--) {
     if (counts[b] === 0) continue;
     groupOf[b] = starts.length - 1;
+    groupBounds.push(b);
     starts.push(starts.at(-1)! + counts[b]!);
   }
   const byGroup = new Int32Array(n);
@@ -149,7 +158,22 @@ export function makeRankedNumbers(
     }
     return pending.pop();
   }
-  return lazyList(nextPart, n, (part) =>
-    Array.from(part, (i) => ({ id: idOf(songs[i]!), bound: bounds[i]! })).sort(byId),
+  /** The group holding position `i` (binary search over the group starts). */
+  const boundAt = (i: number): number | undefined => {
+    if (i < 0 || i >= n) return undefined;
+    let lo = 0;
+    let hi = groupBounds.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return groupBounds[lo];
+  };
+  return lazyList(
+    nextPart,
+    n,
+    (part) => Array.from(part, (i) => ({ id: idOf(songs[i]!), bound: bounds[i]! })).sort(byId),
+    boundAt,
   );
 }
