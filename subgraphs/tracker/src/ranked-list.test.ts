@@ -32,9 +32,15 @@ describe('makeRankedList', () => {
     expect(c.boundAt(4999)).toBe(want[4999]!.bound);
     expect(c.boundAt(5000)).toBeUndefined();
     expect(c.boundAt(-1)).toBeUndefined();
+    for (let i = 0; i < 5000; i += 11) {
+      let end = i + 1;
+      while (end < 5000 && want[end]!.bound === want[i]!.bound) end++;
+      expect(c.groupEnd(i)).toBe(end);
+    }
+    expect(c.groupEnd(5000)).toBe(5000);
   });
 
-  test('boundAt reads no id: the next group is not sorted to learn its bound', () => {
+  test('boundAt and groupEnd read no id: the next group is not sorted to learn its bound or where it starts', () => {
     // 3 songs bound 9, then 40,000 bound 5 (a common word's group).
     const songs = Array.from({ length: 40_003 }, (_, i) => i);
     const bounds = Int32Array.from(songs, (i) => (i < 3 ? 9 : 5));
@@ -49,6 +55,7 @@ describe('makeRankedList', () => {
     const before = reads;
     expect(l.boundAt(3)).toBe(5);
     expect(l.boundAt(40_002)).toBe(5);
+    expect([l.groupEnd(0), l.groupEnd(2), l.groupEnd(3), l.groupEnd(40_002)]).toEqual([3, 3, 40_003, 40_003]);
     expect(reads).toBe(before);
     expect(l.at(3)!.bound).toBe(5); // reaching it does cut the group
     expect(reads).toBeGreaterThan(before + 40_000);
@@ -104,5 +111,6 @@ describe('makeRankedList', () => {
     expect(l.slice(0, 10)).toEqual([]);
     expect(l.at(0)).toBeUndefined();
     expect(l.boundAt(0)).toBeUndefined();
+    expect(l.groupEnd(0)).toBe(0);
   });
 });

@@ -21,6 +21,12 @@ export interface RankedList {
    * stops once the page beats the next bound does not sort the next group to learn it.
    */
   boundAt(i: number): number | undefined;
+  /**
+   * The end of the bound group holding position `i` (the first position with a lower bound, or
+   * `length`; `i` past the end: `length`): a reader can stop its slices there, so it does not
+   * reach (and sort) the next group before its stop test.
+   */
+  groupEnd(i: number): number;
 }
 
 const byId = (a: Candidate, b: Candidate): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -30,7 +36,7 @@ function lazyList<P>(
   nextPart: () => P | undefined,
   length: number,
   sorted: (part: P) => Candidate[],
-  boundAt: (i: number) => number | undefined,
+  groups: Pick<RankedList, 'boundAt' | 'groupEnd'>,
 ): RankedList {
   const ordered: Candidate[] = [];
   let done = false;
@@ -52,7 +58,8 @@ function lazyList<P>(
       fill(i + 1);
       return ordered[i];
     },
-    boundAt,
+    boundAt: groups.boundAt,
+    groupEnd: groups.groupEnd,
   };
 }
 
@@ -67,6 +74,19 @@ export function makeRankedList(candidates: Iterable<Candidate>): RankedList {
 
 /** Parts per bound group in makeRankedNumbers: one per value of headKey. */
 const HEADS = 1 << 16;
+/**
+ * headKey → its two lowercase hex digits' value (0–255), or -1: song ids are lowercase hex, and a
+ * group whose ids all start with two hex digits is cut over 256 counters instead of HEADS (the
+ * same order: '0'–'9' then 'a'–'f' is both code and digit order).
+ */
+const HEX_PAIR = (() => {
+  const t = new Int16Array(1 << 16).fill(-1);
+  const digits = '0123456789abcdef';
+  for (let a = 0; a < 16; a++)
+    for (let b = 0; b < 16; b++) t[digits.charCodeAt(a) * 256 + digits.charCodeAt(b)] = a * 16 + b;
+  return t;
+})();
+
 /**
  * Groups smaller than this are one part, sorted whole: cutting them costs more (a pass over
  * HEADS counters) than sorting them.
@@ -134,33 +154,38 @@ export function makeRankedNumbers(
   for (let i = 0; i < n; i++) byGroup[fill[groupOf[bounds[i]!]!]!++] = i;
   let group = -1; // the group handed out last
   const pending: Int32Array[] = []; // its parts not handed out yet, last first
-  let at: Int32Array | undefined; // part starts of the group being cut (one counter per head)
   function nextPart(): Int32Array | undefined {
     while (pending.length === 0) {
       if (++group >= starts.length - 1) return undefined;
       const members = byGroup.subarray(starts[group]!, starts[group + 1]!);
       if (members.length < MIN_CUT_GROUP) return members;
-      // The group's indices by headKey (a counting sort), parts in key order.
+      // The group's indices by headKey (a counting sort), parts in key order: over the 256 hex
+      // pairs when every id starts with one (song ids do), else over every key.
       const heads = new Uint16Array(members.length);
-      if (at) at.fill(0);
-      else at = new Int32Array(HEADS + 1);
+      let hex = true;
       for (let g = 0; g < members.length; g++) {
         const h = headOf(songs[members[g]!]!);
         heads[g] = h;
+        if (HEX_PAIR[h]! < 0) hex = false;
+      }
+      const width = hex ? 256 : HEADS;
+      const at = new Int32Array(width + 1);
+      for (let g = 0; g < members.length; g++) {
+        const h = hex ? HEX_PAIR[heads[g]!]! : heads[g]!;
+        heads[g] = h;
         at[h + 1]!++;
       }
-      for (let h = 1; h <= HEADS; h++) at[h]! += at[h - 1]!;
+      for (let h = 1; h <= width; h++) at[h]! += at[h - 1]!;
       const order = new Int32Array(members.length);
       const next = at.slice();
       for (let g = 0; g < members.length; g++) order[next[heads[g]!]!++] = members[g]!;
-      for (let h = HEADS - 1; h >= 0; h--)
+      for (let h = width - 1; h >= 0; h--)
         if (at[h + 1]! > at[h]!) pending.push(order.subarray(at[h]!, at[h + 1]!));
     }
     return pending.pop();
   }
-  /** The group holding position `i` (binary search over the group starts). */
-  const boundAt = (i: number): number | undefined => {
-    if (i < 0 || i >= n) return undefined;
+  /** The group holding position `i`, in [0, n) (binary search over the group starts). */
+  const groupAt = (i: number): number => {
     let lo = 0;
     let hi = groupBounds.length - 1;
     while (lo < hi) {
@@ -168,12 +193,15 @@ export function makeRankedNumbers(
       if (starts[mid]! <= i) lo = mid;
       else hi = mid - 1;
     }
-    return groupBounds[lo];
+    return lo;
   };
   return lazyList(
     nextPart,
     n,
     (part) => Array.from(part, (i) => ({ id: idOf(songs[i]!), bound: bounds[i]! })).sort(byId),
-    boundAt,
+    {
+      boundAt: (i) => (i < 0 || i >= n ? undefined : groupBounds[groupAt(i)]),
+      groupEnd: (i) => (i >= n ? n : starts[groupAt(Math.max(0, i)) + 1]!),
+    },
   );
 }

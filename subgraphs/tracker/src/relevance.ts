@@ -77,7 +77,10 @@ export async function verifyFirstPage(
   let next = 0;
   let step = Math.min(chunk, 2 * need);
   while (next < ranked.length) {
-    const ids = ranked.slice(next, next + step).map((c) => c.id);
+    // Not past the current bound group: the stop test below may end the search there, and
+    // slicing into the next group would sort its first parts (a common word's 68,000 candidates)
+    // for nothing.
+    const ids = ranked.slice(next, Math.min(next + step, ranked.groupEnd(next))).map((c) => c.id);
     next += ids.length;
     step = Math.min(chunk, 2 * step);
     for (const row of await verify(ids)) {
