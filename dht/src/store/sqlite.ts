@@ -122,15 +122,15 @@ type MetaAndMemberRow = [string, number, number, number, number, number | null, 
 const EMPTY_VALUE = Buffer.alloc(0);
 
 /** One entry's metadata (every `entries` row is small: a blob's bytes are in `blob_values`). */
-export const META_SQL = 'SELECT kind, expires_at, publisher, replicated_at FROM entries WHERE key = ?';
+const META_SQL = 'SELECT kind, expires_at, publisher, replicated_at FROM entries WHERE key = ?';
 /** A page of entries' metadata after a key. */
-export const META_PAGE_SQL = `SELECT key, kind, expires_at, publisher, replicated_at FROM entries
+const META_PAGE_SQL = `SELECT key, kind, expires_at, publisher, replicated_at FROM entries
   WHERE key > ? ORDER BY key LIMIT ?`;
 /**
  * Number of entries and their value bytes: a blob's and a record's `size`, a set's member names
  * (valueBytes), summed over its rows (its `size` column is its wire size, kept for the size cap).
  */
-export const SIZE_SQL = `SELECT (SELECT COUNT(*) FROM entries) AS keys,
+const SIZE_SQL = `SELECT (SELECT COUNT(*) FROM entries) AS keys,
   (SELECT COALESCE(SUM(size), 0) FROM entries WHERE kind <> 'set')
   + (SELECT COALESCE(SUM(${MEMBER_NAME_LENGTH_SQL}), 0) FROM set_members) AS bytes`;
 
