@@ -32,7 +32,8 @@ function oneMemberSet(extra: Partial<StoredEntry> = {}): StoredEntry {
   };
 }
 
-function blobEntry(bytes: Uint8Array, extra: Partial<StoredEntry> = {}): StoredEntry {
+/** A blob entry keyed by its bytes' hash (expires at 1,000, not published, never replicated). */
+export function blobEntry(bytes: Uint8Array, extra: Partial<StoredEntry> = {}): StoredEntry {
   return {
     key: sha(bytes),
     value: { kind: 'blob', bytes },

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BlobValue, RecordValue, SetValue, StoredEntry } from '../types.js';
-import { defineStoreContract, expectSameEntry, withoutRef } from './contract.js';
+import { blobEntry, defineStoreContract, expectSameEntry, withoutRef } from './contract.js';
 import { valueBytes } from './memory.js';
 import { makeSqliteStore } from './sqlite.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
@@ -201,18 +201,11 @@ test('a version-2 file (member rows keyed by set key) is migrated to the current
   }
 });
 
-/** A 256 KiB blob entry (a peer's chunk: it spills over ~64 SQLite overflow pages). */
+/** A peer's chunk size: a blob that spills over ~64 SQLite overflow pages. */
+const CHUNK_BYTES = 256 * 1024;
+/** A 256 KiB blob entry. */
 function chunkEntry(fill: number, extra: Partial<StoredEntry> = {}): StoredEntry {
-  const bytes = new Uint8Array(256 * 1024).fill(fill);
-  const key = new Uint8Array(createHash('sha256').update(bytes).digest());
-  return {
-    key,
-    value: { kind: 'blob', bytes },
-    expiresAt: 9_000,
-    publisher: false,
-    replicatedAt: 4,
-    ...extra,
-  };
+  return blobEntry(new Uint8Array(CHUNK_BYTES).fill(fill), { expiresAt: 9_000, replicatedAt: 4, ...extra });
 }
 
 test('marking a chunk replicated or refreshing its expiry writes its metadata, not its 256 KiB', async () => {
@@ -223,7 +216,7 @@ test('marking a chunk replicated or refreshing its expiry writes its metadata, n
     await store.put(chunk);
     const wal = () => statSync(`${file}-wal`).size;
     const before = wal();
-    expect(before).toBeGreaterThan(chunk.value.kind === 'blob' ? chunk.value.bytes.length : 0);
+    expect(before).toBeGreaterThan(CHUNK_BYTES);
     // Version 4 rewrote the whole row here: the WAL grew by the chunk, ~260 KiB, each time.
     await store.markReplicated!([chunk.key], 5_000, 10_000);
     const refreshed = { ...chunk, expiresAt: 20_000, publisher: true, replicatedAt: 5_000 };
@@ -269,12 +262,12 @@ test('a version-4 file (blob bytes in their entries row) moves them to blob_valu
   old.pragma('user_version = 4');
   expect(
     old.prepare("SELECT sum(length(value)) FROM entries WHERE kind = 'blob'").pluck().get(),
-  ).toBeGreaterThan(3 * 256 * 1024);
+  ).toBeGreaterThan(3 * CHUNK_BYTES);
   old.close();
   const again = makeSqliteStore({ file });
   try {
     for (const e of [...chunks, record]) expectSameEntry(await again.get(e.key), e);
-    expect(await again.size()).toEqual({ keys: 4, bytes: 3 * 256 * 1024 + valueBytes(record.value) });
+    expect(await again.size()).toEqual({ keys: 4, bytes: 3 * CHUNK_BYTES + valueBytes(record.value) });
     const metas = [];
     for await (const m of again.scanMeta()) metas.push(m);
     expect(metas.filter((m) => m.kind === 'blob')).toHaveLength(3);

@@ -325,14 +325,21 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     return { kind: 'set', members };
   }
 
+  /** A blob row's bytes (`blob_values`): every blob write puts them in the same transaction. */
+  function blobBytes(row: EntryRow): Buffer {
+    if (row.blob === null)
+      throw new Error(`shard file: blob ${row.key.toString('hex')} has no bytes in blob_values`);
+    return row.blob;
+  }
+
   function rowToEntry(row: EntryRow): StoredEntry {
     return {
       key: plainBytes(row.key),
       value:
         row.kind === 'set'
           ? setOf(row.set_id)
-          : row.kind === 'blob' && row.blob
-            ? { kind: 'blob', bytes: plainBytes(row.blob) }
+          : row.kind === 'blob'
+            ? { kind: 'blob', bytes: plainBytes(blobBytes(row)) }
             : decodeValue(row.value),
       expiresAt: row.expires_at,
       publisher: row.publisher === 1,
