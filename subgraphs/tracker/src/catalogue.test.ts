@@ -3,7 +3,7 @@
  * order, always list exactly what a fresh sort of the held songs lists.
  */
 import { createHash } from 'node:crypto';
-import { comparePositions, makeCatalogue, sortValue, type SortKey } from './catalogue.js';
+import { comparePositions, LEADING_FIELD, makeCatalogue, sortValue, type SortKey } from './catalogue.js';
 import { songKey } from './keys.js';
 import { encodeSong, type SongRecord } from './record.js';
 
@@ -47,6 +47,18 @@ test('puts, edits and deletes between reads: every sorted listing equals a fresh
         .sort(comparePositions)
         .map((p) => p.id);
       expect(catalogue.page(sort, 'ASC', 10_000).map((e) => e.song.id)).toEqual(want);
+      // A leading field's run: exactly the songs with that value ('title 1', not 'title 10').
+      const field = LEADING_FIELD[sort];
+      if (!field) continue;
+      const norms = new Map(want.map((id) => [id, catalogue.get(id)!.norm[field]]));
+      for (const value of new Set(norms.values())) {
+        const run = want.filter((id) => norms.get(id) === value);
+        expect(
+          catalogue.page(sort, 'ASC', 10_000, undefined, undefined, value).map((e) => e.song.id),
+        ).toEqual(run);
+        const desc = catalogue.page(sort, 'DESC', 10_000, undefined, undefined, value);
+        expect(desc.map((e) => e.song.id)).toEqual([...run].reverse());
+      }
     }
   };
   for (let i = 0; i < 300; i++) {

@@ -43,6 +43,17 @@ export interface Position {
 
 const pad = (n: number | null | undefined): string => String(n ?? 0).padStart(4, '0');
 
+/**
+ * The field each sort value starts with, followed by '\u0000' (sortValue): the songs with one value
+ * of it are one contiguous run of the sorted index, which `page` can walk alone (`lead`).
+ */
+export const LEADING_FIELD: Record<SortKey, IndexField | undefined> = {
+  TITLE: 'title',
+  ARTIST: 'artist',
+  ALBUM: 'album',
+  UPLOADED_AT: undefined,
+};
+
 /** Composite sort value of a song for a sort key (compared as plain strings, identical on every node). */
 export function sortValue(e: Pick<CatalogueEntry, 'song' | 'norm'>, sort: SortKey): string {
   switch (sort) {
@@ -95,7 +106,8 @@ export interface Catalogue {
   size(): number;
   /**
    * Up to `first` entries strictly after `after` in the given order; with `keep`, only entries it
-   * accepts (the index is walked until `first` are found or it ends).
+   * accepts (the index is walked until `first` are found or it ends); with `lead`, only entries
+   * whose LEADING_FIELD of `sort` is that normalised value (their run alone is walked).
    */
   page(
     sort: SortKey,
@@ -103,6 +115,7 @@ export interface Catalogue {
     first: number,
     after?: Position,
     keep?: (e: CatalogueEntry) => boolean,
+    lead?: string,
   ): CatalogueEntry[];
   /**
    * Songs held here with `word` among their indexed words (keys.ts songWords): the size of the
@@ -234,12 +247,26 @@ export function makeCatalogue(
     return out;
   }
 
+  /** First index of `pos` whose position is after `p` (`orEqual`: not before it). */
+  function boundOf(pos: Position[], p: Position, orEqual: boolean): number {
+    let lo = 0;
+    let hi = pos.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const c = comparePositions(pos[mid]!, p);
+      if (c < 0 || (c === 0 && !orEqual)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   function page(
     sort: SortKey,
     order: Order,
     first: number,
     after?: Position,
     keep?: (e: CatalogueEntry) => boolean,
+    lead?: string,
   ): CatalogueEntry[] {
     const pos = index(sort);
     const out: CatalogueEntry[] = [];
@@ -247,27 +274,17 @@ export function makeCatalogue(
       const e = byId.get(pos[i]!.id)!;
       if (!keep || keep(e)) out.push(e);
     };
-    // Binary search: first index whose position is > after (ASC) / last index < after (DESC).
-    let lo = 0;
-    let hi = pos.length;
+    // [lo, hi): the run of `lead` (sort values starting with lead + '\u0000', so between it and
+    // lead + '\u0001'; ids start at '' so the bounds sit before every id), else the whole index.
+    let lo = lead === undefined ? 0 : boundOf(pos, { v: `${lead}\u0000`, id: '' }, true);
+    let hi = lead === undefined ? pos.length : boundOf(pos, { v: `${lead}\u0001`, id: '' }, true);
     if (after) {
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (comparePositions(pos[mid]!, after) <= 0) lo = mid + 1;
-        else hi = mid;
-      }
+      // ASC: from the first position after the cursor; DESC: down from the last one before it.
+      if (order === 'ASC') lo = Math.max(lo, boundOf(pos, after, false));
+      else hi = Math.min(hi, boundOf(pos, after, true));
     }
-    if (order === 'ASC') {
-      for (let i = after ? lo : 0; i < pos.length && out.length < first; i++) visit(i);
-    } else {
-      let start = pos.length - 1;
-      if (after) {
-        // lo is the first index > after; the ones < after end before the run of equals.
-        start = lo - 1;
-        while (start >= 0 && comparePositions(pos[start]!, after) >= 0) start--;
-      }
-      for (let i = start; i >= 0 && out.length < first; i--) visit(i);
-    }
+    if (order === 'ASC') for (let i = lo; i < hi && out.length < first; i++) visit(i);
+    else for (let i = hi - 1; i >= lo && out.length < first; i--) visit(i);
     return out;
   }
 

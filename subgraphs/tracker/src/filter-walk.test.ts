@@ -159,17 +159,64 @@ test('a single-field filter is answered by the held records: a matching song mis
   const jazz = songs.filter((s) => s.genre === 'Jazz').map((s) => s.id);
   const lost = jazz[5]!; // its posting never reached the set
   const set = jazz.filter((id) => id !== lost);
-  const page = { sort: 'TITLE' as const, order: 'ASC' as const, first: 200 };
+  // A page that starts at the lost song's sort value (a short page: the walk is not set aside).
+  const at = { v: sortValue(catalogue.get(lost)!, 'TITLE'), id: '' };
+  const page = { sort: 'TITLE' as const, order: 'ASC' as const, first: 5, after: at };
   const got = walkFilter(catalogue, set, { genre: 'jazz' }, page)!;
   expect(got.totalCount).toBe(jazz.length);
   expect(ids(got.rows)).toContain(lost);
   // A filter on two fields still lists the set's songs only.
   const album = songs.find((s) => s.id === lost)!.album;
-  const pair = walkFilter(catalogue, set, { genre: 'jazz', album }, { ...page, first: 2 });
+  const pair = walkFilter(catalogue, set, { genre: 'jazz', album }, { ...page, first: 2, after: undefined });
   expect(pair).toBeDefined();
   expect(pair!.rows.length).toBeGreaterThan(0);
   expect(ids(pair!.rows)).not.toContain(lost);
   expect(pair!.totalCount).toBe(songs.filter((s) => s.genre === 'Jazz' && s.album === album).length - 1);
   // And a song of the set held elsewhere still sends the filter to the records' fetch and sort.
   expect(walkFilter(catalogue, [...set, idOf('elsewhere')], { genre: 'jazz' }, page)).toBeUndefined();
+});
+
+test("a filter on the sort's leading field walks its run alone: every page, both orders", () => {
+  // 'Song 05' is the title of ~11 songs of 400: spread over the whole index, the walk would be set
+  // aside for a sort (21 rows ≈ 760 steps); as one run of the title order it is walked.
+  const cases: [PartialFilter, SortKey][] = [
+    [{ title: 'song 05' }, 'TITLE'],
+    [{ title: 'Song 05', genre: 'pop' }, 'TITLE'],
+    [{ artist: 'ÜNÏCODE BAND' }, 'ARTIST'],
+    [{ album: 'album 3' }, 'ALBUM'],
+  ];
+  for (const [filter, sort] of cases) {
+    // The index set: every song with the leading field's value (false positives for the pair).
+    const lead = { [sort.toLowerCase()]: filter[sort.toLowerCase() as keyof PartialFilter] };
+    const set = songs.map((s) => s.id).filter((id) => filterMatcher(lead)(catalogue.get(id)!));
+    const total = sortAll(set, filter, sort, 'ASC', 0).total;
+    expect(total).toBeGreaterThan(2);
+    for (const order of ['ASC', 'DESC'] as const) {
+      let after: Position | undefined;
+      const seen: string[] = [];
+      for (;;) {
+        const got = walkFilter(catalogue, set, filter, { sort, order, first: 2, after });
+        const want = sortAll(set, filter, sort, order, 2, after);
+        expect(got).toBeDefined();
+        expect(ids(got!.rows)).toEqual(ids(want.rows));
+        expect(got!.totalCount).toBe(total);
+        seen.push(...ids(got!.rows.slice(0, 2)));
+        if (got!.rows.length <= 2) break;
+        after = { v: sortValue(got!.rows[1]!, sort), id: got!.rows[1]!.song.id };
+      }
+      expect(seen.sort()).toEqual(ids(sortAll(set, filter, sort, order, set.length).rows).sort());
+    }
+  }
+  // The run's neighbours stay out: a title that only starts like another ('song 0' vs 'song 05').
+  const got = walkFilter(
+    catalogue,
+    songs.map((s) => s.id),
+    { title: 'song 0' },
+    {
+      sort: 'TITLE',
+      order: 'ASC',
+      first: 20,
+    },
+  );
+  expect(got).toEqual({ rows: [], totalCount: 0 });
 });

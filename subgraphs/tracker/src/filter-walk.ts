@@ -21,7 +21,14 @@
  * (reads.ts fetches and sorts those), or search.
  */
 import { makeWeightedLru } from '@gotify/dht';
-import type { Catalogue, CatalogueEntry, Order, Position, SortKey } from './catalogue.js';
+import {
+  LEADING_FIELD,
+  type Catalogue,
+  type CatalogueEntry,
+  type Order,
+  type Position,
+  type SortKey,
+} from './catalogue.js';
 import { INDEX_FIELDS, type PartialFilter } from './keys.js';
 import { FILTER_WALK_CACHE_IDS, FILTER_WALK_STEPS_PER_MEMBER } from './limits.js';
 import { normalise } from './normalise.js';
@@ -105,9 +112,15 @@ function walkAnalysed(
     }
   }
   if (total === 0) return { rows: [], totalCount: 0 };
-  const expectedSteps = ((page.first + 1) * catalogue.size()) / total;
+  // A filter on the sort's leading field ("title=the" sorted by title) matches one run of the
+  // index: the walk stays in it. Otherwise matches are spread over the whole index.
+  const field = LEADING_FIELD[page.sort];
+  const value = field === undefined ? undefined : filter[field];
+  const lead = value === undefined || value === null ? undefined : normalise(value);
+  const span = lead === undefined ? catalogue.size() : catalogue.songsWith(field!, lead);
+  const expectedSteps = Math.min(span, ((page.first + 1) * span) / total);
   if (expectedSteps > FILTER_WALK_STEPS_PER_MEMBER * members) return undefined;
-  const rows = catalogue.page(page.sort, page.order, page.first + 1, page.after, keep);
+  const rows = catalogue.page(page.sort, page.order, page.first + 1, page.after, keep, lead);
   return { rows, totalCount: total };
 }
 

@@ -36,6 +36,7 @@ import { makeSearchReads, rankedCandidates, searchIds as vocabSearchIds } from '
 import { filterMatcher, makeFilterWalker } from './filter-walk.js';
 import { makeSongNumbers, type SongNumbers } from './song-numbers.js';
 import { makeVerifier, verifyFirstPage, type ScoredRow } from './relevance.js';
+import { firstInOrder } from './first-in-order.js';
 import type { Scatter } from './scatter.js';
 import {
   DHT_CONCURRENCY,
@@ -235,29 +236,35 @@ export function makeReads(
       if (qs && score === 0) continue;
       verified.push({ e, score });
     }
+    // Only the page's rows and the one after it (hasNextPage) are put in order and get a cursor:
+    // sorting a filter's 563 verified songs and encoding 563 cursors for a page of 20 took ~5 ms.
     let rows: { e: CatalogueEntry; score: number; cursor: string }[];
     if (ordering.kind === 'relevance') {
-      const sorted = verified.sort((a, b) => b.score - a.score || (a.e.song.id < b.e.song.id ? -1 : 1));
-      const start =
+      const rest =
         after?.kind === 'relevance'
-          ? sorted.findIndex(
+          ? verified.filter(
               (r) => r.score < after.score || (r.score === after.score && r.e.song.id > after.id),
             )
-          : 0;
-      rows = (start < 0 ? [] : sorted.slice(start)).map((r) => ({
+          : verified;
+      rows = firstInOrder(
+        rest,
+        first + 1,
+        (a, b) => b.score - a.score || (a.e.song.id < b.e.song.id ? -1 : 1),
+      ).map((r) => ({
         ...r,
         cursor: encodeCursor(ordering, { kind: 'relevance', score: r.score, id: r.e.song.id }),
       }));
     } else {
       const dir = order === 'ASC' ? 1 : -1;
-      const withPos = verified
-        .map((r) => ({ ...r, p: { v: sortValue(r.e, ordering.sort), id: r.e.song.id } }))
-        .sort((a, b) => dir * comparePositions(a.p, b.p));
-      const start =
+      const withPos = verified.map((r) => ({
+        ...r,
+        p: { v: sortValue(r.e, ordering.sort), id: r.e.song.id },
+      }));
+      const rest =
         after?.kind === 'sort'
-          ? withPos.findIndex((r) => dir * comparePositions(r.p, { v: after.v, id: after.id }) > 0)
-          : 0;
-      rows = (start < 0 ? [] : withPos.slice(start)).map((r) => ({
+          ? withPos.filter((r) => dir * comparePositions(r.p, { v: after.v, id: after.id }) > 0)
+          : withPos;
+      rows = firstInOrder(rest, first + 1, (a, b) => dir * comparePositions(a.p, b.p)).map((r) => ({
         e: r.e,
         score: r.score,
         cursor: encodeCursor(ordering, { kind: 'sort', ...r.p }),
