@@ -2,7 +2,9 @@
  * Tracker benchmark: 3 tracker processes (bench/lib/tracker-cluster.ts: the real bin, real TCP
  * loopback, SQLite), N synthetic songs (Zipf vocabulary) ingested through importSongs over HTTP in
  * batches of 1000 spread over the 3 trackers, then exact-filter and free-text search latencies
- * measured at the subgraph over HTTP on trackers 2 and 3, one query at a time.
+ * measured at the subgraph over HTTP on trackers 2 and 3, one query at a time: round trips through
+ * a keep-alive node:http client (`*_ms`), and the trackers' own times from their Server-Timing
+ * headers (`*_server_ms`).
  *
  * `npm run bench -- tracker --songs 100000 --json`. RPC deadline 30 s (BENCH_RPC_TIMEOUT).
  * `--hold` keeps the loaded cluster serving after the figures (URLs on stderr) until SIGINT or
@@ -13,7 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Command } from 'commander';
-import { gql, startCluster, stopCluster, waitSettled, type TrackerProc } from './lib/tracker-cluster.js';
+import {
+  gql,
+  gqlTimed,
+  startCluster,
+  stopCluster,
+  waitSettled,
+  type TrackerProc,
+} from './lib/tracker-cluster.js';
 
 /** Import batches in flight (one per tracker): the 3 trackers ingest in parallel. */
 const IMPORT_IN_FLIGHT = 3;
@@ -159,8 +168,8 @@ export async function run(argv: string[]): Promise<void> {
   const n = Number(o.songs);
   const queries = Number(o.queries);
   const log = (msg: string) => (o.json ? undefined : console.error(msg));
-  const trace = (kind: string, q: unknown, ms: number) =>
-    process.env.BENCH_TRACE && console.error(JSON.stringify({ kind, q, ms: +ms.toFixed(2) }));
+  const trace = (kind: string, q: unknown, ms: number, serverMs?: number) =>
+    process.env.BENCH_TRACE && console.error(JSON.stringify({ kind, q, ms: +ms.toFixed(2), serverMs }));
   const dir = mkdtempSync(join(tmpdir(), 'bench-tracker-'));
   let procs: TrackerProc[] = [];
   try {
@@ -195,6 +204,8 @@ export async function run(argv: string[]): Promise<void> {
     const rand = prng(99);
     const fields = ['title', 'artist', 'album', 'genre'] as const;
     const filterMs: number[] = [];
+    /** The trackers' own times for the same queries (their Server-Timing headers). */
+    const filterServerMs: number[] = [];
     let filterHits = 0;
     for (let q = 0; q < queries; q++) {
       const s = songs[Math.floor(rand() * songs.length)]!;
@@ -202,16 +213,18 @@ export async function run(argv: string[]): Promise<void> {
       const f: Record<string, string> = {};
       fields.forEach((k, i) => mask & (1 << i) && (f[k] = s[k]));
       const t = performance.now();
-      const d = await gql(
+      const { data: d, serverMs } = await gqlTimed(
         urls[1 + (q % 2)]!,
         'query($f: SongFilter) { songs(filter: $f, first: 20) { totalCount edges { node { id title } } } }',
         { f },
       );
       filterMs.push(performance.now() - t);
-      trace('filter', f, performance.now() - t);
+      if (serverMs !== undefined) filterServerMs.push(serverMs);
+      trace('filter', f, performance.now() - t, serverMs);
       if (d.songs.totalCount > 0) filterHits++;
     }
     const searchMs: number[] = [];
+    const searchServerMs: number[] = [];
     let searchTop = 0;
     for (let q = 0; q < queries; q++) {
       const s = songs[Math.floor(rand() * songs.length)]!;
@@ -221,13 +234,14 @@ export async function run(argv: string[]): Promise<void> {
           .map((w, i) => (i === 0 && w.length > 5 ? w.slice(0, Math.max(3, w.length - 2)) : typo(rand, w)))
           .join(' ') + (rand() < 0.5 ? ` ${s.artist.split(' ')[0]!.toLowerCase()}` : '');
       const t = performance.now();
-      const d = await gql(
+      const { data: d, serverMs } = await gqlTimed(
         urls[1 + (q % 2)]!,
         'query($s: String) { songs(search: $s, first: 20) { totalCount edges { node { id } } } }',
         { s: query },
       );
       searchMs.push(performance.now() - t);
-      trace('search', query, performance.now() - t);
+      if (serverMs !== undefined) searchServerMs.push(serverMs);
+      trace('search', query, performance.now() - t, serverMs);
       if (d.songs.edges.some((e: any) => e.node.id === s.id)) searchTop++;
     }
     // The Web library's paging: walk the whole catalogue by cursor, 100 songs a page, sorted by
@@ -257,7 +271,7 @@ export async function run(argv: string[]): Promise<void> {
       trackers: 3,
       setup: '3 tracker processes (bin.ts), TCP loopback, SQLite, r=3 W=2',
       topology:
-        'separate processes; ingest via importSongs over HTTP (3 batches of 1000 in flight, one per tracker); queries over HTTP /graphql on trackers 2 and 3, sequential',
+        "separate processes; ingest via importSongs over HTTP (3 batches of 1000 in flight, one per tracker); queries over HTTP /graphql on trackers 2 and 3, sequential, keep-alive node:http client; *_ms are round trips at the client, *_server_ms the trackers' Server-Timing",
       ingest_songs_per_s: Math.round(n / ingestS),
       ingest_s: +ingestS.toFixed(1),
       settle_s: +settleS.toFixed(1),
@@ -266,6 +280,10 @@ export async function run(argv: string[]): Promise<void> {
       filter_hit_rate: +(filterHits / queries).toFixed(3),
       search_p50_ms: pct(searchMs, 50),
       search_p99_ms: pct(searchMs, 99),
+      filter_server_p50_ms: filterServerMs.length ? pct(filterServerMs, 50) : null,
+      filter_server_p99_ms: filterServerMs.length ? pct(filterServerMs, 99) : null,
+      search_server_p50_ms: searchServerMs.length ? pct(searchServerMs, 50) : null,
+      search_server_p99_ms: searchServerMs.length ? pct(searchServerMs, 99) : null,
       search_recall_top20: +(searchTop / queries).toFixed(3),
       queries,
       library_page_p50_ms: pct(pageMs, 50),

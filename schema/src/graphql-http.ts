@@ -2,12 +2,18 @@
  * Serves one node:http request with Apollo Server (through `executeHTTPGraphQLRequest`, so no
  * express is needed), reading the body with a hard size cap before JSON parsing: an oversized
  * request costs at most `maxBodyBytes` of memory and gets 413. Shared by the Peer and Tracker
- * subgraph nodes. Does not: route other paths, build schemas or decide health (the nodes do).
+ * subgraph nodes. Every answer Apollo produces carries its time in the node as a `Server-Timing`
+ * header (W3C Server Timing: `graphql;dur=<ms>`, from the request's handling to its answer, body
+ * read and execution included), so a client can tell the subgraph's latency from its own and the
+ * network's. Does not: route other paths, build schemas or decide health (the nodes do).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 
 class BodyTooLarge extends Error {}
+
+/** The Server-Timing metric name of a GraphQL request's time in the node. */
+export const SERVER_TIMING_METRIC = 'graphql';
 
 /** Answers with a GraphQL-shaped error body and a stable `extensions.code`. */
 export function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string): void {
@@ -46,6 +52,7 @@ export async function handleGraphQL(
   res: ServerResponse,
   opts: GraphQLHttpOptions,
 ): Promise<void> {
+  const start = performance.now();
   let body: unknown;
   try {
     const raw = await readBody(req, opts.maxBodyBytes);
@@ -78,6 +85,7 @@ export async function handleGraphQL(
     context: async () => ({}),
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.setHeader('server-timing', `${SERVER_TIMING_METRIC};dur=${(performance.now() - start).toFixed(2)}`);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
     res.end(response.body.string);

@@ -41,6 +41,10 @@ test('serves /graphql, /healthz, /metrics; refuses oversized bodies; keeps its i
       }),
     });
     expect(await stored.json()).toEqual({ data: { storeChunk: { acks: 1 } } });
+    // The node's own time for the request (schema/src/graphql-http.ts), apart from the client's.
+    const timing = /^graphql;dur=(\d+\.\d{2})$/.exec(stored.headers.get('server-timing') ?? '');
+    expect(timing).not.toBeNull();
+    expect(Number(timing![1])).toBeGreaterThan(0);
 
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/gotify_peer_stored_total\{kind="chunk"\} 1/);
