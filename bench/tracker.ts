@@ -168,8 +168,12 @@ export async function run(argv: string[]): Promise<void> {
   const n = Number(o.songs);
   const queries = Number(o.queries);
   const log = (msg: string) => (o.json ? undefined : console.error(msg));
+  // `at`: when the query ended, in µs of the monotonic clock V8's CPU profiles (BENCH_CPU_PROF) use.
   const trace = (kind: string, q: unknown, ms: number, serverMs?: number) =>
-    process.env.BENCH_TRACE && console.error(JSON.stringify({ kind, q, ms: +ms.toFixed(2), serverMs }));
+    process.env.BENCH_TRACE &&
+    console.error(
+      JSON.stringify({ kind, q, ms: +ms.toFixed(2), serverMs, at: Number(process.hrtime.bigint() / 1000n) }),
+    );
   const dir = mkdtempSync(join(tmpdir(), 'bench-tracker-'));
   let procs: TrackerProc[] = [];
   try {
