@@ -124,6 +124,8 @@ export interface Catalogue {
   wordSongs(word: string): number;
   /** Songs held here whose normalised `field` is `value` (the catalogue's own count). */
   songsWith(field: IndexField, value: string): number;
+  /** Up to `n` held entries spread over the catalogue: every ⌈size ÷ n⌉-th in the order learnt. */
+  sample(n: number): CatalogueEntry[];
   /** Changes every time an entry is added, replaced or removed (what a cache of lookups checks). */
   version(): number;
   /** Entries for which `owns(entry)` holds: counted once per song across trackers. */
@@ -325,6 +327,14 @@ export function makeCatalogue(
     page,
     wordSongs: (w) => wordCounts.get(w) ?? 0,
     songsWith: (field, value) => valueCounts.get(field)!.get(value) ?? 0,
+    sample(n) {
+      const out: CatalogueEntry[] = [];
+      if (n <= 0) return out;
+      const stride = Math.ceil(byId.size / n);
+      let i = 0;
+      for (const e of byId.values()) if (i++ % stride === 0) out.push(e);
+      return out;
+    },
     version: () => version,
     owned,
   };

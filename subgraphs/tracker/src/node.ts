@@ -23,6 +23,7 @@ import {
 } from '@gotify/dht';
 import { makeAnnouncer } from '@gotify/dns';
 import { makeTrackerServer, makeTrackerService, type TrackerService } from './schema.js';
+import { makeSearchWarmer } from './search-warmer.js';
 import { makeHttpServer, GRAPHQL_PATH } from './http.js';
 import { loadOrCreateNodeId } from './node-id.js';
 import { RECORD_REPLICATION, SET_REPLICATION } from './limits.js';
@@ -176,6 +177,11 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
         })
       : undefined;
   await announcer?.start();
+  const searchWarmer = makeSearchWarmer({
+    catalogue: service.catalogue,
+    search: (search) => service.reads.songs({ search, first: 20 }),
+    onWarmed: (r) => logger.info({ ...r, ms: Math.round(r.ms) }, 'search path warmed'),
+  });
   phase = 'serving';
   logger.info({ url, dht: node.address, songsHeld: service.catalogue.size() }, 'tracker serving');
 
@@ -189,6 +195,7 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
       if (phase === 'draining' || phase === 'stopped') return;
       phase = 'draining';
       await announcer?.stop();
+      await searchWarmer.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
