@@ -19,8 +19,12 @@ import type { Catalogue, CatalogueEntry } from './catalogue.js';
  * or a start on that many; an edit now and then never triggers one.
  */
 export const SEARCH_WARM_MIN_CHANGES = 1_000;
-/** Quiet time before warming: an import's batches come closer than this (one per ~1.5 s per tracker at most). */
-export const SEARCH_WARM_IDLE_MS = 3_000;
+/**
+ * Quiet time before warming: while any tracker imports, records reach every replica's catalogue
+ * many times a second, so a second without a change means the import ended (a warm-up started
+ * too early stops at the next change, after at most one search).
+ */
+export const SEARCH_WARM_IDLE_MS = 1_000;
 /**
  * Searches per warm-up: in the bench the first 6 searches were slow and none after the 23rd; 24
  * searches of 3 words exercise prefix, typo and exact matches on many posting lists.
