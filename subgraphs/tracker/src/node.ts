@@ -1,7 +1,8 @@
 /**
  * One Tracker process: a Kademlia node on the tracker DHT (TCP transport, its own shard store),
  * the tracker service (catalogue, scatter-gather RPCs, read/write paths), the Federation 2
- * subgraph on a plain node:http server with /healthz and /metrics, and an optional DNS announcer.
+ * subgraph on a plain node:http server with /healthz and /metrics, an optional DNS announcer, and
+ * the search warmer (search-warmer.ts), stopped first when the node drains.
  *
  * Does not: parse flags or handle signals (bin.ts).
  */
