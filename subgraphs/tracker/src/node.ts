@@ -182,6 +182,7 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
     catalogue: service.catalogue,
     search: (search) => service.reads.songs({ search, first: 20 }),
     onWarmed: (r) => logger.info({ ...r, ms: Math.round(r.ms) }, 'search path warmed'),
+    onError: (err) => logger.warn({ err }, 'search warm-up failed'),
   });
   phase = 'serving';
   logger.info({ url, dht: node.address, songsHeld: service.catalogue.size() }, 'tracker serving');

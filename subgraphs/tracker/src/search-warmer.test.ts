@@ -131,3 +131,36 @@ test('stop waits for the search in flight and ends the warming', async () => {
   await sleep(150);
   expect(inFlight).toBe(1); // no warm-up after stop
 });
+
+test('a warm-up that breaks is reported once and dropped; the next big change warms', async () => {
+  const catalogue = makeCatalogue();
+  for (let i = 0; i < 150; i++) put(catalogue, i);
+  let broken = true;
+  const errors: unknown[] = [];
+  const asked: string[] = [];
+  const flaky: Catalogue = {
+    ...catalogue,
+    sample: (n) => {
+      if (broken) throw new Error('sample broke');
+      return catalogue.sample(n);
+    },
+  };
+  const warmer = makeSearchWarmer({
+    ...fast,
+    catalogue: flaky,
+    search: async (q) => asked.push(q),
+    onError: (err) => errors.push(err),
+  });
+  try {
+    await until(() => errors.length > 0);
+    expect(String(errors[0])).toMatch(/sample broke/);
+    broken = false;
+    await sleep(150);
+    expect(errors).toHaveLength(1); // not retried on every poll
+    expect(asked).toEqual([]);
+    for (let i = 150; i < 250; i++) put(catalogue, i); // the next big change warms again
+    await until(() => asked.length === 6);
+  } finally {
+    await warmer.stop();
+  }
+});

@@ -47,6 +47,8 @@ export interface SearchWarmerOptions {
   pollMs?: number;
   /** Told after each warm-up that ran to its end: searches run, failed, and its duration. */
   onWarmed?: (r: { queries: number; failed: number; ms: number }) => void;
+  /** Told when a warm-up itself broke (not a failed search): it is dropped, the node goes on. */
+  onError?: (err: unknown) => void;
 }
 
 export interface SearchWarmer {
@@ -83,7 +85,11 @@ export function makeSearchWarmer(o: SearchWarmerOptions): SearchWarmer {
     const start = o.catalogue.version();
     const t0 = performance.now();
     let failed = 0;
-    const queries = o.catalogue.sample(o.queries ?? SEARCH_WARM_QUERIES).map(warmQuery);
+    // A song with an empty title and artist gives no query (an empty search is a listing).
+    const queries = o.catalogue
+      .sample(o.queries ?? SEARCH_WARM_QUERIES)
+      .map(warmQuery)
+      .filter((q) => q.length > 0);
     for (const q of queries) {
       if (stopped || o.catalogue.version() !== start) return; // changed again: the next pause warms
       await o.search(q).catch(() => failed++);
@@ -100,7 +106,12 @@ export function makeSearchWarmer(o: SearchWarmerOptions): SearchWarmer {
       return;
     }
     if (running || v - warmedAt < minChanges || Date.now() - changedAt < idleMs) return;
-    running = warm().finally(() => (running = undefined));
+    running = warm()
+      .catch((err: unknown) => {
+        warmedAt = v; // not retried every poll: the next big change tries again
+        o.onError?.(err);
+      })
+      .finally(() => (running = undefined));
   }, o.pollMs ?? POLL_MS);
   timer.unref();
 
