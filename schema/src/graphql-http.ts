@@ -13,7 +13,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 class BodyTooLarge extends Error {}
 
 /** The Server-Timing metric name of a GraphQL request's time in the node. */
-export const SERVER_TIMING_METRIC = 'graphql';
+const SERVER_TIMING_METRIC = 'graphql';
 
 /** Answers with a GraphQL-shaped error body and a stable `extensions.code`. */
 export function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string): void {
