@@ -2,9 +2,9 @@
  * Warms the search path after the catalogue changed a lot (a bulk import, or a node starting on a
  * stored catalogue): once changes pause, a few searches built from held songs run in the
  * background, one at a time, their answers dropped. The first searches after a 100,000-song import
- * were the slow ones: in three bench runs the searches over 60 ms were #0–#5 (63–102 ms), run while
- * the ranking and scoring code was not yet compiled by V8 and no posting list was numbered yet; the
- * same queries later took a fraction of that.
+ * were slow: in three bench runs the searches over 60 ms included #0, #4 or #5 of each (63–102 ms),
+ * CPU-bound in ranking and scoring code V8 had not compiled yet; with the warmer the same queries
+ * took 9–33 ms.
  *
  * A run stops as soon as the catalogue changes again (the next pause warms again), and costs a few
  * searches of CPU (~20 ms each at 100k) plus their quorum reads on the replicas asked.
@@ -26,8 +26,8 @@ export const SEARCH_WARM_MIN_CHANGES = 1_000;
  */
 export const SEARCH_WARM_IDLE_MS = 1_000;
 /**
- * Searches per warm-up: in the bench the first 6 searches were slow and none after the 23rd; 24
- * searches of 3 words exercise prefix, typo and exact matches on many posting lists.
+ * Searches per warm-up: in the bench's runs the cold slow ones were among the first 6; 24 searches
+ * of 3 words exercise prefix, typo and exact matches on many posting lists.
  */
 export const SEARCH_WARM_QUERIES = 24;
 /** How often the catalogue's version is looked at: a timer that only compares two numbers. */
