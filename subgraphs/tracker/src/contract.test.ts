@@ -160,6 +160,25 @@ describe.each(stores)('tracker subgraph contract on %s', (storeName, mongo) => {
     ]);
   });
 
+  maybe('search results page by cursor in the order of the whole list', async () => {
+    const q = `query($s: String, $after: String, $n: Int) { songs(search: $s, first: $n, after: $after) {
+      edges { cursor score node { id } } pageInfo { endCursor hasNextPage } } }`;
+    for (const s of ['queen bohem', 'you', 'rock night']) {
+      const all: Record<string, any> = await ok(q, { s, n: 50 });
+      const want = all.songs.edges.map((e: any) => e.node.id);
+      expect(want.length).toBeGreaterThan(1);
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 10; i++) {
+        const d: Record<string, any> = await ok(q, { s, n: 1, after });
+        seen.push(...d.songs.edges.map((e: any) => e.node.id));
+        if (!d.songs.pageInfo.hasNextPage) break;
+        after = d.songs.pageInfo.endCursor;
+      }
+      expect(seen).toEqual(want);
+    }
+  });
+
   maybe('sort and cursor pagination walk every song once, both orders', async () => {
     for (const order of ['ASC', 'DESC']) {
       for (const sort of ['TITLE', 'ARTIST', 'ALBUM', 'UPLOADED_AT']) {
