@@ -51,9 +51,11 @@ export const SEARCH_VERIFY_CHUNK = 200;
  * A filtered, sorted listing walks the local catalogue's sorted index (filter-walk.ts) instead of
  * sorting the filter's records when the expected walk, (first + 1) × catalogue size ÷ matching
  * songs steps (or the run of a filter on the sort's leading field), is at most this many times the
- * set's size. On a 100k-song tracker a walk step (a random entry of a 1.3 GB heap) costs about
- * half of what verifying and ordering one record does since only the page is ordered: a page of
- * 20 from 563 songs took 8.5 ms walked (~3,700 steps) and 6.7 ms sorted; from 684, 7.8 and 6.7.
+ * set's size. On a 100k-song tracker a page of 20 from 563 songs took 8.5 ms walked (~3,700
+ * steps) and 6.7 ms sorted, from 684 songs 7.8 and 6.7 ms, and a page of 1 ~3.5 ms: past that
+ * fixed cost a walk step (a random entry of a 1.3 GB heap) is ~1.5 µs and a record verified and
+ * ordered ~6 µs, so they meet near 4 steps per member. 2 leans to the sort, whose cost does not
+ * depend on how the set's songs spread over the order (the walk's estimate assumes them even).
  */
 export const FILTER_WALK_STEPS_PER_MEMBER = 2;
 /**

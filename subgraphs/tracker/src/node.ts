@@ -2,7 +2,7 @@
  * One Tracker process: a Kademlia node on the tracker DHT (TCP transport, its own shard store),
  * the tracker service (catalogue, scatter-gather RPCs, read/write paths), the Federation 2
  * subgraph on a plain node:http server with /healthz and /metrics, an optional DNS announcer, and
- * the search warmer (search-warmer.ts), stopped first when the node drains.
+ * the search warmer (search-warmer.ts), stopped when the node drains, before HTTP closes.
  *
  * Does not: parse flags or handle signals (bin.ts).
  */

@@ -3,8 +3,8 @@
  * stored catalogue): once changes pause, a few searches built from held songs run in the
  * background, one at a time, their answers dropped. The first searches after a 100,000-song import
  * were slow: in three bench runs the searches over 60 ms included #0, #4 or #5 of each (63–102 ms),
- * CPU-bound in ranking and scoring code V8 had not compiled yet; with the warmer the same queries
- * took 9–33 ms.
+ * CPU-bound in ranking and scoring code V8 had not compiled yet; with the warmer the same first six
+ * took 8.5–33 ms.
  *
  * A run stops as soon as the catalogue changes again (the next pause warms again), and costs a few
  * searches of CPU (~20 ms each at 100k) plus their quorum reads on the replicas asked.
