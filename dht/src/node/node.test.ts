@@ -25,7 +25,7 @@ describe('kademlia node on the memory network', () => {
       const want = truth.slice(0, 8).map((n) => toHex(n.id));
       const got = res.closest.map((x) => toHex(x.id));
       // This failed about once in a dozen runs of the dht and subgraphs suites on a loaded machine
-      // (never in 350 lookups run alone): on a miss, say why, so the next failure names its cause.
+      // (never in 350 lookups outside jest): on a miss, say why, so the next failure names its cause.
       const why = want
         .filter((h) => !got.includes(h))
         .map((h) => {
