@@ -12,6 +12,7 @@ import type { CatalogueEntry } from './catalogue.js';
 import type { RankedList } from './ranked-list.js';
 import { SEARCH_VERIFY_CHUNK } from './limits.js';
 import { makeScorer } from './search.js';
+import { keepFirst } from './first-in-order.js';
 
 export interface ScoredRow {
   e: CatalogueEntry;
@@ -85,16 +86,7 @@ export async function verifyFirstPage(
     step = Math.min(chunk, 2 * step);
     for (const row of await verify(ids)) {
       matched++;
-      if (top.length === need && compareScored(row, top[need - 1]!) >= 0) continue;
-      let lo = 0;
-      let hi = top.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (compareScored(top[mid]!, row) <= 0) lo = mid + 1;
-        else hi = mid;
-      }
-      top.splice(lo, 0, row);
-      if (top.length > need) top.pop();
+      keepFirst(top, row, need, compareScored);
     }
     const kth = top[need - 1];
     const nextBound = ranked.boundAt(next);
