@@ -19,6 +19,7 @@ import {
 import {
   comparePositions,
   makeEntry,
+  positionOf,
   sortValue,
   type Catalogue,
   type CatalogueEntry,
@@ -215,7 +216,7 @@ export function makeReads(
       });
       if (walked) {
         const edges = walked.rows.slice(0, first).map((e) => ({
-          cursor: encodeCursor(ordering, { kind: 'sort', v: sortValue(e, ordering.sort), id: e.song.id }),
+          cursor: encodeCursor(ordering, { kind: 'sort', ...positionOf(e, ordering.sort) }),
           node: { song: e.song, stamp: e.stamp },
           score: null,
         }));
@@ -256,18 +257,19 @@ export function makeReads(
       }));
     } else {
       const dir = order === 'ASC' ? 1 : -1;
-      const withPos = verified.map((r) => ({
-        ...r,
-        p: { v: sortValue(r.e, ordering.sort), id: r.e.song.id },
-      }));
+      const sort = ordering.sort;
       const rest =
         after?.kind === 'sort'
-          ? withPos.filter((r) => dir * comparePositions(r.p, { v: after.v, id: after.id }) > 0)
-          : withPos;
-      rows = firstInOrder(rest, first + 1, (a, b) => dir * comparePositions(a.p, b.p)).map((r) => ({
+          ? verified.filter((r) => dir * comparePositions(positionOf(r.e, sort), after) > 0)
+          : verified;
+      rows = firstInOrder(
+        rest,
+        first + 1,
+        (a, b) => dir * comparePositions(positionOf(a.e, sort), positionOf(b.e, sort)),
+      ).map((r) => ({
         e: r.e,
         score: r.score,
-        cursor: encodeCursor(ordering, { kind: 'sort', ...r.p }),
+        cursor: encodeCursor(ordering, { kind: 'sort', ...positionOf(r.e, sort) }),
       }));
     }
     const page = rows.slice(0, first);
