@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { makeLogger } from '@gotify/dht';
+import { makeLogger, toHex } from '@gotify/dht';
 import { startTrackerNode, type TrackerNodeHandle } from './node.js';
+import { PAGE_METHOD } from './scatter.js';
 
 const idOf = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -106,6 +107,21 @@ describe('three trackers over TCP', () => {
       'gotify_tracker_songs_held',
     );
   }, 60_000);
+
+  test("a listing's page RPC carries the owned count without facets; an asker that predates countOnly gets both", async () => {
+    const [a, b] = [nodes[0]!, nodes[1]!];
+    const target = a.node.contacts().find((c) => toHex(c.id) === toHex(b.node.id))!;
+    const members = nodes.map((n) => toHex(n.node.id)).sort();
+    const ask = (extra: Record<string, unknown>) =>
+      a.node.callApp(target, PAGE_METHOD, { sort: 'TITLE', order: 'ASC', first: 2, members, ...extra });
+    const listing = (await ask({ countOnly: true })) as Record<string, any>;
+    expect(listing.items).toHaveLength(2);
+    expect(listing.count).toBeGreaterThan(0);
+    expect(listing.facets).toBeUndefined();
+    const old = (await ask({})) as Record<string, any>;
+    expect(old.count).toBe(listing.count);
+    expect(old.facets.genres.length).toBeGreaterThan(0);
+  });
 
   test('after a tracker dies everything is still readable and searchable', async () => {
     await nodes[0]!.stop();

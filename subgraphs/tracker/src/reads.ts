@@ -13,6 +13,7 @@ import {
   filterName,
   indexReadKeys,
   INDEX_FIELDS,
+  normalisedFields,
   songKey,
   type PartialFilter,
 } from './keys.js';
@@ -164,6 +165,17 @@ export function makeReads(
     return fIds ?? [...(searchIds ?? [])];
   }
 
+  /**
+   * A listed song's position: the held entry's (positionOf) when it is the same version, else one
+   * built from the record's normalised fields alone, not a whole catalogue entry (its search words
+   * and key hash, ~300 of them a page of 100 from 3 trackers).
+   */
+  function listedPosition(it: VersionedSong, sort: SortKey): Position {
+    const e = catalogue.get(it.song.id);
+    if (e && e.stamp.c === it.stamp.c && e.stamp.w === it.stamp.w) return positionOf(e, sort);
+    return { v: sortValue({ song: it.song, norm: normalisedFields(it.song) }, sort), id: it.song.id };
+  }
+
   async function songs(args: SongsArgs): Promise<SongsPage> {
     const first = args.first ?? 50;
     if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE)
@@ -182,13 +194,10 @@ export function makeReads(
       const pos: Position | undefined = after?.kind === 'sort' ? { v: after.v, id: after.id } : undefined;
       const { items, count } = await scatter.page(
         { sort: ordering.sort, order, first: first + 1, after: pos },
-        true,
+        'count',
       );
       const ranked = items
-        .map((it) => ({
-          it,
-          p: { v: sortValue(makeEntry(it.song, it.stamp), ordering.sort), id: it.song.id },
-        }))
+        .map((it) => ({ it, p: listedPosition(it, ordering.sort) }))
         .sort((a, b) => (order === 'ASC' ? 1 : -1) * comparePositions(a.p, b.p));
       const page = ranked.slice(0, first);
       const edges = page.map(({ it, p }) => ({
@@ -332,7 +341,7 @@ export function makeReads(
   async function facets(rawFilter?: PartialFilter | null): Promise<Facets> {
     const filter = checkFilter(rawFilter);
     if (!filter)
-      return mergeFacets((await scatter.page({ sort: 'TITLE', order: 'ASC', first: 0 }, true)).facets);
+      return mergeFacets((await scatter.page({ sort: 'TITLE', order: 'ASC', first: 0 }, 'facets')).facets);
     const rows: FacetCounts = { artists: [], albums: [], genres: [] };
     const matches = filterMatcher(filter);
     for (const e of await entries(await candidates(filter, undefined))) {

@@ -25,8 +25,14 @@ export interface PageRequest {
   order: Order;
   first: number;
   after?: Position;
-  /** Hex ids of L; when present the reply carries count and facets of owned songs. */
+  /** Hex ids of L; when present the reply carries the count of owned songs, and their facets unless `countOnly`. */
   members?: string[];
+  /**
+   * The count without the facets: a listing needs only its total, and a tracker's facets are a row
+   * per artist, album and genre it owns (at 100,000 songs, tens of thousands of rows on every page).
+   * An asker from before this field omits it, and gets facets as it expects.
+   */
+  countOnly?: boolean;
 }
 export interface PageReply {
   items: VersionedSong[];
@@ -56,13 +62,19 @@ function closer(key: Uint8Array, a: Uint8Array, b: Uint8Array): boolean {
 
 const wire = (e: CatalogueEntry): VersionedSong => ({ song: e.song, stamp: e.stamp });
 
+/** What a page gathers besides its items, of the songs each tracker owns: their count, or their count and facets. */
+export type OwnedSummary = 'count' | 'facets';
+
 export interface Scatter {
   /** Registers the app RPC handlers on the node. */
   install(): void;
-  /** Gathers a merged page (deduplicated by id, highest stamp wins) and, if asked, owned counts. */
+  /**
+   * Gathers a merged page (deduplicated by id, highest stamp wins) and what `owned` asks of the
+   * songs each tracker owns (counted once across trackers); facets are empty unless asked.
+   */
   page(
-    req: Omit<PageRequest, 'members'>,
-    withCounts: boolean,
+    req: Omit<PageRequest, 'members' | 'countOnly'>,
+    owned: OwnedSummary,
   ): Promise<{ items: VersionedSong[]; count: number; facets: FacetCounts }>;
   /** Records held by the likely holders (the r closest known trackers to each key). */
   records(ids: string[], keys: Uint8Array[]): Promise<Map<string, VersionedSong>>;
@@ -80,7 +92,7 @@ export function makeScatter(node: KademliaNode, catalogue: Catalogue): Scatter {
       for (const m of members) if (closer(e.key, m, self)) return false;
       return true;
     });
-    return { items, count, facets };
+    return req.countOnly ? { items, count } : { items, count, facets };
   }
 
   function localRecords(ids: string[]): VersionedSong[] {
@@ -119,19 +131,17 @@ export function makeScatter(node: KademliaNode, catalogue: Catalogue): Scatter {
       node.handleApp(RECORDS_METHOD, async (p) => ({ items: localRecords((p as { ids: string[] }).ids) }));
     },
 
-    async page(req, withCounts) {
+    async page(req, owned) {
       let contacts = node.contacts().filter((c) => toHex(c.id) !== selfHex);
       const members = (cs: Contact[]): string[] => [selfHex, ...cs.map((c) => toHex(c.id))].sort();
-      const first = await gather(contacts, {
-        ...req,
-        members: withCounts ? members(contacts) : undefined,
-      });
+      const countOnly = owned === 'count' ? true : undefined;
+      const first = await gather(contacts, { ...req, members: members(contacts), countOnly });
       let replies = first.replies;
       const failed = first.failed;
-      if (withCounts && failed.length > 0) {
+      if (failed.length > 0) {
         // Someone did not answer: its songs must be counted by the next closest live member.
         contacts = contacts.filter((c) => !failed.includes(c));
-        ({ replies } = await gather(contacts, { ...req, members: members(contacts) }));
+        ({ replies } = await gather(contacts, { ...req, members: members(contacts), countOnly }));
       }
       const best = new Map<string, VersionedSong>();
       for (const r of replies)
