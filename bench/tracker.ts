@@ -8,7 +8,8 @@
  *
  * `npm run bench -- tracker --songs 100000 --json`. RPC deadline 30 s (BENCH_RPC_TIMEOUT).
  * `--hold` keeps the loaded cluster serving after the figures (URLs on stderr) until SIGINT or
- * SIGTERM, to profile queries against it; BENCH_TRACE=1 prints every query's latency on stderr.
+ * SIGTERM, to profile queries against it; BENCH_TRACE=1 prints every query's latency on stderr, and
+ * BENCH_TEE=1 the trackers' log lines.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -168,11 +169,19 @@ export async function run(argv: string[]): Promise<void> {
   const n = Number(o.songs);
   const queries = Number(o.queries);
   const log = (msg: string) => (o.json ? undefined : console.error(msg));
-  // `at`: when the query ended, in µs of the monotonic clock V8's CPU profiles (BENCH_CPU_PROF) use.
+  // `at`: when the query ended, in µs of the monotonic clock V8's CPU profiles (BENCH_CPU_PROF) use;
+  // `wall`: the same in epoch ms, the clock of the trackers' log lines (BENCH_TEE).
   const trace = (kind: string, q: unknown, ms: number, serverMs?: number) =>
     process.env.BENCH_TRACE &&
     console.error(
-      JSON.stringify({ kind, q, ms: +ms.toFixed(2), serverMs, at: Number(process.hrtime.bigint() / 1000n) }),
+      JSON.stringify({
+        kind,
+        q,
+        ms: +ms.toFixed(2),
+        serverMs,
+        at: Number(process.hrtime.bigint() / 1000n),
+        wall: Date.now(),
+      }),
     );
   const dir = mkdtempSync(join(tmpdir(), 'bench-tracker-'));
   let procs: TrackerProc[] = [];

@@ -21,6 +21,11 @@ const START_TIMEOUT_MS = Number(process.env.BENCH_START_TIMEOUT ?? 180_000);
 const RPC_TIMEOUT_MS = Number(process.env.BENCH_RPC_TIMEOUT ?? 30_000);
 /** BENCH_NODE_FLAGS: extra node flags for every tracker (`--max-semi-space-size=64`, say), to compare runtime settings. */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/**
+ * BENCH_TEE=1: every tracker's log lines (and `--trace-gc` output) on stderr, prefixed with its
+ * name, to match slow queries (BENCH_TRACE's `wall`) with what the trackers did then.
+ */
+const TEE = !!process.env.BENCH_TEE;
 
 export interface TrackerProc {
   url: string;
@@ -65,6 +70,7 @@ function startOne(
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
     let serving = false;
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (TEE) process.stderr.write(`${name} ${line}\n`);
       if (serving) return;
       try {
         const j = JSON.parse(line) as { msg?: string; url?: string; dht?: string; level?: number };
