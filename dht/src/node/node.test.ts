@@ -179,6 +179,26 @@ describe('node lifecycle and timers', () => {
     }
   });
 
+  test('a small network re-seeds every watchdog turn but says so at info only when its figures change', async () => {
+    const lines: { level: string; msg: string }[] = [];
+    const logAs =
+      (level: string) =>
+      (...args: unknown[]): void => {
+        lines.push({ level, msg: String(args.find((a) => typeof a === 'string')) });
+      };
+    const logger = { info: logAs('info'), debug: logAs('debug'), warn: logAs('warn'), error: logAs('error') };
+    const c = await makeTestCluster(3, { logger, timers: { rpcTimeout: 200 } });
+    try {
+      const n = c.nodes[2]!;
+      lines.length = 0;
+      for (let i = 0; i < 3; i++) await n.maintain('watchdog');
+      const reseeds = lines.filter((l) => l.msg === 'dht: low peers, re-seeded');
+      expect(reseeds.map((l) => l.level)).toEqual(['info', 'debug', 'debug']);
+    } finally {
+      await c.stop();
+    }
+  });
+
   test("a re-replication counts as the receivers' own: they skip the key next time (paper, section 2.5)", async () => {
     const policy = { r: 3, w: 2 };
     const c = await makeTestCluster(3, {
