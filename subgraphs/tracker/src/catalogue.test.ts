@@ -3,7 +3,16 @@
  * order, always list exactly what a fresh sort of the held songs lists.
  */
 import { createHash } from 'node:crypto';
-import { comparePositions, LEADING_FIELD, makeCatalogue, sortValue, type SortKey } from './catalogue.js';
+import {
+  comparePositions,
+  LEADING_FIELD,
+  makeCatalogue,
+  makeEntry,
+  positionOf,
+  recordPosition,
+  sortValue,
+  type SortKey,
+} from './catalogue.js';
 import { songKey } from './keys.js';
 import { encodeSong, type SongRecord } from './record.js';
 
@@ -81,4 +90,32 @@ test('puts, edits and deletes between reads: every sorted listing equals a fresh
     }
     check(); // merged in
   }
+});
+
+test("a record's position without an entry is its entry's position, in every order", () => {
+  const songs: SongRecord[] = [
+    {
+      id: idOf('p1'),
+      title: 'Café del Mar',
+      artist: 'Énergie',
+      album: 'Ibiza',
+      genre: 'Chill',
+      uploadedAt: '2026-01-02T00:00:00.000Z',
+    },
+    {
+      id: idOf('p2'),
+      title: '  the   END ',
+      artist: 'Doors',
+      album: 'Doors',
+      genre: 'Rock',
+      trackNumber: 11,
+      uploadedAt: '2026-01-01T00:00:00.000Z',
+    },
+  ];
+  for (const song of songs)
+    for (const sort of ['TITLE', 'ARTIST', 'ALBUM', 'UPLOADED_AT'] as SortKey[]) {
+      const e = makeEntry(song, { c: 1, w: 'ab' });
+      expect(recordPosition(song, sort)).toEqual(positionOf(e, sort));
+      expect(positionOf(e, sort)).toBe(positionOf(e, sort)); // kept, not rebuilt
+    }
 });

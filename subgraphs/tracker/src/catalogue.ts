@@ -86,6 +86,11 @@ export function positionOf(e: CatalogueEntry, sort: SortKey): Position {
   return (e.positions[sort] ??= { v: sortValue(e, sort), id: e.song.id });
 }
 
+/** A record's position in `sort`'s order without a catalogue entry (a listed song not held here). */
+export function recordPosition(song: SongRecord, sort: SortKey): Position {
+  return { v: sortValue({ song, norm: normalisedFields(song) }, sort), id: song.id };
+}
+
 export function comparePositions(a: Position, b: Position): number {
   return a.v < b.v ? -1 : a.v > b.v ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

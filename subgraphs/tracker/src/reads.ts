@@ -13,7 +13,6 @@ import {
   filterName,
   indexReadKeys,
   INDEX_FIELDS,
-  normalisedFields,
   songKey,
   type PartialFilter,
 } from './keys.js';
@@ -21,7 +20,7 @@ import {
   comparePositions,
   makeEntry,
   positionOf,
-  sortValue,
+  recordPosition,
   type Catalogue,
   type CatalogueEntry,
   type FacetCounts,
@@ -173,7 +172,7 @@ export function makeReads(
   function listedPosition(it: VersionedSong, sort: SortKey): Position {
     const e = catalogue.get(it.song.id);
     if (e && e.stamp.c === it.stamp.c && e.stamp.w === it.stamp.w) return positionOf(e, sort);
-    return { v: sortValue({ song: it.song, norm: normalisedFields(it.song) }, sort), id: it.song.id };
+    return recordPosition(it.song, sort);
   }
 
   async function songs(args: SongsArgs): Promise<SongsPage> {
