@@ -30,7 +30,7 @@ import {
 } from './catalogue.js';
 import { decodeCursor, encodeCursor, type Ordering } from './cursor.js';
 import { makeScorer, queryWords } from './search.js';
-import { decodeSong, type VersionedSong } from './record.js';
+import { compareStamps, decodeSong, type VersionedSong } from './record.js';
 import { badInput } from './errors.js';
 import { mapLimit } from '@gotify/dht';
 import { makeSearchReads, rankedCandidates, searchIds as vocabSearchIds } from './candidates.js';
@@ -171,7 +171,7 @@ export function makeReads(
    */
   function listedPosition(it: VersionedSong, sort: SortKey): Position {
     const e = catalogue.get(it.song.id);
-    if (e && e.stamp.c === it.stamp.c && e.stamp.w === it.stamp.w) return positionOf(e, sort);
+    if (e && compareStamps(e.stamp, it.stamp) === 0) return positionOf(e, sort);
     return recordPosition(it.song, sort);
   }
 
