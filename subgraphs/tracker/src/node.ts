@@ -25,6 +25,7 @@ import {
 import { makeAnnouncer } from '@gotify/dns';
 import { makeTrackerServer, makeTrackerService, type TrackerService } from './schema.js';
 import { makeSearchWarmer } from './search-warmer.js';
+import { collectIfLarge } from './idle-gc.js';
 import { makeHttpServer, GRAPHQL_PATH } from './http.js';
 import { loadOrCreateNodeId } from './node-id.js';
 import { RECORD_REPLICATION, SET_REPLICATION } from './limits.js';
@@ -181,7 +182,12 @@ export async function startTrackerNode(opts: TrackerNodeOptions): Promise<Tracke
   const searchWarmer = makeSearchWarmer({
     catalogue: service.catalogue,
     search: (search) => service.reads.songs({ search, first: 20 }),
-    onWarmed: (r) => logger.info({ ...r, ms: Math.round(r.ms) }, 'search path warmed'),
+    onWarmed: (r) => {
+      logger.info({ ...r, ms: Math.round(r.ms) }, 'search path warmed');
+      // The warm-up ran because a bulk change just paused: collect its garbage now (idle-gc.ts).
+      const gc = collectIfLarge();
+      if (gc) logger.info(gc, 'heap collected after a bulk change');
+    },
     onError: (err) => logger.warn({ err }, 'search warm-up failed'),
   });
   phase = 'serving';
