@@ -15,7 +15,7 @@
  * (relevance.ts, search.ts).
  */
 import type { KademliaNode } from '@gotify/dht';
-import { SEARCH_PARTIAL_READ_MIN, SEARCH_WHOLE_WORD_MAX, WORD_BUCKETS } from './limits.js';
+import { SEARCH_PARTIAL_READ_MIN, SEARCH_WHOLE_WORD_RATIO, WORD_BUCKETS } from './limits.js';
 import { bucketOf } from './keys.js';
 import { FIELD_WEIGHTS } from './search.js';
 import { makeRankedNumbers, type RankedList } from './ranked-list.js';
@@ -85,7 +85,7 @@ export interface SearchPlan {
  * With `buckets` < WORD_BUCKETS, and when the hint says the words hold more than
  * SEARCH_PARTIAL_READ_MIN postings, only the postings of the first buckets are read: the songs
  * with the smallest ids (keys.ts bucketOf); `finalAt` says when that page is final. Query words
- * of at most SEARCH_WHOLE_WORD_MAX postings are read whole even then: a song of theirs in a bucket
+ * of at most 1/SEARCH_WHOLE_WORD_RATIO of the commonest one's postings are read whole even then: a song of theirs in a bucket
  * not read is a candidate whose bound counts every partly read query word as hit at its best, and
  * a song that none of them holds can score at most the partly read words' best (`finalAt`).
  */
@@ -98,8 +98,11 @@ export async function rankedCandidates(
     buckets?: number;
     /** Postings the words must exceed for a partial read. @default SEARCH_PARTIAL_READ_MIN */
     partialReadMin?: number;
-    /** Postings up to which a query word is read whole in a partial read. @default SEARCH_WHOLE_WORD_MAX */
-    wholeWordMax?: number;
+    /**
+     * A query word is read whole in a partial read when its postings times this are at most the
+     * commonest query word's (Infinity: none is). @default SEARCH_WHOLE_WORD_RATIO
+     */
+    wholeWordRatio?: number;
   } = {},
 ): Promise<SearchPlan> {
   const reads = 'postings' in nodeOrReads ? nodeOrReads : makeSearchReads(nodeOrReads);
@@ -112,9 +115,11 @@ export async function rankedCandidates(
     hint && estimate > (opts.partialReadMin ?? SEARCH_PARTIAL_READ_MIN)
       ? Math.min(opts.buckets ?? WORD_BUCKETS, WORD_BUCKETS)
       : WORD_BUCKETS;
-  // Partly read: the query words over SEARCH_WHOLE_WORD_MAX (all of them when the hint is absent).
-  const wholeMax = opts.wholeWordMax ?? SEARCH_WHOLE_WORD_MAX;
-  const partial = perWord.map((n) => buckets < WORD_BUCKETS && (!hint || n > wholeMax));
+  // Partly read: the query words within SEARCH_WHOLE_WORD_RATIO of the commonest (every word when
+  // the hint is absent); a word without postings costs nothing whole.
+  const ratio = opts.wholeWordRatio ?? SEARCH_WHOLE_WORD_RATIO;
+  const commonest = Math.max(...perWord);
+  const partial = perWord.map((n) => buckets < WORD_BUCKETS && (!hint || (n > 0 && n * ratio > commonest)));
   const whole = new Set(matches.flatMap((m, i) => (partial[i] ? [] : [...m.keys()])));
   const upTo = (w: string): number => (whole.has(w) ? WORD_BUCKETS : buckets);
   let r = await reads.numbered(wordsOf(matches), upTo);
