@@ -119,3 +119,47 @@ test("a record's position without an entry is its entry's position, in every ord
       expect(positionOf(e, sort)).toBe(positionOf(e, sort)); // kept, not rebuilt
     }
 });
+
+test('holdsAll: every id held, cached per list until a song is dropped', () => {
+  const catalogue = makeCatalogue();
+  let stamp = 1;
+  const put = (s: SongRecord, deleted = false) =>
+    catalogue.apply({
+      type: 'put',
+      entry: {
+        key: songKey(s.id),
+        value: {
+          kind: 'record',
+          stamp: { c: stamp++, w: 'ab' },
+          bytes: encodeSong(s),
+          ...(deleted ? { deleted } : {}),
+        },
+        expiresAt: Date.now() + 3_600_000,
+        publisher: false,
+        replicatedAt: 0,
+      },
+    });
+  const song = (i: number, title = `Song ${i}`): SongRecord => ({
+    id: idOf(`held-${i}`),
+    title,
+    artist: 'Band',
+    album: 'Album',
+    genre: 'Rock',
+    uploadedAt: '2026-01-01T00:00:00.000Z',
+  });
+  for (let i = 0; i < 5; i++) put(song(i));
+  const list = [0, 1, 2, 3].map((i) => song(i).id);
+  expect(catalogue.holdsAll(list)).toBe(true);
+  expect(catalogue.holdsAll([...list, idOf('held-elsewhere')])).toBe(false);
+  expect(catalogue.holdsAll([])).toBe(true);
+  // Learning and replacing songs keeps the cached answer true; dropping one re-checks the list.
+  put(song(9));
+  put(song(2, 'Song 2, edited'));
+  expect(catalogue.holdsAll(list)).toBe(true);
+  put(song(4), true); // not in the list: still all held
+  expect(catalogue.holdsAll(list)).toBe(true);
+  put(song(3), true);
+  expect(catalogue.holdsAll(list)).toBe(false);
+  put(song(3));
+  expect(catalogue.holdsAll(list)).toBe(true);
+});

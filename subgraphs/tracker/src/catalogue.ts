@@ -123,6 +123,12 @@ export interface Catalogue {
   /** Applies a local shard change; ignores anything that is not a song record. */
   apply(change: { type: 'put' | 'delete'; entry: StoredEntry }): void;
   get(id: string): CatalogueEntry | undefined;
+  /**
+   * Whether every id of `ids` is held here. Cached per array object (pass immutable arrays only,
+   * such as read views): a `true` stands until a song is dropped, since learning or replacing
+   * songs never un-holds one.
+   */
+  holdsAll(ids: readonly string[]): boolean;
   size(): number;
   /**
    * Up to `first` entries strictly after `after` in the given order; with `keep`, only entries it
@@ -184,6 +190,9 @@ export function makeCatalogue(
   const used = new Set<SortKey>(['TITLE']);
   let rebuild: ReturnType<typeof setTimeout> | undefined;
   let version = 0;
+  /** Songs dropped (deleted) so far: what a cached holdsAll answer is valid for. */
+  let dropped = 0;
+  const heldLists = new WeakMap<readonly string[], number>();
   const dirty = (id: string): void => {
     version++;
     for (const ix of sorted.values()) {
@@ -215,6 +224,7 @@ export function makeCatalogue(
       if (prev) {
         remove(song.id);
         dirty(song.id);
+        dropped++;
       }
       return;
     }
@@ -224,6 +234,7 @@ export function makeCatalogue(
       if (prev) {
         remove(song.id);
         dirty(song.id);
+        dropped++;
       }
       return;
     }
@@ -343,6 +354,12 @@ export function makeCatalogue(
   return {
     apply,
     get: (id) => byId.get(id),
+    holdsAll(ids) {
+      if (heldLists.get(ids) === dropped) return true;
+      for (const id of ids) if (!byId.has(id)) return false;
+      heldLists.set(ids, dropped);
+      return true;
+    },
     size: () => byId.size,
     page,
     wordSongs: (w) => wordCounts.get(w) ?? 0,

@@ -70,7 +70,9 @@ function analyse(
   filter: PartialFilter,
 ): Analysis {
   if (singleField(filter)) {
-    for (const ids of lists) for (const id of ids) if (!catalogue.get(id)) return { kind: 'elsewhere' };
+    // Cached per list, and computed ahead when the view was warmed (schema.ts viewWarmed): a cold
+    // 25,000-song genre cost ~25,000 map lookups here (~45 ms of a first filter at 100k).
+    for (const ids of lists) if (!catalogue.holdsAll(ids)) return { kind: 'elsewhere' };
     return { kind: 'held' };
   }
   const matches = filterMatcher(filter);

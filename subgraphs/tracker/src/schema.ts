@@ -35,7 +35,8 @@ export interface TrackerService {
   writes: Writes;
   /**
    * For the node's onViewWarmed: numbers a warmed list of song ids (a posting or index set) ahead of
-   * the first search that reads it; other lists (vocabulary words) are left alone.
+   * the first search that reads it, and checks it is held here ahead of the first filter; other
+   * lists (vocabulary words) are left alone.
    */
   viewWarmed(members: readonly string[]): void;
   /** Unsubscribes from the node's local changes. */
@@ -58,7 +59,10 @@ export function makeTrackerService(node: KademliaNode): TrackerService {
     reads: makeReads(node, catalogue, scatter, numbers),
     writes: makeWrites(node, catalogue),
     viewWarmed(members) {
-      if (members.length > 0 && catalogue.get(members[0]!)) numbers.ofList(members);
+      if (members.length > 0 && catalogue.get(members[0]!)) {
+        numbers.ofList(members);
+        catalogue.holdsAll(members); // a single-field filter's first question (filter-walk.ts)
+      }
     },
     close: unsubscribe,
   };
