@@ -15,12 +15,10 @@
  * (relevance.ts, search.ts).
  */
 import type { KademliaNode } from '@gotify/dht';
-import { SEARCH_PARTIAL_READ_MIN, SEARCH_WHOLE_WORD_RATIO, WORD_BUCKETS } from './limits.js';
-import { bucketOf } from './keys.js';
+import { SEARCH_PARTIAL_READ_MIN, WORD_BUCKETS } from './limits.js';
 import { FIELD_WEIGHTS } from './search.js';
 import { makeRankedNumbers, type RankedList } from './ranked-list.js';
 import { makeSearchReads, type SearchReads } from './search-reads.js';
-import type { SongNumbers } from './song-numbers.js';
 
 export { makeSearchReads, type SearchReads } from './search-reads.js';
 
@@ -35,13 +33,6 @@ const MAX_FIELD_WEIGHT = Math.max(...Object.values(FIELD_WEIGHTS));
 const wordsOf = (matches: Map<string, number>[]): string[] => [
   ...new Set(matches.flatMap((m) => [...m.keys()])),
 ];
-
-/** The posting bucket (keys.ts bucketOf) of song number `n`, from its id's first character code. */
-function bucketOfNumber(numbers: SongNumbers, n: number): number {
-  const c0 = numbers.head(n) >> 8;
-  const digit = c0 >= 48 && c0 <= 57 ? c0 - 48 : c0 >= 97 && c0 <= 102 ? c0 - 87 : -1;
-  return digit < 0 ? bucketOf(numbers.id(n), WORD_BUCKETS) : Math.floor((digit * WORD_BUCKETS) / 16);
-}
 
 /** Every song id some query word's matching words hold (verified later on the records). */
 export async function searchIds(node: KademliaNode, qs: string[]): Promise<Set<string>> {
@@ -63,13 +54,10 @@ export interface SearchPlan {
   ranked: RankedList;
   /**
    * A verified row scoring at least this is final against the buckets not read yet (their songs
-   * that are not candidates score at most this and have larger ids): the highest score a song
-   * holding only partly read words can reach. 0: every bucket was read; Infinity: an id sits
-   * outside its bucket's range (older layout), read them all.
+   * score at most this and have larger ids): the highest score any song can reach. 0: every
+   * bucket was read; Infinity: an id sits outside its bucket's range (older layout), read them all.
    */
   finalAt: number;
-  /** Candidates in buckets not read (songs of whole words): not part of a count scaled from the buckets read. */
-  unread: number;
 }
 
 /**
@@ -84,10 +72,7 @@ export interface SearchPlan {
  *
  * With `buckets` < WORD_BUCKETS, and when the hint says the words hold more than
  * SEARCH_PARTIAL_READ_MIN postings, only the postings of the first buckets are read: the songs
- * with the smallest ids (keys.ts bucketOf); `finalAt` says when that page is final. Query words
- * of at most 1/SEARCH_WHOLE_WORD_RATIO of the commonest one's postings are read whole even then: a song of theirs in a bucket
- * not read is a candidate whose bound counts every partly read query word as hit at its best, and
- * a song that none of them holds can score at most the partly read words' best (`finalAt`).
+ * with the smallest ids (keys.ts bucketOf); `finalAt` says when that page is final.
  */
 export async function rankedCandidates(
   nodeOrReads: KademliaNode | SearchReads,
@@ -98,33 +83,20 @@ export async function rankedCandidates(
     buckets?: number;
     /** Postings the words must exceed for a partial read. @default SEARCH_PARTIAL_READ_MIN */
     partialReadMin?: number;
-    /**
-     * A query word is read whole in a partial read when its postings times this are at most the
-     * commonest query word's (Infinity: none is). @default SEARCH_WHOLE_WORD_RATIO
-     */
-    wholeWordRatio?: number;
   } = {},
 ): Promise<SearchPlan> {
   const reads = 'postings' in nodeOrReads ? nodeOrReads : makeSearchReads(nodeOrReads);
   const matches = await reads.matches(qs);
   // Reading part of the buckets only pays when the words hold many postings: a small read costs
   // less whole than in two rounds.
-  const perWord = matches.map((m) => (hint ? [...m.keys()].reduce((k, w) => k + hint(w), 0) : 0));
-  const estimate = perWord.reduce((a, b) => a + b, 0);
+  const estimate = hint ? matches.reduce((n, m) => n + [...m.keys()].reduce((k, w) => k + hint(w), 0), 0) : 0;
   const buckets =
     hint && estimate > (opts.partialReadMin ?? SEARCH_PARTIAL_READ_MIN)
       ? Math.min(opts.buckets ?? WORD_BUCKETS, WORD_BUCKETS)
       : WORD_BUCKETS;
-  // Partly read: the query words within SEARCH_WHOLE_WORD_RATIO of the commonest (every word when
-  // the hint is absent); a word without postings costs nothing whole.
-  const ratio = opts.wholeWordRatio ?? SEARCH_WHOLE_WORD_RATIO;
-  const commonest = Math.max(...perWord);
-  const partial = perWord.map((n) => buckets < WORD_BUCKETS && (!hint || (n > 0 && n * ratio > commonest)));
-  const whole = new Set(matches.flatMap((m, i) => (partial[i] ? [] : [...m.keys()])));
-  const upTo = (w: string): number => (whole.has(w) ? WORD_BUCKETS : buckets);
-  let r = await reads.numbered(wordsOf(matches), upTo);
+  let r = await reads.numbered(wordsOf(matches), buckets);
   // Another search may have made the numbering start over while this one awaited: read again.
-  while (r.generation !== reads.numbers.generation) r = await reads.numbered(wordsOf(matches), upTo);
+  while (r.generation !== reads.numbers.generation) r = await reads.numbered(wordsOf(matches), buckets);
   const numbered = r.lists;
   const songs = reads.numbers.size;
   // Per query word, per song number: the best quality points of a word of that song matching it
@@ -144,34 +116,19 @@ export async function rankedCandidates(
         }
     return points;
   });
-  const top = (m: Map<string, number>) =>
-    m.size === 0 ? 0 : 1000 + 10 * Math.max(...m.values()) + MAX_FIELD_WEIGHT;
-  const tops = matches.map(top);
   const bounds = new Int32Array(cands.length);
-  const anyPartial = partial.includes(true);
-  let unread = 0;
   for (let i = 0; i < cands.length; i++) {
     const n = cands[i]!;
     let bound = 0;
-    let missed = false;
-    for (let k = 0; k < best.length; k++) {
-      const q = best[k]![n]!;
+    for (const points of best) {
+      const q = points[n]!;
       if (q > 0) bound += 1000 + 10 * q + MAX_FIELD_WEIGHT;
-      else if (partial[k]) missed = true;
-    }
-    // A song of a whole word that no partly read word holds may sit in a bucket not read: count
-    // those words as hit at their best (a song they hold in a read bucket has points already).
-    if (anyPartial && missed && bucketOfNumber(reads.numbers, n) >= buckets) {
-      unread++;
-      for (let k = 0; k < best.length; k++) if (partial[k] && best[k]![n]! === 0) bound += tops[k]!;
     }
     bounds[i] = bound;
   }
+  const top = (m: Map<string, number>) =>
+    m.size === 0 ? 0 : 1000 + 10 * Math.max(...m.values()) + MAX_FIELD_WEIGHT;
   const finalAt =
-    buckets === WORD_BUCKETS
-      ? 0
-      : reads.misplaced
-        ? Infinity
-        : tops.reduce((n, t, k) => n + (partial[k] ? t : 0), 0);
-  return { ranked: makeRankedNumbers(cands, bounds, reads.numbers.id, reads.numbers.head), finalAt, unread };
+    buckets === WORD_BUCKETS ? 0 : reads.misplaced ? Infinity : matches.reduce((n, m) => n + top(m), 0);
+  return { ranked: makeRankedNumbers(cands, bounds, reads.numbers.id, reads.numbers.head), finalAt };
 }

@@ -111,15 +111,6 @@ export const SEARCH_FIRST_BUCKETS = 1;
  */
 export const SEARCH_PARTIAL_READ_MIN = 4_000;
 /**
- * In a partial read, a query word holding at most 1/this of the postings of the query's commonest
- * word is read whole (every bucket): its songs in the buckets not read are then candidates,
- * verified first, and the page can be final once it beats the partly read words alone. Each such
- * song costs a verification, far more than counting a posting: with a fixed cap of 10,000 postings
- * instead, "you nenedan" (14,000 and 6,200) took 43 ms. On a held 100k cluster this rule beat the
- * cap in 3 of 4 runs of 400 searches (README, "Common words are read bucket by bucket").
- */
-export const SEARCH_WHOLE_WORD_RATIO = 16;
-/**
  * Vocabulary words a query word expands to (exact first, then prefixes and typos, shorter first):
  * a 3-letter prefix can match hundreds of words, and each costs WORD_BUCKETS posting reads.
  */

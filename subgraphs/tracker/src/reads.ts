@@ -297,9 +297,8 @@ export function makeReads(
    * First page of a relevance search (relevance.ts), planned with the catalogue's word counts and
    * read bucket by bucket (from SEARCH_FIRST_BUCKETS): ties rank by id and bucket 0 holds the smallest
    * ids, so once the page's last row reaches the highest score any song can get (plan.finalAt),
-   * the buckets not read cannot change it. Query words of few postings are read whole
-   * (candidates.ts), so a page beating the common words alone is final. totalCount is then an
-   * estimate: the matches of the buckets read, scaled to all of them.
+   * the buckets not read cannot change it. totalCount is then an estimate: the matches of the
+   * buckets read, scaled to all of them.
    */
   async function searchFirstPage(qs: string[], first: number): Promise<SongsPage> {
     const reads = makeSearchReads(node, numbers);
@@ -316,9 +315,7 @@ export function makeReads(
         break;
       }
       if (last >= plan.finalAt) {
-        // The matches of the buckets read, scaled; whole words' songs in the others are left out
-        // (every candidate holds a matching word: they are in page.totalCount, as matches).
-        totalCount = Math.round((Math.max(0, page.totalCount - plan.unread) * WORD_BUCKETS) / buckets);
+        totalCount = Math.round((page.totalCount * WORD_BUCKETS) / buckets);
         break;
       }
       // Read as many more buckets as the rows at the top score so far say the page needs

@@ -65,16 +65,12 @@ export interface SearchReads {
    * The same reads, per word one list of song numbers per bucket (`numbers`), all of one
    * numbering `generation` (compare it with numbers.generation before using them after an await).
    */
-  numbered(ws: string[], upTo?: UpTo): Promise<{ lists: Map<string, Int32Array[]>; generation: number }>;
+  numbered(ws: string[], upTo?: number): Promise<{ lists: Map<string, Int32Array[]>; generation: number }>;
   /** The numbering `numbered` uses. */
   readonly numbers: SongNumbers;
   /** Some id read so far sits in a bucket other than its own (bucketOf): data from an older key layout. */
   readonly misplaced: boolean;
 }
-
-/** Buckets to read: one count for every word, or a count per word. */
-export type UpTo = number | ((word: string) => number);
-const upToOf = (upTo: UpTo, w: string): number => (typeof upTo === 'number' ? upTo : upTo(w));
 
 /** Posting lists already checked for ids outside their bucket (lists are immutable read views). */
 const checked = new WeakMap<readonly string[], boolean>();
@@ -101,13 +97,12 @@ export function makeSearchReads(
   };
   const read = new Map<string, string[][]>();
   let misplaced = false;
-  /** Reads the posting buckets [have, upTo) of each word not read yet, all in one batched read. */
-  async function load(ws: string[], upTo: UpTo): Promise<void> {
+  /** Reads the posting buckets [have, upTo) of each word not read yet. */
+  async function load(ws: string[], upTo: number): Promise<void> {
     const wanted: { w: string; b: number; key: Uint8Array }[] = [];
     for (const w of ws) {
       const have = read.get(w)?.length ?? 0;
-      const to = Math.max(have, upToOf(upTo, w));
-      wordReadKeys(w, have, to).forEach((key, i) => wanted.push({ w, b: have + i, key }));
+      wordReadKeys(w, have, Math.max(have, upTo)).forEach((key, i) => wanted.push({ w, b: have + i, key }));
     }
     if (wanted.length === 0) return;
     const values = await node.getSetMany(
@@ -136,7 +131,7 @@ export function makeSearchReads(
       for (;;) {
         const generation = numbers.generation;
         const lists = new Map<string, Int32Array[]>();
-        for (const w of ws) lists.set(w, read.get(w)!.slice(0, upToOf(upTo, w)).map(numbers.ofList));
+        for (const w of ws) lists.set(w, read.get(w)!.slice(0, upTo).map(numbers.ofList));
         // Numbering started over midway: the lists converted before are of the old numbers.
         if (numbers.generation === generation) return { lists, generation };
       }
