@@ -2,7 +2,9 @@
  * A full garbage collection while the tracker is idle after a bulk change (an import, a start on a
  * stored catalogue), so that the import's garbage is not collected under query traffic.
  *
- * Why: a 100,000-song import leaves a tracker's heap at ~900 MB, ~400 MB of it garbage. V8 collects
+ * Why: a 100,000-song import leaves a tracker's heap at ~750–920 MB, 200–400 MB of it garbage (this
+ * collection freed 203–302 MB on the three trackers of one bench run; V8's own, in another run,
+ * 400 MB). V8 collects
  * it with a Mark-Compact whenever the old generation next reaches its limit, and in a bench run with
  * `--trace-gc` that came during the searches: searches #13–#19 took 41–254 ms (the others 10–28 ms)
  * while one tracker ran 327 ms of incremental marking and a 30 ms pause on a 919 MB heap (to 519 MB).
