@@ -72,7 +72,7 @@ function analyse(
   if (singleField(filter)) {
     // Cached per list, and computed ahead when the view was warmed (schema.ts viewWarmed): a cold
     // 25,000-song genre cost 25,000 map lookups here (the benchmark's biggest genre's first filter
-    // after a 100k import: 27.5 and 34.0 ms in two runs before, 4.3–8.9 ms in three after).
+    // after a 100k import: 27.5 and 34.0 ms in two runs before, 2.5–18.4 ms in five after).
     for (const ids of lists) if (!catalogue.holdsAll(ids)) return { kind: 'elsewhere' };
     return { kind: 'held' };
   }
