@@ -11,6 +11,7 @@ import {
   positionOf,
   recordPosition,
   sortValue,
+  type Catalogue,
   type SortKey,
 } from './catalogue.js';
 import { songKey } from './keys.js';
@@ -18,10 +19,10 @@ import { encodeSong, type SongRecord } from './record.js';
 
 const idOf = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-test('puts, edits and deletes between reads: every sorted listing equals a fresh sort', () => {
-  const catalogue = makeCatalogue();
+/** Applies a song (or its tombstone) to the catalogue as a local shard write, each with a newer stamp. */
+function makePut(catalogue: Catalogue): (s: SongRecord, deleted?: boolean) => void {
   let stamp = 1;
-  const put = (s: SongRecord, deleted = false) =>
+  return (s, deleted = false) =>
     catalogue.apply({
       type: 'put',
       entry: {
@@ -37,6 +38,11 @@ test('puts, edits and deletes between reads: every sorted listing equals a fresh
         replicatedAt: 0,
       },
     });
+}
+
+test('puts, edits and deletes between reads: every sorted listing equals a fresh sort', () => {
+  const catalogue = makeCatalogue();
+  const put = makePut(catalogue);
   const song = (i: number, v: number): SongRecord => ({
     id: idOf(`cat-${i}`),
     title: `Title ${(i * 7 + v) % 23}`,
@@ -122,23 +128,7 @@ test("a record's position without an entry is its entry's position, in every ord
 
 test('holdsAll: every id held, cached per list until a song is dropped', () => {
   const catalogue = makeCatalogue();
-  let stamp = 1;
-  const put = (s: SongRecord, deleted = false) =>
-    catalogue.apply({
-      type: 'put',
-      entry: {
-        key: songKey(s.id),
-        value: {
-          kind: 'record',
-          stamp: { c: stamp++, w: 'ab' },
-          bytes: encodeSong(s),
-          ...(deleted ? { deleted } : {}),
-        },
-        expiresAt: Date.now() + 3_600_000,
-        publisher: false,
-        replicatedAt: 0,
-      },
-    });
+  const put = makePut(catalogue);
   const song = (i: number, title = `Song ${i}`): SongRecord => ({
     id: idOf(`held-${i}`),
     title,
