@@ -189,6 +189,25 @@ test('a differing remote copy is merged, and both copies are repaired', async ()
   await c.stop();
 });
 
+test('each key asks its nearer remote replica first, as a lookup would order them', async () => {
+  const c = await cluster();
+  const keys = Array.from({ length: 24 }, (_, i) => keyOf('order', String(i)));
+  for (const key of keys) {
+    await put(c.readerStore, key, setOf({ mine: 1 }));
+    for (const r of c.remotes) await put(r.store, key, setOf({ theirs: 2 }));
+  }
+  expect(await c.reader.getSetMany(keys, { localFirst: true })).toEqual(keys.map(() => ['mine', 'theirs']));
+  // R = 2: one remote is asked per key, and only the one asked is repaired with the reader's copy.
+  const remotes = new Set(keys.map((k) => firstAsked(c, k)));
+  expect(remotes.size).toBe(2); // the keys' nearer remotes differ: the order is per key
+  for (const key of keys) {
+    const [near, far] = [...c.remotes].sort((x, y) => compareDistance(key, x.node.id, y.node.id));
+    await eventually(async () => (await members(near!.store, key)).includes('mine'));
+    expect(await members(far!.store, key)).toEqual(['theirs']);
+  }
+  await c.stop();
+});
+
 test('a lapsed small-network trust is renewed by one lookup, not one per key', async () => {
   const c = await cluster();
   const keys = Array.from({ length: 30 }, (_, i) => keyOf('trust', String(i)));

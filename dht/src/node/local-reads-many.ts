@@ -150,11 +150,12 @@ export function makeLocalBatchReader(
       await writer.closestRemote(keys[0]!).catch(() => undefined);
     if (!writer.smallNetTrusted()) return keys.map(() => null);
     const policy = ctx.o.policies.set;
+    const everyone = writer.everyoneWithin(policy.r);
     const byHex = new Map<string, KeyRead>();
     for (const key of keys) {
       const hex = toHex(key);
       if (byHex.has(hex)) continue;
-      const { targets, self } = writer.pickTargets(key, ctx.routing.closest(key, ctx.o.k), policy.r);
+      const { targets, self } = writer.knownTargets(key, policy.r, everyone);
       if (!self) continue;
       byHex.set(hex, {
         key,

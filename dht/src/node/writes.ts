@@ -169,6 +169,24 @@ export function makeWriter(ctx: NodeContext) {
   }
 
   /**
+   * A key's replicas among the nodes this one knows, for a local-first read (the caller has
+   * checked smallNetTrusted): its remote targets nearest first, and whether self is one of the r.
+   * `everyone` (everyoneWithin, computed once per batch of keys) spares a network of at most r
+   * nodes a walk and a sort of the routing table per key: there every node holds every key, and
+   * only the order in which the remote ones are asked depends on the key.
+   */
+  function knownTargets(
+    key: Id,
+    r: number,
+    everyone: Contact[] | undefined,
+  ): { targets: Contact[]; self: boolean } {
+    if (!everyone) return pickTargets(key, ctx.routing.closest(key, ctx.o.k), r);
+    const targets =
+      everyone.length < 2 ? everyone : [...everyone].sort((a, b) => compareDistance(key, a.id, b.id));
+    return { targets, self: true };
+  }
+
+  /**
    * Each item's targets: its r closest remote nodes (by lookup, or computed in a trusted small
    * network), and whether self is among the r closest.
    */
@@ -250,6 +268,8 @@ export function makeWriter(ctx: NodeContext) {
     sendStore,
     closestRemote,
     pickTargets,
+    knownTargets,
+    everyoneWithin,
     tableChanged,
     noteLookup,
     smallNetTrusted,

@@ -100,6 +100,18 @@ test.each([
   expect(ranked.length).toBe(all.length); // no false positive: every candidate holds a matching word
 });
 
+test('searches share per-song scratch arrays: a search after others ranks as it did before them', async () => {
+  const plan = async (qs: string[]) => {
+    const { ranked } = await rankedCandidates(node, qs, svc.catalogue.wordSongs);
+    return ranked.slice(0, ranked.length).map((c) => `${c.id.slice(0, 8)}:${c.bound}`);
+  };
+  const before = await plan(['lantern', 'love']);
+  // Other words at the same query positions: what they leave behind would inflate the bounds.
+  await plan(['echo', 'waltz']);
+  await plan(['walts', 'bravo', 'delta']);
+  expect(await plan(['lantern', 'love'])).toEqual(before);
+});
+
 test("the catalogue's word counts follow imports, edits and deletions", async () => {
   const holding = (w: string) => SONGS.filter((s) => songWords(s).includes(w)).length;
   expect(svc.catalogue.wordSongs('echo')).toBe(holding('echo'));

@@ -61,6 +61,59 @@ export interface SearchPlan {
 }
 
 /**
+ * Per-song scratch arrays of rankedCandidates, kept between searches: a search over common words
+ * used to allocate one byte per catalogue song per query word plus a growing array of every
+ * candidate (at 100,000 songs, ~0.6 MB of a tracker's allocations per search in a heap profile),
+ * and the young generation's collections during queries are what their slow tail is made of.
+ * Zeroed by their user before it returns; replaced when the numbering outgrows them.
+ */
+interface Scratch {
+  seen: Uint8Array;
+  points: Uint8Array[];
+  cands: Int32Array;
+}
+const EMPTY_SCRATCH: Scratch = { seen: new Uint8Array(0), points: [], cands: new Int32Array(0) };
+let scratch = EMPTY_SCRATCH;
+
+/** Scratch arrays for `songs` song numbers and `words` query words (all zero). */
+function scratchFor(songs: number, words: number): Scratch {
+  if (scratch.seen.length < songs) {
+    // Some headroom: a catalogue that grows by a few songs does not reallocate every search.
+    const size = Math.ceil(songs * 1.25) + 1024;
+    scratch = { seen: new Uint8Array(size), points: [], cands: new Int32Array(size) };
+  }
+  while (scratch.points.length < words) scratch.points.push(new Uint8Array(scratch.seen.length));
+  return scratch;
+}
+
+/**
+ * Counts the postings of every query word's matching words: the best quality per song and query
+ * word into `points`, each song met once into `met` (marked in `seen`). Returns how many were met.
+ */
+function countPostings(
+  matches: Map<string, number>[],
+  numbered: Map<string, Int32Array[]>,
+  seen: Uint8Array,
+  points: Uint8Array[],
+  met: Int32Array,
+): number {
+  let count = 0;
+  for (let i = 0; i < matches.length; i++) {
+    const best = points[i]!;
+    for (const [w, q] of matches[i]!)
+      for (const nums of numbered.get(w)!)
+        for (let j = 0; j < nums.length; j++) {
+          const n = nums[j]!;
+          if (best[n]! < q) best[n] = q;
+          if (seen[n]) continue;
+          seen[n] = 1;
+          met[count++] = n;
+        }
+  }
+  return count;
+}
+
+/**
  * Candidates in descending bound order (ties by id, the order of the final ranking): every song
  * some query word's matching words hold. Every query word is read, so a bound differs from the
  * song's score only by field weights (`1000 × words hit + Σ (10 × best quality + 4)`), and
@@ -100,29 +153,28 @@ export async function rankedCandidates(
   const numbered = r.lists;
   const songs = reads.numbers.size;
   // Per query word, per song number: the best quality points of a word of that song matching it
-  // (0: none). The candidates: every song met, in order of first meeting.
-  const seen = new Uint8Array(songs);
-  const cands: number[] = [];
-  const best = matches.map((m) => {
-    const points = new Uint8Array(songs);
-    for (const [w, q] of m)
-      for (const nums of numbered.get(w)!)
-        for (let j = 0; j < nums.length; j++) {
-          const n = nums[j]!;
-          if (points[n]! < q) points[n] = q;
-          if (seen[n]) continue;
-          seen[n] = 1;
-          cands.push(n);
-        }
-    return points;
-  });
-  const bounds = new Int32Array(cands.length);
-  for (let i = 0; i < cands.length; i++) {
+  // (0: none). The candidates: every song met, in order of first meeting. The per-song arrays are
+  // the module's scratch (this part never awaits) and are zeroed again before it returns.
+  const { seen, points: best, cands: met } = scratchFor(songs, matches.length);
+  let count: number;
+  try {
+    count = countPostings(matches, numbered, seen, best, met);
+  } catch (err) {
+    scratch = EMPTY_SCRATCH; // left dirty: the next search starts from fresh arrays
+    throw err;
+  }
+  const cands = met.slice(0, count);
+  const bounds = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
     const n = cands[i]!;
+    seen[n] = 0;
     let bound = 0;
-    for (const points of best) {
+    for (let k = 0; k < matches.length; k++) {
+      const points = best[k]!;
       const q = points[n]!;
-      if (q > 0) bound += 1000 + 10 * q + MAX_FIELD_WEIGHT;
+      if (q === 0) continue;
+      bound += 1000 + 10 * q + MAX_FIELD_WEIGHT;
+      points[n] = 0;
     }
     bounds[i] = bound;
   }

@@ -124,7 +124,7 @@ const MAX_BOUND = 1 << 20;
  * up front cost ~13 ms a query.)
  */
 export function makeRankedNumbers(
-  songs: readonly number[],
+  songs: ArrayLike<number>,
   bounds: Int32Array,
   idOf: (n: number) => string,
   /** headKey of song `n`'s id. @default headKey(idOf(n)) */
