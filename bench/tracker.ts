@@ -31,7 +31,7 @@ const IMPORT_IN_FLIGHT = 3;
 const IMPORT_BATCH = 1000;
 
 /** Seeded PRNG (mulberry32) so runs are comparable. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -107,7 +107,7 @@ function zipf(rand: () => number, n: number): () => number {
 }
 const cap = (w: string): string => w[0]!.toUpperCase() + w.slice(1);
 
-interface Song {
+export interface Song {
   id: string;
   title: string;
   artist: string;
@@ -140,7 +140,7 @@ export function makeCatalogue(n: number, seed = 7): Song[] {
   }));
 }
 
-const pct = (xs: number[], p: number): number => {
+export const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return +s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!.toFixed(2);
 };
@@ -153,6 +153,37 @@ function typo(rand: () => number, w: string): string {
   if (kind === 0) return w.slice(0, i) + (w[i] === 'x' ? 'y' : 'x') + w.slice(i + 1);
   if (kind === 1) return w.slice(0, i) + w.slice(i + 1);
   return w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2);
+}
+
+/** Seed of the query mix (filters, then searches): every run asks the same queries. */
+export const QUERY_SEED = 99;
+/** The bench's exact filter, a page of 20. */
+export const FILTER_QUERY =
+  'query($f: SongFilter) { songs(filter: $f, first: 20) { totalCount edges { node { id title } } } }';
+/** The bench's free-text search, a page of 20. */
+export const SEARCH_QUERY =
+  'query($s: String) { songs(search: $s, first: 20) { totalCount edges { node { id } } } }';
+const FILTER_FIELDS = ['title', 'artist', 'album', 'genre'] as const;
+
+/** A filter on a random non-empty subset of song `s`'s four fields (what the bench asks). */
+export function filterOf(rand: () => number, s: Song): Record<string, string> {
+  const mask = 1 + Math.floor(rand() * 15);
+  const f: Record<string, string> = {};
+  FILTER_FIELDS.forEach((k, i) => mask & (1 << i) && (f[k] = s[k]));
+  return f;
+}
+
+/**
+ * A search for song `s`: its title's first two words, the first cut short when long (a partial
+ * word) and the second with a typo, and half the time its artist's first word.
+ */
+export function searchOf(rand: () => number, s: Song): string {
+  const ws = s.title.toLowerCase().split(' ').slice(0, 2);
+  return (
+    ws
+      .map((w, i) => (i === 0 && w.length > 5 ? w.slice(0, Math.max(3, w.length - 2)) : typo(rand, w)))
+      .join(' ') + (rand() < 0.5 ? ` ${s.artist.split(' ')[0]!.toLowerCase()}` : '')
+  );
 }
 
 /** Page size of the library walk (the Web library's infinite scroll). */
@@ -214,23 +245,16 @@ export async function run(argv: string[]): Promise<void> {
     const settleS = await waitSettled(procs);
     log(`settled after ${settleS.toFixed(1)} s`);
 
-    const rand = prng(99);
-    const fields = ['title', 'artist', 'album', 'genre'] as const;
+    const rand = prng(QUERY_SEED);
     const filterMs: number[] = [];
     /** The trackers' own times for the same queries (their Server-Timing headers). */
     const filterServerMs: number[] = [];
     let filterHits = 0;
     for (let q = 0; q < queries; q++) {
       const s = songs[Math.floor(rand() * songs.length)]!;
-      const mask = 1 + Math.floor(rand() * 15);
-      const f: Record<string, string> = {};
-      fields.forEach((k, i) => mask & (1 << i) && (f[k] = s[k]));
+      const f = filterOf(rand, s);
       const t = performance.now();
-      const { data: d, serverMs } = await gqlTimed(
-        urls[1 + (q % 2)]!,
-        'query($f: SongFilter) { songs(filter: $f, first: 20) { totalCount edges { node { id title } } } }',
-        { f },
-      );
+      const { data: d, serverMs } = await gqlTimed(urls[1 + (q % 2)]!, FILTER_QUERY, { f });
       filterMs.push(performance.now() - t);
       if (serverMs !== undefined) filterServerMs.push(serverMs);
       trace('filter', f, performance.now() - t, serverMs);
@@ -241,17 +265,9 @@ export async function run(argv: string[]): Promise<void> {
     let searchTop = 0;
     for (let q = 0; q < queries; q++) {
       const s = songs[Math.floor(rand() * songs.length)]!;
-      const ws = s.title.toLowerCase().split(' ').slice(0, 2);
-      const query =
-        ws
-          .map((w, i) => (i === 0 && w.length > 5 ? w.slice(0, Math.max(3, w.length - 2)) : typo(rand, w)))
-          .join(' ') + (rand() < 0.5 ? ` ${s.artist.split(' ')[0]!.toLowerCase()}` : '');
+      const query = searchOf(rand, s);
       const t = performance.now();
-      const { data: d, serverMs } = await gqlTimed(
-        urls[1 + (q % 2)]!,
-        'query($s: String) { songs(search: $s, first: 20) { totalCount edges { node { id } } } }',
-        { s: query },
-      );
+      const { data: d, serverMs } = await gqlTimed(urls[1 + (q % 2)]!, SEARCH_QUERY, { s: query });
       searchMs.push(performance.now() - t);
       if (serverMs !== undefined) searchServerMs.push(serverMs);
       trace('search', query, performance.now() - t, serverMs);
@@ -306,7 +322,7 @@ export async function run(argv: string[]): Promise<void> {
     };
     console.log(JSON.stringify(out));
     if (o.hold) {
-      console.error(JSON.stringify({ holding: urls }));
+      console.error(JSON.stringify({ holding: urls, dataDir: dir }));
       // `on`, not `once`: npm and tsx pass a Ctrl-C on to this process too, and a second SIGINT
       // without a listener would kill it before stopCluster, orphaning the trackers.
       await new Promise<void>((r) => ['SIGINT', 'SIGTERM'].forEach((sig) => process.on(sig, () => r())));
