@@ -12,19 +12,26 @@
  * of the code checked out (cluster B: a copy of the same data). `--songs` must be the N the data
  * was loaded with, so that the queries name its songs.
  *
- * Does not: load data or start trackers (tracker.ts and tracker-serve.ts do), or measure ingest.
+ * `--ingest` first imports the N songs into both clusters at once (two `tracker-serve --empty`
+ * clusters, one per version), the tracker bench's import into each: both share the machine, so
+ * what compares them is how many songs each had imported when the first one finished (printed as
+ * one JSON line, `"ingest"`), not either rate alone.
+ *
+ * Does not: start trackers (tracker-serve.ts does).
  */
 import { Command } from 'commander';
-import { gqlTimed } from './lib/tracker-cluster.js';
+import { gqlTimed, waitSettledAt } from './lib/tracker-cluster.js';
 import {
   FILTER_QUERY,
   QUERY_SEED,
   SEARCH_QUERY,
   filterOf,
+  importAll,
   makeCatalogue,
   pct,
   prng,
   searchOf,
+  type Song,
 } from './tracker.js';
 
 /** Times of one cluster in one pass: client round trips and the trackers' own (Server-Timing). */
@@ -64,10 +71,17 @@ export async function run(argv: string[]): Promise<void> {
     .option('--songs <n>', 'songs the clusters were loaded with', '100000')
     .option('--queries <n>', 'queries per kind and pass', '300')
     .option('--passes <n>', 'passes (each with its own queries after the first)', '3')
+    .option('--ingest', 'first import the songs into both (empty) clusters at once')
     .parse(['node', 'tracker-pair', ...argv])
-    .opts<{ a: string; b: string; songs: string; queries: string; passes: string }>();
+    .opts<{ a: string; b: string; songs: string; queries: string; passes: string; ingest?: boolean }>();
   const clusters = { a: urlsOf(o.a), b: urlsOf(o.b) };
   const songs = makeCatalogue(Number(o.songs));
+  if (o.ingest) {
+    const ingest = await pairedIngest(clusters, songs);
+    // Queries measure settled clusters, as in the tracker bench (settle_s: the import's background work).
+    const settleS = await waitSettledAt([...clusters.a, ...clusters.b]);
+    console.log(JSON.stringify({ bench: 'tracker-pair', ingest, settle_s: +settleS.toFixed(1) }));
+  }
   const queries = Number(o.queries);
   for (let pass = 0; pass < Number(o.passes); pass++) {
     const rand = prng(QUERY_SEED + pass);
@@ -90,6 +104,33 @@ export async function run(argv: string[]): Promise<void> {
       JSON.stringify({ bench: 'tracker-pair', pass, queries, a: summary(times.a), b: summary(times.b) }),
     );
   }
+}
+
+/**
+ * Imports `songs` into both clusters at once. When the first finishes, the other's count says how
+ * far it got in the same time on the same machine; the other then finishes too (the query passes
+ * need every song), unmeasured.
+ */
+async function pairedIngest(clusters: { a: string[]; b: string[] }, songs: Song[]) {
+  const done = { a: 0, b: 0 };
+  const t0 = performance.now();
+  let first: { cluster: 'a' | 'b'; s: number; a: number; b: number } | undefined;
+  await Promise.all(
+    (['a', 'b'] as const).map(async (c) => {
+      await importAll(clusters[c], songs, (n) => (done[c] = n));
+      first ??= { cluster: c, s: (performance.now() - t0) / 1000, ...done };
+    }),
+  );
+  const f = first!;
+  return {
+    songs: songs.length,
+    first_done: f.cluster,
+    seconds: +f.s.toFixed(1),
+    a_songs: f.a,
+    b_songs: f.b,
+    a_songs_per_s: Math.round(f.a / f.s),
+    b_songs_per_s: Math.round(f.b / f.s),
+  };
 }
 
 function newTimes(): Times {

@@ -155,6 +155,33 @@ function typo(rand: () => number, w: string): string {
   return w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2);
 }
 
+/**
+ * Imports `songs` into a cluster as the bench does: batches of IMPORT_BATCH through importSongs,
+ * IMPORT_IN_FLIGHT at a time, one per tracker. `progress` gets the songs imported so far.
+ */
+export async function importAll(
+  urls: string[],
+  songs: Song[],
+  progress: (done: number) => void = () => {},
+): Promise<void> {
+  let next = 0;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: IMPORT_IN_FLIGHT }, async (_, w) => {
+      while (next < songs.length) {
+        const b = songs.slice(next, (next += IMPORT_BATCH));
+        await gql(
+          urls[w % urls.length]!,
+          'mutation($b: [SongMetadataInput!]!) { importSongs(inputs: $b) { imported } }',
+          { b },
+        );
+        done += b.length;
+        progress(done);
+      }
+    }),
+  );
+}
+
 /** Seed of the query mix (filters, then searches): every run asks the same queries. */
 export const QUERY_SEED = 99;
 /** The bench's exact filter, a page of 20. */
@@ -223,21 +250,8 @@ export async function run(argv: string[]): Promise<void> {
     const songs = makeCatalogue(n);
     log(`ingesting ${n} songs...`);
     const t0 = performance.now();
-    let next = 0;
-    let done = 0;
-    await Promise.all(
-      Array.from({ length: IMPORT_IN_FLIGHT }, async (_, w) => {
-        while (next < songs.length) {
-          const b = songs.slice(next, (next += IMPORT_BATCH));
-          await gql(
-            urls[w % urls.length]!,
-            'mutation($b: [SongMetadataInput!]!) { importSongs(inputs: $b) { imported } }',
-            { b },
-          );
-          done += b.length;
-          log(`  ${done} songs, ${Math.round(done / ((performance.now() - t0) / 1000))}/s`);
-        }
-      }),
+    await importAll(urls, songs, (done) =>
+      log(`  ${done} songs, ${Math.round(done / ((performance.now() - t0) / 1000))}/s`),
     );
     const ingestS = (performance.now() - t0) / 1000;
     // Latencies are those of a settled cluster: not of the minutes right after a bulk import, while

@@ -124,13 +124,35 @@ const IDLE_WINDOW_MS = 1000;
  * read-view warming, SQLite checkpoints, GC) is done: every process together under IDLE_CPU_SHARE
  * of a core for IDLE_WINDOW_MS. Resolves with the seconds waited, or after `maxMs` regardless.
  */
-export async function waitSettled(procs: TrackerProc[], maxMs = 120_000): Promise<number> {
+export function waitSettled(procs: TrackerProc[], maxMs = 120_000): Promise<number> {
+  return waitIdle(
+    async () => procs.reduce((n, p) => n + (p.child.pid ? cpuSeconds(p.child.pid) : 0), 0),
+    maxMs,
+  );
+}
+
+/** The CPU seconds a tracker reports in its /metrics (`gotify_process_cpu_seconds_total`). */
+async function reportedCpuSeconds(graphqlUrl: string): Promise<number> {
+  const text = await (await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'))).text();
+  const m = /^gotify_process_cpu_seconds_total ([0-9.e+-]+)$/m.exec(text);
+  if (!m) throw new Error(`${graphqlUrl}: no gotify_process_cpu_seconds_total in /metrics`);
+  return Number(m[1]);
+}
+
+/** waitSettled for trackers another process started (tracker-serve's): their CPU from /metrics. */
+export function waitSettledAt(urls: string[], maxMs = 120_000): Promise<number> {
+  return waitIdle(
+    async () => (await Promise.all(urls.map(reportedCpuSeconds))).reduce((a, b) => a + b, 0),
+    maxMs,
+  );
+}
+
+async function waitIdle(totalCpu: () => Promise<number>, maxMs: number): Promise<number> {
   const t0 = performance.now();
-  const total = () => procs.reduce((n, p) => n + (p.child.pid ? cpuSeconds(p.child.pid) : 0), 0);
   for (;;) {
-    const before = total();
+    const before = await totalCpu();
     await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
-    const share = (total() - before) / (IDLE_WINDOW_MS / 1000);
+    const share = ((await totalCpu()) - before) / (IDLE_WINDOW_MS / 1000);
     if (share < IDLE_CPU_SHARE || performance.now() - t0 > maxMs) return (performance.now() - t0) / 1000;
   }
 }
