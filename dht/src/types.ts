@@ -116,6 +116,16 @@ export interface SetValue {
   members: Record<string, { add?: Stamp; del?: Stamp }>;
 }
 
+/**
+ * An empty member map for a set value. Members are keyed by song ids and words: thousands of
+ * distinct names. An object literal gets a hidden-class transition per first name until V8 gives
+ * up and turns it into a dictionary; a null-prototype object is a dictionary from the start
+ * (a one-member map made and walked: 1.3 µs against 2.7). An import makes several per posting on
+ * every replica: paired ingests, both orders, finished 20,000 songs while the literal maps'
+ * cluster had 18,000, and 30,000 against 27,000 (session 14).
+ */
+export const newMembers = (): SetValue['members'] => Object.create(null) as SetValue['members'];
+
 export type Value = BlobValue | RecordValue | SetValue;
 export type ValueKind = Value['kind'];
 

@@ -15,6 +15,7 @@ import type {
 } from '../api.js';
 import { randomId, sha256, toHex } from '../id.js';
 import type { Contact, Id, Payload, SetValue, Value, ValueKind } from '../types.js';
+import { newMembers } from '../types.js';
 import type { AppHandler, NodeContext, Phase } from './context.js';
 import { QuorumError, RpcError } from './errors.js';
 import { makeRequestHandler } from './handlers.js';
@@ -202,7 +203,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
     checkMembers(members);
     const policy = policyFor('set', opts2);
     const { closest } = await reader.readMerged(key, 'set'); // advances our clock past the replicas
-    const delta: SetValue = { kind: 'set', members: {} };
+    const delta: SetValue = { kind: 'set', members: newMembers() };
     for (const m of members) delta.members[m] = { [field]: shard.clock.next() };
     return putOne('set', { key, value: delta, policy, closest, publisher: true });
   }
@@ -358,7 +359,7 @@ export function makeKademliaNode(opts: KademliaNodeOptions): KademliaNodeInterna
         it.members.push(...op.members);
       }
       await storeRestamped('set', policy, [...byKey.values()], (it) => {
-        const value: SetValue = { kind: 'set', members: {} };
+        const value: SetValue = { kind: 'set', members: newMembers() };
         for (const m of it.members) value.members[m] = { add: shard.clock.next() };
         return value;
       });

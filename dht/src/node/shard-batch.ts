@@ -9,6 +9,7 @@
 import { toHex } from '../id.js';
 import { makeWeightedLru } from '../weighted-lru.js';
 import type { Id, SetSlice, SetValue, StoredEntry, Value } from '../types.js';
+import { newMembers } from '../types.js';
 import type { SetView } from './set-view.js';
 import { MAX_SET_VALUE_BYTES } from './options.js';
 import { valueBytes } from '../store/memory.js';
@@ -282,7 +283,7 @@ export function applyMerge(w: Work, incoming: Value): 'changed' | 'same' | 'too-
   if (size > MAX_SET_VALUE_BYTES) return 'too-large';
   let target = cur;
   if (!w.owned) {
-    target = { kind: 'set', members: { ...cur.members } }; // member names are validated: no __proto__
+    target = { kind: 'set', members: Object.assign(newMembers(), cur.members) }; // member names are validated: no __proto__
     w.value = target;
     w.owned = true;
   }
@@ -323,7 +324,7 @@ export function makeSliceWork(key: Id, hex: string, slice: SetSlice, persistedBy
 
 /** The slice of a fully decoded set (a cached value): metadata, wire size, and the given members. */
 export function sliceOf(e: StoredEntry & { value: SetValue }, members: Iterable<string>): SetSlice {
-  const picked: SetValue['members'] = {};
+  const picked: SetValue['members'] = newMembers();
   for (const m of members) {
     const s = e.value.members[m];
     if (s) picked[m] = s;

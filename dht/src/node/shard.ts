@@ -25,6 +25,7 @@ import type {
   StoredEntry,
   Value,
 } from '../types.js';
+import { newMembers } from '../types.js';
 import { WRITER_ID_HEX_CHARS } from './options.js';
 import {
   applyMerge,
@@ -440,7 +441,7 @@ export function makeShard(o: ShardOptions) {
         const e = finalEntry(w, expiry);
         if (rowStore && e.value.kind === 'set' && w.changedMembers && w.cur?.value.kind === 'set') {
           // Only what changed since `cur` (the stored set): a delta writes its own member rows.
-          const members: SetValue['members'] = {};
+          const members: SetValue['members'] = newMembers();
           for (const m of w.changedMembers) members[m] = e.value.members[m]!;
           const { value: _v, ...meta } = e;
           const bytes = setWireBytes(e.value);
@@ -595,7 +596,7 @@ export function makeShard(o: ShardOptions) {
     const sl = w.slice!;
     let members = sl.members;
     if (!w.sliceAllChanged) {
-      members = {};
+      members = newMembers();
       for (const m of w.changedMembers!) members[m] = sl.members[m]!;
     }
     const slice: SetSlice = {

@@ -1,4 +1,5 @@
 import type { SetValue, Stamp } from '../types.js';
+import { newMembers } from '../types.js';
 import {
   compareStamp,
   mergeSets,
@@ -13,7 +14,11 @@ import { toSetRows } from './set-rows.js';
 import { sha256 } from '../id.js';
 
 const s = (c: number, w = 'a'): Stamp => ({ c, w });
-const set = (members: SetValue['members']): SetValue => ({ kind: 'set', members });
+/** A set as the node makes them: its member map has no prototype (types.ts newMembers). */
+const set = (members: SetValue['members']): SetValue => ({
+  kind: 'set',
+  members: Object.assign(newMembers(), members),
+});
 
 describe('values', () => {
   test('stamps order by counter then writer', () => {
@@ -69,7 +74,12 @@ describe('values', () => {
     const v = parseValue(raw, k);
     expect(v).toStrictEqual(set({ a: { add: s(1, 'x') }, b: { del: s(2) } }));
     expect((v as SetValue).members.b!.del).not.toBe(raw.members.b.del);
-    // Members inheriting from anything but Object.prototype (a crafted prototype chain) are refused.
+    // A member map without a prototype (what the shard makes, handed over as is by the memory
+    // transport) parses; one inheriting from anything but Object.prototype (a crafted prototype
+    // chain) is refused.
+    expect(parseValue({ kind: 'set', members: set({ a: { add: s(1) } }).members }, k)).toStrictEqual(
+      set({ a: { add: s(1) } }),
+    );
     expect(typeof parseValue({ kind: 'set', members: Object.create({ a: { add: s(1) } }) }, k)).toBe(
       'string',
     );

@@ -6,6 +6,7 @@
  */
 import { sha256, idEquals } from '../id.js';
 import type { BlobValue, Id, RecordValue, SetValue, Stamp, Value } from '../types.js';
+import { newMembers } from '../types.js';
 import { MAX_MEMBER_LENGTH, MAX_SET_MEMBERS, MAX_SET_VALUE_BYTES, MAX_VALUE_BYTES } from './options.js';
 import { readSetRows, SET_ROW_CELLS, type RowReader } from './set-rows.js';
 
@@ -21,7 +22,7 @@ const maxStamp = (a: Stamp | undefined, b: Stamp | undefined) => (compareStamp(a
 
 /** Merge of set values: per member, per field, the max stamp. Commutative, associative, idempotent. */
 export function mergeSets(a: SetValue, b: SetValue): SetValue {
-  const members: SetValue['members'] = { ...a.members };
+  const members: SetValue['members'] = Object.assign(newMembers(), a.members);
   for (const [m, s] of Object.entries(b.members)) {
     const cur = members[m];
     if (!cur) {
@@ -231,7 +232,7 @@ export function parseValue(raw: unknown, key: Id): Value | string {
 
 /** A set being parsed (parseSet): its members so far, their count and wire size. No closures per call (tsx's keepNames wraps each). */
 class SetParse implements RowReader {
-  members: SetValue['members'] = {};
+  members: SetValue['members'] = newMembers();
   n = 0;
   bytes = 24; // valueWireBytes, summed as the members are copied (no second pass)
   member(m: unknown, addC: unknown, addW: unknown, delC: unknown, delW: unknown): string | undefined {
@@ -273,7 +274,9 @@ function parseSet(o: Record<string, unknown>): SetValue | string {
   } else {
     if (typeof o.members !== 'object' || o.members === null || Array.isArray(o.members))
       return 'set members invalid';
-    if (Object.getPrototypeOf(o.members) !== Object.prototype) return 'set members invalid';
+    // A plain object or, as the shard makes them (newMembers), one without a prototype.
+    const proto: unknown = Object.getPrototypeOf(o.members);
+    if (proto !== Object.prototype && proto !== null) return 'set members invalid';
     const raw = o.members as Record<string, unknown>;
     for (const m in raw) {
       const s = raw[m];

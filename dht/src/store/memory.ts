@@ -6,6 +6,7 @@
  */
 import { toHex } from '../id.js';
 import type { Contact, EntryWrite, Id, ScanOptions, ShardStore, StoredEntry, Value } from '../types.js';
+import { newMembers } from '../types.js';
 
 /** Payload bytes of a value, as counted by `size()`. */
 export function valueBytes(v: Value): number {
@@ -46,7 +47,11 @@ export function makeMemoryStore(): ShardStore {
         const { key, members, bytes: _bytes, ...meta } = w.slice;
         const cur = entries.get(toHex(key));
         const base = cur?.value.kind === 'set' ? cur.value.members : {};
-        entries.set(toHex(key), { key, ...meta, value: { kind: 'set', members: { ...base, ...members } } });
+        entries.set(toHex(key), {
+          key,
+          ...meta,
+          value: { kind: 'set', members: Object.assign(newMembers(), base, members) },
+        });
       }
     },
     async maxCounter() {

@@ -24,6 +24,7 @@ import type {
   StoredEntry,
   ValueKind,
 } from '../types.js';
+import { newMembers } from '../types.js';
 import { valueBytes } from './memory.js';
 import { copyContact, decodeValue, encodeValue, plainBytes } from './value-codec.js';
 
@@ -98,7 +99,7 @@ function memberDoc(key: Uint8Array, m: string, s: SetValue['members'][string]): 
 }
 
 function docsToSet(docs: MemberDoc[]): SetValue {
-  const members: SetValue['members'] = {};
+  const members: SetValue['members'] = newMembers();
   for (const d of docs) {
     members[d.m] = {
       ...(d.ac !== undefined && d.aw !== undefined ? { add: { c: d.ac, w: d.aw } } : {}),

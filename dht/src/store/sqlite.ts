@@ -33,6 +33,7 @@ import type {
   StoredEntry,
   ValueKind,
 } from '../types.js';
+import { newMembers } from '../types.js';
 import { valueBytes } from './memory.js';
 import {
   MEMBER_AS_TEXT_SQL,
@@ -318,7 +319,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
   }
 
   function setOf(setId: number | null): SetValue {
-    const members: SetValue['members'] = {};
+    const members: SetValue['members'] = newMembers();
     if (setId !== null)
       for (const [m, ...stamps] of membersStmt.iterate(setId) as IterableIterator<MemberRow>)
         addRow(members, decodeMember(m), stamps);
@@ -405,7 +406,7 @@ export function makeSqliteStore(opts: SqliteStoreOptions): ShardStore {
     if (!row) return undefined;
     const [kind, expiresAt, publisher, replicatedAt, size, setId, ac, aw, dc, dw] = row;
     if (kind !== 'set') return 'not-a-set';
-    const out: SetValue['members'] = {};
+    const out: SetValue['members'] = newMembers();
     if (ac !== null || dc !== null) addRow(out, members[0]!, [ac, aw, dc, dw]);
     for (let i = 1; i < members.length && setId !== null; i++) {
       const r = memberStmt.get(setId, member(members[i]!)) as StampRow | undefined;
