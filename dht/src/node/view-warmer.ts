@@ -16,8 +16,13 @@
 import { fromHex } from '../id.js';
 import type { Id } from '../types.js';
 
-/** Writes must pause this long before warming: an import's bursts come closer than this. */
-export const VIEW_WARM_IDLE_MS = 500;
+/**
+ * Writes must pause this long before warming: an import's bursts come closer than this. At 500 ms
+ * runs still started mid-import (a 30,000-song import: the warmer made 23% of one tracker's
+ * allocations), each building big views that the next write threw away. Paired ingests at 30,000
+ * songs, both orders, with 2 s: all 30,000 songs when 500 ms had 28,000, twice.
+ */
+export const VIEW_WARM_IDLE_MS = 2000;
 /** Sets under this many wire bytes are not warmed. @default 0: every set written, budgets permitting. */
 export const VIEW_WARM_MIN_BYTES = 0;
 /**
@@ -75,19 +80,18 @@ export function makeViewWarmer(o: ViewWarmerOptions) {
   async function warm(): Promise<void> {
     const start = epoch;
     // Only the sets written since the last run: a read repair during queries must not cost a
-    // pass over every tracked set.
+    // pass over every tracked set. They stay in `pending` until visited, so a run that a write
+    // stops costs no copy of what it did not reach (during an import, up to VIEW_WARM_MAX_PENDING
+    // sets re-queued per stopped run).
     const picks = [...pending].sort((a, b) => b[1] - a[1]);
-    pending.clear();
     let budget = maxMembers;
     let setsLeft = maxSets;
     for (let i = 0; i < picks.length && setsLeft > 0; i++) {
       const [hex, bytes] = picks[i]!;
       if (stopped) return;
-      if (epoch !== start) {
-        // A write landed: the rest waits for the next pause (newer sizes win).
-        for (const [h, b] of picks.slice(i)) if (!pending.has(h)) pending.set(h, b);
-        return;
-      }
+      // A write landed: the rest waits for the next pause (with the sizes written since).
+      if (epoch !== start) return;
+      pending.delete(hex);
       const members = Math.ceil(bytes / MEMBER_WIRE_BYTES);
       if (members > budget) continue;
       budget -= members;
@@ -96,6 +100,8 @@ export function makeViewWarmer(o: ViewWarmerOptions) {
       await o.build(fromHex(hex)).catch(() => undefined); // a failed read is the next query's to retry
       await new Promise((r) => setImmediate(r)); // let queries in between sets
     }
+    // A whole run: the sets past its budgets are dropped, unless a write landed during the last one.
+    if (epoch === start) pending.clear();
   }
 
   return {
