@@ -10,7 +10,8 @@
  *
  * Postings are sets of song ids (10 'idx' names + one 'w' name per word, big ones bucketed by id);
  * the vocabulary ('sym'/'pre' → words) is written only for words this tracker has not written yet
- * (`known`), and never shrinks: a word whose songs are all gone only costs a few empty reads.
+ * (`known`) and does not find written whole in its own replica (`writtenElsewhere`), and never
+ * shrinks: a word whose songs are all gone only costs a few empty reads.
  *
  * Replication (r=3, W=2 for records and sets) is configured on the node (node.ts), not per call.
  *
@@ -29,6 +30,7 @@ import {
 } from './keys.js';
 import {
   applyPatch,
+  compareStamps,
   decodeSong,
   encodeSong,
   encodeTombstone,
@@ -118,17 +120,26 @@ function chunkOps(ops: Iterable<Op>): Op[][] {
   return calls;
 }
 
-/** Vocabulary ops of words: every 'sym:'/'pre:' name of a word → that word (sets of WORDS). */
-function vocabOps(ws: Iterable<string>): Op[] {
+/**
+ * Vocabulary ops of words: every 'sym:'/'pre:' name of a word → that word (sets of WORDS), split
+ * in two phases. `marks` holds each word's own `sym:<word>` name, written only after `rest` (its
+ * deletions and prefixes) was acknowledged: a word found in its own name was written whole, which
+ * is what lets another tracker skip it (`writtenElsewhere`).
+ */
+function vocabOps(ws: Iterable<string>): { rest: Op[]; marks: Op[] } {
   const byName = new Map<string, string[]>();
+  const marks: Op[] = [];
   for (const w of ws) {
-    for (const n of wordKeyNames(w)) {
+    const [own, ...others] = wordKeyNames(w);
+    marks.push({ key: searchKey(own!), members: [vocabularyMember(w)] });
+    for (const n of others) {
       const l = byName.get(n);
       if (l) l.push(w);
       else byName.set(n, [w]);
     }
   }
-  return [...byName].map(([n, ws]) => ({ key: searchKey(n), members: ws.map(vocabularyMember) }));
+  const rest = [...byName].map(([n, ws]) => ({ key: searchKey(n), members: ws.map(vocabularyMember) }));
+  return { rest, marks };
 }
 
 const canon = (s: SongRecord | undefined): string =>
@@ -169,20 +180,47 @@ export function makeWrites(
   const postingKeys = makePostingKeys();
   /** Words whose vocabulary keys this tracker has written (acknowledged): not rewritten per song. */
   const known = new Set<string>();
-  const unknownWords = (songs: (SongRecord | undefined)[]): string[] => {
-    const out = new Set<string>();
-    for (const s of songs) if (s) for (const w of songWords(s)) if (!known.has(w)) out.add(w);
-    return [...out];
-  };
   const remember = (ws: string[]): void => {
     if (known.size + ws.length > MAX_KNOWN_WORDS) known.clear();
     for (const w of ws) known.add(w);
   };
+  /**
+   * Is the word present in its own `sym:` name in this tracker's replica? Another tracker (or this
+   * one before a restart) then wrote its whole vocabulary: the marks go last (vocabOps). In a small
+   * network every tracker holds every key, and an import's words were otherwise written once per
+   * tracker that met them (3 times in the benchmark; its 5,000 words have ~13 names each, against
+   * ~18 posting names per song: ~10% of the set writes at 100,000 songs, a third at 20,000).
+   * A key not held here reads as absent, and the word is written.
+   */
+  async function writtenElsewhere(w: string): Promise<boolean> {
+    const e = await node.getLocal(searchKey(wordKeyNames(w)[0]!));
+    if (e?.value.kind !== 'set') return false;
+    const s = e.value.members[vocabularyMember(w)];
+    return !!s?.add && (!s.del || compareStamps(s.add, s.del) > 0);
+  }
+  /** The songs' words whose vocabulary is to be written: not known here, not found in the replica. */
+  async function unknownWords(songs: (SongRecord | undefined)[]): Promise<string[]> {
+    const ws = new Set<string>();
+    for (const s of songs) if (s) for (const w of songWords(s)) if (!known.has(w)) ws.add(w);
+    const held: string[] = [];
+    const out: string[] = [];
+    for (const w of ws) ((await writtenElsewhere(w)) ? held : out).push(w);
+    remember(held);
+    return out;
+  }
+  /** Writes the vocabulary of words (vocabOps' two phases, `during` alongside the first). */
+  async function writeVocab(ws: string[], during: Op[] = []): Promise<void> {
+    const { rest, marks } = vocabOps(ws);
+    const write = (ops: Op[]) =>
+      mapLimit(chunkOps(ops), POSTING_CALLS_IN_FLIGHT, (call) => node.addToSetMany(call));
+    await write([...rest, ...during]);
+    await write(marks);
+  }
   /** Adds the song's new words to the vocabulary (idempotent; a vocabulary word without postings is harmless). */
   async function ensureVocab(songs: (SongRecord | undefined)[]): Promise<void> {
-    const ws = unknownWords(songs);
+    const ws = await unknownWords(songs);
     if (ws.length === 0) return;
-    await mapLimit(chunkOps(vocabOps(ws)), POSTING_CALLS_IN_FLIGHT, (ops) => node.addToSetMany(ops));
+    await writeVocab(ws);
     remember(ws);
   }
 
@@ -270,15 +308,13 @@ export function makeWrites(
         stale.push([s.id, postingNames(local.song).filter((n) => !keep.has(n))]);
       }
     }
-    const fresh = unknownWords(songs);
+    const fresh = await unknownWords(songs);
     await Promise.all([
       // One batched STORE per node for all records (stamped locally, restamped if a replica holds a newer version).
       mapLimit(chunk(songs, IMPORT_RECORDS_PER_CALL), POSTING_CALLS_IN_FLIGHT, (part) =>
         node.putRecordMany(part.map((s) => ({ key: songKey(s.id), bytes: encodeSong(s) }))),
       ),
-      mapLimit(chunkOps([...vocabOps(fresh), ...postings.values()]), POSTING_CALLS_IN_FLIGHT, (ops) =>
-        node.addToSetMany(ops),
-      ),
+      writeVocab(fresh, [...postings.values()]),
       mapLimit(stale, 4, ([id, names]) => removeNames(id, names)),
     ]);
     remember(fresh);
