@@ -100,10 +100,13 @@ export function songWords(song: IndexedFields): string[] {
   return [...out];
 }
 
+/** A word's own vocabulary name, the first of wordKeyNames (writes.ts writes it last, as a mark). */
+export const ownVocabularyName = (w: string): string => `sym:${w}`;
+
 /** Vocabulary key names of one word (sets of WORDS): 'sym:' word + its deletions, 'pre:' its proper prefixes. */
 export function wordKeyNames(w: string): string[] {
   const chars = Array.from(w);
-  const names = [`sym:${w}`];
+  const names = [ownVocabularyName(w)];
   if (chars.length >= TYPO_MIN_LENGTH && chars.length <= TYPO_MAX_LENGTH) {
     for (const d of deletions(w)) names.push(`sym:${d}`);
   }

@@ -21,6 +21,7 @@ import type { KademliaNode } from '@gotify/dht';
 import {
   indexNames,
   indexPostingKey,
+  ownVocabularyName,
   searchKey,
   songKey,
   songWords,
@@ -130,9 +131,8 @@ function vocabOps(ws: Iterable<string>): { rest: Op[]; marks: Op[] } {
   const byName = new Map<string, string[]>();
   const marks: Op[] = [];
   for (const w of ws) {
-    const [own, ...others] = wordKeyNames(w);
-    marks.push({ key: searchKey(own!), members: [vocabularyMember(w)] });
-    for (const n of others) {
+    marks.push({ key: searchKey(ownVocabularyName(w)), members: [vocabularyMember(w)] });
+    for (const n of wordKeyNames(w).slice(1)) {
       const l = byName.get(n);
       if (l) l.push(w);
       else byName.set(n, [w]);
@@ -187,13 +187,13 @@ export function makeWrites(
   /**
    * Is the word present in its own `sym:` name in this tracker's replica? Another tracker (or this
    * one before a restart) then wrote its whole vocabulary: the marks go last (vocabOps). In a small
-   * network every tracker holds every key, and an import's words were otherwise written once per
-   * tracker that met them (3 times in the benchmark: ~100,000 of a tracker's 279,000 member writes
-   * in a 10,000-song import, ~5% of them at 100,000 songs). A key not held here reads as absent,
-   * and the word is written.
+   * network every tracker holds every key, and an import's words were otherwise written by every
+   * tracker that met them (up to 3 in the benchmark: ~100,000 of a tracker's 279,000 member writes
+   * in a 10,000-song import; at 100,000 songs an estimated ~5%). A key not held here reads as
+   * absent, and the word is written.
    */
   async function writtenElsewhere(w: string): Promise<boolean> {
-    const e = await node.getLocal(searchKey(wordKeyNames(w)[0]!));
+    const e = await node.getLocal(searchKey(ownVocabularyName(w)));
     if (e?.value.kind !== 'set') return false;
     const s = e.value.members[vocabularyMember(w)];
     return !!s?.add && (!s.del || compareStamps(s.add, s.del) > 0);
